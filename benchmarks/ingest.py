@@ -1,0 +1,171 @@
+"""Ingest rate of `opsdesk collect` beside a raw pika consumer on the same broker, same run.
+
+    .venv/bin/python benchmarks/ingest.py [--events 100000] [--history-rows 1000000]
+
+Both consumers read their own copy of the same ~1 KB events (two queues bound to one
+exchange). The raw consumer does nothing but ack (prefetch 1000, ack multiple every 500);
+the collector decodes, masks, stores into a history that already holds --history-rows
+events, and acks after each commit. Also prints the collector's peak memory (RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pika
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from opsdesk.config import TapSettings  # noqa: E402
+from opsdesk.events.decode import decode  # noqa: E402
+from opsdesk.events.model import RawMessage  # noqa: E402
+from opsdesk.store.event_store import EventStore  # noqa: E402
+
+URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+MERCHANTS = ["acme", "globex", "initech", "umbrella", "hooli"]
+
+
+def event_body(i: int) -> bytes:
+    body = {
+        "event_id": f"bench-{uuid.uuid4()}",
+        "type": "payment.failed" if i % 7 == 0 else "payment.succeeded",
+        "occurred_at": "2026-11-26T10:00:00Z",
+        "payment_id": f"pay-{i // 3}",
+        "merchant": MERCHANTS[i % len(MERCHANTS)],
+        "amount_minor": 1000 + i % 50_000,
+        "currency": "EUR",
+        "error_code": "card_declined" if i % 7 == 0 else None,
+        "idempotency_key": f"idem-{i // 3}",
+        "customer": {"id": f"cus_{i:08d}", "email": f"user{i}@example.com", "country": "DE"},
+        "card": {"brand": "visa", "last4": "4242", "exp": "12/29"},
+        "metadata": {"order": f"ord-{i:09d}", "channel": "web", "note": "x" * 560},
+    }
+    return json.dumps(body).encode()
+
+
+def prefill_history(db: Path, rows: int) -> None:
+    """A history that already holds `rows` events, like a desk that has run for weeks."""
+    received = datetime(2026, 11, 1).isoformat() + "Z"
+    with EventStore(db) as store:
+        for start in range(0, rows, 10_000):
+            batch = [
+                decode(RawMessage(body=event_body(i), routing_key="payment.succeeded"), received)
+                for i in range(start, min(rows, start + 10_000))
+            ]
+            store.insert_batch(batch)
+
+
+def publish(channel: pika.adapters.blocking_connection.BlockingChannel, exchange: str, n: int) -> None:
+    props = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+    for i in range(n):
+        channel.basic_publish(exchange, "payment.succeeded", event_body(i), props)
+
+
+def wait_for_depth(channel, queue: str, n: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while channel.queue_declare(queue, passive=True).method.message_count < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{queue} never reached {n} messages")
+        time.sleep(0.2)
+
+
+def raw_consume(queue: str, n: int) -> float:
+    """Messages/s of a consumer that does nothing but ack (prefetch 1000, multiple per 500)."""
+    conn = pika.BlockingConnection(pika.URLParameters(URL))
+    ch = conn.channel()
+    ch.basic_qos(prefetch_count=1000)
+    seen = 0
+    started = 0.0
+    for method, _props, _body in ch.consume(queue, auto_ack=False):
+        seen += 1
+        if seen == 1:
+            started = time.perf_counter()
+        if seen % 500 == 0 or seen == n:
+            ch.basic_ack(method.delivery_tag, multiple=True)
+        if seen == n:
+            break
+    elapsed = time.perf_counter() - started
+    ch.cancel()
+    conn.close()
+    return (n - 1) / elapsed
+
+
+def collector_rate(db: Path, since: str) -> tuple[int, float]:
+    """Stored events and their rate, from the received_at stamps the collector wrote."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    count, first, last = conn.execute(
+        "SELECT count(*), min(received_at), max(received_at) FROM events WHERE received_at > ?",
+        (since,),
+    ).fetchone()
+    conn.close()
+    span = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+    return count, count / span if span > 0 else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--history-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    n = args.events
+    tag = uuid.uuid4().hex[:8]
+    exchange, raw_q, tap_q = f"bench.{tag}.x", f"bench.{tag}.raw", f"bench.{tag}.tap"
+    conn = pika.BlockingConnection(pika.URLParameters(URL))
+    ch = conn.channel()
+    workdir = Path(tempfile.mkdtemp(prefix="opsdesk-bench-"))
+    db = workdir / "history.sqlite"
+    try:
+        ch.exchange_declare(exchange, "topic")
+        ch.queue_declare(raw_q, arguments={"x-max-length": n + 1000})
+        tap_args = TapSettings(queue=tap_q, max_length=n + 1000).queue_arguments()
+        ch.queue_declare(tap_q, durable=True, arguments=tap_args)
+        for q in (raw_q, tap_q):
+            ch.queue_bind(q, exchange, "#")
+        t0 = time.perf_counter()
+        prefill_history(db, args.history_rows)
+        print(f"history prefilled with {args.history_rows:,} events in {time.perf_counter() - t0:.1f}s")
+        publish(ch, exchange, n)
+        wait_for_depth(ch, raw_q, n)
+        wait_for_depth(ch, tap_q, n)
+        print(f"published {n:,} events of ~{len(event_body(0))} bytes")
+
+        raw = raw_consume(raw_q, n)
+        since = datetime.utcnow().isoformat()
+        cmd = [
+            sys.executable, "-m", "opsdesk.cli", "collect", "--url", URL, "--db", str(db),
+            "--exchange", f"{exchange}:#", "--queue", tap_q, "--max-events", str(n),
+            "--idle-exit", "10", "--json",
+        ]  # fmt: skip
+        env = {**os.environ, "OPSDESK_CONFIG": str(workdir / "none.toml")}
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        summary = json.loads(out.stdout)
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        stored, rate = collector_rate(db, since)
+        print(f"raw pika consumer : {raw:10,.0f} msg/s")
+        print(f"opsdesk collect   : {rate:10,.0f} events/s persisted ({stored:,} stored, "
+              f"{summary['duplicates']} duplicates)  = {rate / raw:.0%} of raw (target >= 50%)")
+        print(f"collector peak RSS: {peak_mb:10.0f} MB (target < 150 MB)")
+    finally:
+        for q in (raw_q, tap_q):
+            ch.queue_delete(q)
+        ch.exchange_delete(exchange)
+        conn.close()
+        for f in workdir.iterdir():
+            f.unlink()
+        workdir.rmdir()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""RabbitMQ side: connection parameters, the tap (ingest) and the simulator's plumbing."""

@@ -1,0 +1,321 @@
+"""The tap: copy payment events from the broker into the history, acking only after COMMIT.
+
+Two threads share the work so pika's frame parsing and SQLite's inserts overlap (sqlite3
+releases the GIL while it steps): the *consumer* owns the pika connection and only collects
+deliveries; the *writer* owns the EventStore, decodes, commits a batch, then asks the
+consumer's I/O loop (the one thread-safe pika call, `add_callback_threadsafe`) to ack it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+
+from opsdesk.broker.connection import connection_parameters
+from opsdesk.broker.deliveries import Delivery, to_raw_message
+from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
+from opsdesk.config import Binding, Profile
+from opsdesk.events.decode import decode
+from opsdesk.store.event_store import EventStore, StoreError
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 15.0
+BIND_RETRY = 5.0  # seconds between attempts to bind exchanges that did not exist yet
+_STOP = object()
+
+
+@dataclass(slots=True)
+class _Batch:
+    generation: int  # which channel the delivery tags belong to
+    deliveries: list[Delivery] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+
+class Tap:
+    """Ingest worker: `start()`, then `stop()`; state and counters go to the listener."""
+
+    def __init__(self, profile: Profile, db_path: Path, listener: TapListener) -> None:
+        self._profile = profile
+        self._db_path = db_path
+        self._listener = listener
+        # Built now so that a malformed URL is the caller's error, not a dying thread.
+        self._parameters = connection_parameters(profile.endpoint)
+        self._stopping = threading.Event()
+        self._batches: queue.Queue[_Batch | object] = queue.Queue()
+        self._counters = TapCounters()
+        self._counters_lock = threading.Lock()
+        self._generation = 0
+        self._connection: BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+        self._store_ready = threading.Event()
+        self._connection_was_up = False
+        self._fatal: BaseException | None = None
+        self._consumer = threading.Thread(target=self._consume_forever, name="tap-consumer")
+        self._writer = threading.Thread(target=self._write_forever, name="tap-writer")
+
+    # -- public -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._writer.start()
+        self._consumer.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Store what has arrived, ack it, close the connection; unacked messages go back."""
+        self._stopping.set()
+        deadline = time.monotonic() + timeout
+        for thread in (self._consumer, self._writer):
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        if self.is_alive():
+            log.warning("tap did not stop within %.1fs", timeout)
+
+    def is_alive(self) -> bool:
+        return self._consumer.is_alive() or self._writer.is_alive()
+
+    @property
+    def counters(self) -> TapCounters:
+        with self._counters_lock:
+            return self._counters
+
+    @property
+    def fatal_error(self) -> BaseException | None:
+        """Set when the tap stopped because the history could not be written."""
+        return self._fatal
+
+    # -- consumer thread ----------------------------------------------------------------
+
+    def _consume_forever(self) -> None:
+        try:
+            self._store_ready.wait()
+            self._reconnect_loop()
+        finally:
+            self._batches.put(_STOP)  # even after a bug, never leave the writer waiting
+            self._writer.join()
+            self._report(TapPhase.STOPPED, _describe(self._fatal) if self._fatal else "")
+
+    def _reconnect_loop(self) -> None:
+        backoff = BACKOFF_FIRST
+        while not self._stopping.is_set() and self._fatal is None:
+            self._report(TapPhase.CONNECTING, self._profile.endpoint.redacted_url())
+            try:
+                self._consume_once()
+                backoff = BACKOFF_FIRST
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                if self._stopping.is_set():
+                    break
+                if self._connection_was_up:
+                    backoff = BACKOFF_FIRST  # it was working: retry quickly once
+                delay = backoff * random.uniform(0.8, 1.2)
+                reason = _describe(exc)
+                log.warning("tap: %s; retrying in %.1fs", reason, delay)
+                self._report(TapPhase.RECONNECTING, reason, retry_in=delay)
+                self._stopping.wait(delay)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+            finally:
+                self._close_connection()
+
+    def _consume_once(self) -> None:
+        self._connection_was_up = False
+        connection = pika.BlockingConnection(self._parameters)
+        self._connection = connection
+        channel = connection.channel()
+        self._channel = channel
+        self._generation += 1
+        missing = self._declare(connection, channel)
+        channel.basic_qos(prefetch_count=self._profile.tap.prefetch)
+        batch = _Batch(self._generation)
+
+        def on_message(
+            ch: BlockingChannel,
+            method: pika.spec.Basic.Deliver,
+            props: pika.BasicProperties,
+            body: bytes,
+        ) -> None:
+            nonlocal batch
+            batch.deliveries.append(
+                Delivery(
+                    method.delivery_tag,
+                    method.exchange,
+                    method.routing_key,
+                    method.redelivered,
+                    props,
+                    body,
+                )
+            )
+            if len(batch.deliveries) >= self._profile.tap.batch_size:
+                batch = self._hand_over(batch)
+
+        channel.basic_consume(self._profile.tap.queue, on_message, auto_ack=False)
+        self._connection_was_up = True
+        self._report_connected(missing)
+        interval = self._profile.tap.batch_interval
+        next_bind_retry = time.monotonic() + BIND_RETRY
+        while not self._stopping.is_set() and self._fatal is None:
+            connection.process_data_events(time_limit=interval / 2)
+            if batch.deliveries and time.monotonic() - batch.started >= interval:
+                batch = self._hand_over(batch)
+            if missing and time.monotonic() >= next_bind_retry:
+                still_missing = self._bind(connection, channel, missing)
+                if still_missing != missing:
+                    self._report_connected(still_missing)
+                missing, next_bind_retry = still_missing, time.monotonic() + BIND_RETRY
+        self._drain(connection, batch)
+
+    def _declare(self, connection: BlockingConnection, channel: BlockingChannel) -> list[Binding]:
+        """Declare the tap queue and bind what exists; return the bindings still missing."""
+        tap = self._profile.tap
+        channel.queue_declare(tap.queue, durable=True, arguments=tap.queue_arguments())
+        return self._bind(connection, channel, list(self._profile.bindings))
+
+    def _bind(
+        self, connection: BlockingConnection, channel: BlockingChannel, bindings: list[Binding]
+    ) -> list[Binding]:
+        # A missing exchange must not keep the desk from draining what its queue already
+        # holds: check each on a throwaway channel (a failed passive declare closes it).
+        missing = []
+        for binding in bindings:
+            probe = connection.channel()
+            try:
+                probe.exchange_declare(binding.exchange, passive=True)
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if exc.reply_code != 404:
+                    raise
+                missing.append(binding)
+                continue
+            probe.close()
+            channel.queue_bind(
+                self._profile.tap.queue, binding.exchange, routing_key=binding.routing_key
+            )
+        return missing
+
+    def _report_connected(self, missing: list[Binding]) -> None:
+        detail = self._profile.endpoint.redacted_url()
+        if missing:
+            names = ", ".join(sorted({b.exchange for b in missing}))
+            detail += f" (exchange not found, retrying: {names})"
+        self._report(TapPhase.CONNECTED, detail)
+
+    def _hand_over(self, batch: _Batch) -> _Batch:
+        if batch.deliveries:
+            with self._counters_lock:
+                c = self._counters
+                self._counters = TapCounters(
+                    c.received + len(batch.deliveries), c.stored, c.duplicates, c.decode_errors
+                )
+            self._batches.put(batch)
+        return _Batch(self._generation)
+
+    def _drain(self, connection: BlockingConnection, batch: _Batch) -> None:
+        """On a clean stop: store and ack what already arrived, within a bounded time."""
+        if self._fatal is not None:
+            return
+        self._hand_over(batch)
+        deadline = time.monotonic() + 5.0
+        while self._batches.unfinished_tasks and time.monotonic() < deadline:
+            connection.process_data_events(time_limit=0.05)
+        connection.process_data_events(time_limit=0)  # run the last ack callbacks
+
+    def _close_connection(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except Exception as exc:  # closing a half-dead connection may fail; nothing to do
+                log.debug("tap: closing connection failed: %s", exc)
+
+    # -- writer thread ------------------------------------------------------------------
+
+    def _write_forever(self) -> None:
+        try:
+            store = EventStore(self._db_path)
+        except StoreError as exc:
+            self._fail(exc)
+            self._store_ready.set()
+            return
+        self._store_ready.set()
+        with store:
+            while True:
+                item = self._batches.get()
+                try:
+                    if item is _STOP:
+                        return
+                    assert isinstance(item, _Batch)
+                    if self._fatal is None:
+                        self._write(store, item)
+                except StoreError as exc:
+                    self._fail(exc)
+                finally:
+                    self._batches.task_done()
+
+    def _write(self, store: EventStore, batch: _Batch) -> None:
+        received_at = _utc_now_iso()
+        events = [decode(to_raw_message(d), received_at) for d in batch.deliveries]
+        result = store.insert_batch(events)
+        decode_errors = sum(1 for e in result.inserted if e.decode_error is not None)
+        with self._counters_lock:
+            c = self._counters
+            self._counters = TapCounters(
+                c.received,
+                c.stored + len(result.inserted),
+                c.duplicates + result.duplicates,
+                c.decode_errors + decode_errors,
+            )
+            counters = self._counters
+        self._ack_after_commit(batch)
+        if result.inserted:
+            self._listener.on_stored(result.inserted)
+        self._listener.on_counters(counters)
+
+    def _ack_after_commit(self, batch: _Batch) -> None:
+        connection = self._connection
+        if connection is None:
+            return  # the channel is gone: the broker redelivers, the store dedupes
+        last_tag = batch.deliveries[-1].delivery_tag
+
+        def ack() -> None:
+            # Tags are per channel: acking an old tag on a new channel would ack the wrong
+            # (uncommitted) message, so only ack on the channel that delivered the batch.
+            channel = self._channel
+            if channel is not None and channel.is_open and self._generation == batch.generation:
+                channel.basic_ack(last_tag, multiple=True)
+
+        try:
+            connection.add_callback_threadsafe(ack)
+        except (pika.exceptions.AMQPError, OSError, RuntimeError) as exc:
+            log.info("tap: ack skipped (%s); messages will be redelivered", exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        log.error("tap: cannot write the history: %s", exc)
+        self._fatal = exc
+        self._stopping.set()
+
+    def _report(self, phase: TapPhase, detail: str = "", retry_in: float | None = None) -> None:
+        self._listener.on_state(TapState(phase, detail, retry_in))
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    if isinstance(exc, pika.exceptions.ChannelClosedByBroker):
+        return f"broker refused: {exc.reply_text} ({exc.reply_code})"
+    if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
+        return f"broker closed the connection: {exc.reply_text} ({exc.reply_code})"
+    if isinstance(exc, pika.exceptions.AMQPConnectionError):
+        return f"cannot connect: {exc!r}"
+    return str(exc) or type(exc).__name__
+
+
+def _utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,142 @@
+"""Entry point: `opsdesk` opens the window; subcommands run headless (never importing Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from opsdesk import __version__
+from opsdesk.broker.connection import InvalidBrokerURL
+from opsdesk.config import (
+    Binding,
+    ConfigError,
+    Profile,
+    default_db_path,
+    log_dir,
+    resolve_profile,
+)
+from opsdesk.log_files import setup_logging
+from opsdesk.store.event_store import StoreError
+
+log = logging.getLogger(__name__)
+
+SUBCOMMANDS = ("gui", "collect", "simulate")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", help="broker URL (overrides the profile and $OPSDESK_URL)")
+    common.add_argument("--profile", help="profile name from profiles.toml (default: local)")
+    common.add_argument("--config", type=Path, help="profiles file (default: user config dir)")
+    common.add_argument("--db", type=Path, help="history file (default: user data dir)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="opsdesk", description="Operations console for payment systems on RabbitMQ"
+    )
+    parser.add_argument("--version", action="version", version=f"opsdesk {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    gui = sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    gui.add_argument("--demo", action="store_true", help="run the simulator beside the window")
+
+    collect = sub.add_parser("collect", parents=[common], help="ingest without a window")
+    collect.add_argument(
+        "--exchange",
+        action="append",
+        metavar="NAME[:BINDING]",
+        help="exchange to watch (repeatable; default: the profile's bindings)",
+    )
+    collect.add_argument("--queue", metavar="TAP_QUEUE_NAME", help="the desk's tap queue")
+    collect.add_argument("--idle-exit", type=float, metavar="SECONDS")
+    collect.add_argument("--max-events", type=int, metavar="N")
+    collect.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    from opsdesk import simulate
+
+    sim = sub.add_parser("simulate", parents=[common], help="run a demo payment system")
+    simulate.add_arguments(sim)
+    return parser
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    return resolve_profile(args.profile, args.url, args.config)
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from opsdesk.collect import CollectLimits, NeverConnected, run_collect
+
+    profile = _profile(args)
+    if args.exchange:
+        profile = replace(profile, bindings=tuple(Binding.parse(e) for e in args.exchange))
+    if args.queue:
+        profile = replace(profile, tap=replace(profile.tap, queue=args.queue))
+    db = args.db or default_db_path()
+    limits = CollectLimits(idle_exit=args.idle_exit, max_events=args.max_events)
+    try:
+        counters = run_collect(profile, db, limits)
+    except NeverConnected as exc:
+        print(
+            f"opsdesk: never connected to {profile.endpoint.redacted_url()}: {exc}", file=sys.stderr
+        )
+        return 1
+    summary = {"db": str(db), "queue": profile.tap.queue, **asdict(counters)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"collected into {db}: received {counters.received}, stored {counters.stored}, "
+            f"duplicates {counters.duplicates}, decode errors {counters.decode_errors}"
+        )
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from opsdesk import simulate
+
+    profile = _profile(args)
+    settings = simulate.settings_from_args(args, profile.endpoint)
+    summary = simulate.run_simulation(settings)
+    print(
+        f"published {summary.published} events for {summary.payments} payments: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
+    )
+    return 0
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from opsdesk.ui.app import run_gui  # the only place the headless CLI reaches for Qt
+
+    return run_gui(_profile(args), args.db or default_db_path(), demo=args.demo)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "gui")
+    args = build_parser().parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    setup_logging(
+        log_dir() / "opsdesk.log", stderr_level=logging.INFO if verbose else logging.WARNING
+    )
+    handlers = {"gui": _cmd_gui, "collect": _cmd_collect, "simulate": _cmd_simulate}
+    try:
+        return handlers[args.command](args)
+    except (ConfigError, StoreError, InvalidBrokerURL) as exc:
+        print(f"opsdesk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Connection profiles: a TOML file in the user's config folder, overridden by options and env."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import re
+import socket
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from opsdesk.broker.connection import DEFAULT_URL, BrokerEndpoint
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "opsdesk"
+ENV_URL = "OPSDESK_URL"
+ENV_PASSWORD = "OPSDESK_PASSWORD"
+ENV_CONFIG = "OPSDESK_CONFIG"
+KEYRING_SERVICE = "opsdesk"
+DEFAULT_PROFILE = "local"
+
+
+class ConfigError(Exception):
+    """The profiles file or an option is wrong in a way the user must fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    exchange: str
+    routing_key: str = "#"
+
+    @classmethod
+    def parse(cls, text: str) -> Binding:
+        """`EXCHANGE[:BINDING]`, as on the command line."""
+        exchange, _, key = text.partition(":")
+        if not exchange:
+            raise ConfigError(f"exchange name missing in {text!r} (expected EXCHANGE[:BINDING])")
+        return cls(exchange, key or "#")
+
+
+@dataclass(frozen=True, slots=True)
+class TapSettings:
+    """The desk's own queue: a bounded copy of the traffic, never a competing consumer."""
+
+    queue: str
+    max_length: int | None = 1_000_000
+    overflow: str = "drop-head"
+    message_ttl_ms: int | None = None
+    prefetch: int = 2000
+    batch_size: int = 500
+    batch_interval: float = 0.2  # seconds: flush a partial batch after this long
+
+    def queue_arguments(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"x-overflow": self.overflow}
+        if self.max_length:
+            args["x-max-length"] = self.max_length
+        if self.message_ttl_ms:
+            args["x-message-ttl"] = self.message_ttl_ms
+        return args
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    endpoint: BrokerEndpoint
+    bindings: tuple[Binding, ...]
+    tap: TapSettings
+    read_only: bool = False
+    operator: str = field(default_factory=getpass.getuser)
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    return Path(os.environ.get(ENV_CONFIG) or config_dir() / "profiles.toml")
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "history.sqlite"
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def default_tap_queue(profile_name: str) -> str:
+    # Per profile *and* per desk: two operators sharing one queue would each see half the events.
+    desk = f"{getpass.getuser()}@{socket.gethostname()}"
+    return "opsdesk.tap." + re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{profile_name}.{desk}")
+
+
+def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
+    known = {
+        "queue",
+        "max_length",
+        "overflow",
+        "message_ttl_ms",
+        "prefetch",
+        "batch_size",
+        "batch_interval",
+    }
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"profile {profile_name!r}: unknown tap settings {sorted(unknown)}")
+    settings = TapSettings(queue=raw.get("queue") or default_tap_queue(profile_name))
+    values = {k: v for k, v in raw.items() if k != "queue"}
+    if values.get("overflow", "drop-head") not in ("drop-head", "reject-publish-dlx"):
+        # reject-publish would push back on the payment system's publishers.
+        raise ConfigError(f"profile {profile_name!r}: tap overflow must be drop-head")
+    return replace(settings, **values)
+
+
+def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
+    url = raw.get("url", DEFAULT_URL)
+    if "url" in raw and urlsplit(url).password:
+        log.warning(
+            "profile %r has a password in its URL; store it in the keyring instead "
+            "(keyring set %s %s)",
+            name,
+            KEYRING_SERVICE,
+            name,
+        )
+    bindings = tuple(
+        Binding(b["exchange"], b.get("routing_key", "#")) for b in raw.get("bindings", [])
+    ) or (Binding("payments.events", "#"),)
+    endpoint = BrokerEndpoint(url=url, ca_file=raw.get("ca_file") or None)
+    return Profile(
+        name=name,
+        endpoint=endpoint,
+        bindings=bindings,
+        tap=_tap_settings(name, raw.get("tap", {})),
+        read_only=bool(raw.get("read_only", False)),
+        operator=raw.get("operator") or getpass.getuser(),
+    )
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    """All profiles in the file; the built-in `local` profile when the file is absent."""
+    path = path or config_file()
+    profiles = {DEFAULT_PROFILE: _profile_from_toml(DEFAULT_PROFILE, {})}
+    if not path.exists():
+        return profiles
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read profiles from {path}: {exc}") from exc
+    for name, raw in data.get("profiles", {}).items():
+        profiles[name] = _profile_from_toml(name, raw)
+    return profiles
+
+
+def _password_for(profile_name: str, url: str) -> str | None:
+    """Environment first, then the OS keyring; never the config file."""
+    if env := os.environ.get(ENV_PASSWORD):
+        return env
+    if urlsplit(url).password:
+        return None
+    try:
+        import keyring  # slow to import; only needed when the URL carries no password
+
+        return keyring.get_password(KEYRING_SERVICE, profile_name)
+    except Exception as exc:  # no backend on a headless server is normal
+        log.info("no keyring available (%s); using the URL's credentials", exc)
+        return None
+
+
+def resolve_profile(
+    profile_name: str | None = None,
+    url: str | None = None,
+    config_path: Path | None = None,
+) -> Profile:
+    """The profile to use: file < OPSDESK_URL < --url; password from env or keyring."""
+    profiles = load_profiles(config_path)
+    name = profile_name or DEFAULT_PROFILE
+    if name not in profiles:
+        raise ConfigError(f"no profile {name!r} in {config_path or config_file()}")
+    profile = profiles[name]
+    chosen_url = url or os.environ.get(ENV_URL) or profile.endpoint.url
+    endpoint = replace(profile.endpoint, url=chosen_url, password=_password_for(name, chosen_url))
+    return replace(profile, endpoint=endpoint)

@@ -1,0 +1,1 @@
+"""The local history: SQLite schema, migrations and the event store."""

@@ -1,0 +1,213 @@
+"""The tap against the real broker: at-least-once ingest, exactly-once storage."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pika
+import pytest
+
+from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.broker.tap import Tap
+from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.store.event_store import EventStore
+from tests.conftest import BROKER_URL, BrokerObjects
+
+pytestmark = pytest.mark.broker
+
+
+class Recorder:
+    """TapListener that lets a test wait for a condition on what the tap reported."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.states: list[TapState] = []
+        self.counters = TapCounters()
+        self.stored: list[PaymentEvent] = []
+
+    def on_state(self, state: TapState) -> None:
+        with self.cond:
+            self.states.append(state)
+            self.cond.notify_all()
+
+    def on_counters(self, counters: TapCounters) -> None:
+        with self.cond:
+            self.counters = counters
+            self.cond.notify_all()
+
+    def on_stored(self, events: Sequence[PaymentEvent]) -> None:
+        with self.cond:
+            self.stored.extend(events)
+            self.cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        with self.cond:
+            assert self.cond.wait_for(predicate, timeout), "condition not reached in time"
+
+
+def native_event(i: int, status: str = "succeeded") -> bytes:
+    return json.dumps(
+        {
+            "event_id": f"evt-{i}",
+            "type": f"payment.{status}",
+            "payment_id": f"pay-{i}",
+            "merchant": "acme",
+            "amount_minor": 1000 + i,
+            "currency": "EUR",
+            "card": "4111 1111 1111 1111",
+        }
+    ).encode()
+
+
+def make_profile(exchange: str, queue: str, url: str = BROKER_URL, **tap: object) -> Profile:
+    return Profile(
+        name="test",
+        endpoint=BrokerEndpoint(url=url),
+        bindings=(Binding(exchange, "payment.#"),),
+        tap=replace(TapSettings(queue=queue, batch_interval=0.05), **tap),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def tap_setup(broker: BrokerObjects, unique_name: str, tmp_path: Path) -> Iterator[tuple]:
+    exchange = broker.exchange(unique_name + ".x")
+    queue = broker.track_queue(unique_name + ".tap")
+    yield exchange, queue, tmp_path / "history.sqlite"
+
+
+def test_stores_each_event_once_and_acks_after_commit(tap_setup, broker: BrokerObjects) -> None:
+    exchange, queue, db = tap_setup
+    recorder = Recorder()
+    tap = Tap(make_profile(exchange, queue), db, recorder)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+        for i in range(50):
+            broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
+        broker.publish(exchange, "payment.failed", b"\xff\xfe not json")
+        recorder.wait_for(lambda: recorder.counters.stored == 51)
+    finally:
+        tap.stop()
+    assert not tap.is_alive()
+    assert recorder.states[-1].phase is TapPhase.STOPPED
+    assert recorder.counters.decode_errors == 1
+    assert broker.message_count(queue) == 0, "everything stored was acked"
+    with EventStore(db, readonly=True) as store:
+        assert store.count() == 51
+        events = store.latest(100)
+    assert {e.event_id for e in events} >= {f"m-{i}" for i in range(50)}
+    assert all("4111 1111 1111 1111" not in e.body for e in events), "card number masked"
+    assert {e.status for e in events if e.decode_error is None} == {Status.SUCCEEDED}
+
+
+def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> None:
+    exchange, queue, db = tap_setup
+    recorder = Recorder()
+    tap = Tap(make_profile(exchange, queue, max_length=3), db, recorder)
+    tap.start()
+    recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+    tap.stop()
+    # While the desk is closed the queue keeps the newest events and drops the oldest.
+    for i in range(5):
+        broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
+    assert broker.message_count(queue) == 3
+    recorder = Recorder()
+    tap = Tap(make_profile(exchange, queue, max_length=3), db, recorder)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: recorder.counters.stored == 3)
+    finally:
+        tap.stop()
+    assert sorted(e.event_id for e in recorder.stored) == ["m-2", "m-3", "m-4"]
+
+
+def test_reports_reconnecting_when_broker_unreachable(tmp_path: Path) -> None:
+    recorder = Recorder()
+    profile = make_profile("x", "q", url="amqp://guest:guest@127.0.0.1:1/%2F")
+    tap = Tap(profile, tmp_path / "h.sqlite", recorder)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: any(s.phase is TapPhase.RECONNECTING for s in recorder.states))
+    finally:
+        tap.stop()
+    reconnecting = next(s for s in recorder.states if s.phase is TapPhase.RECONNECTING)
+    assert reconnecting.retry_in is not None and reconnecting.retry_in > 0
+    assert "cannot connect" in reconnecting.detail
+    assert recorder.states[-1].phase is TapPhase.STOPPED
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def private_vhost() -> Iterator[str]:
+    """A vhost of its own, so closing "all" connections touches only this test's."""
+    vhost = f"opsdesk-test-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield vhost
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+def test_nothing_lost_when_broker_closes_all_connections(private_vhost: str, tmp_path) -> None:
+    url = f"amqp://guest:guest@127.0.0.1:5672/{private_vhost}"
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    ch = conn.channel()
+    ch.exchange_declare("payments.events", "topic")
+    profile = make_profile("payments.events", "tap", url=url, batch_size=20, prefetch=40)
+    ch.queue_declare("tap", durable=True, arguments=profile.tap.queue_arguments())
+    ch.queue_bind("tap", "payments.events", "payment.#")
+    total = 3000
+    for i in range(total):
+        ch.basic_publish("payments.events", "payment.succeeded", native_event(i))
+    conn.close()
+
+    recorder = Recorder()
+    tap = Tap(profile, tmp_path / "h.sqlite", recorder)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: recorder.counters.stored >= 200)
+        _rabbitmqctl("close_all_connections", "--vhost", private_vhost, "opsdesk test")
+        recorder.wait_for(lambda: recorder.counters.stored >= total, timeout=60)
+    finally:
+        tap.stop()
+    phases = [s.phase for s in recorder.states]
+    assert TapPhase.RECONNECTING in phases, "the close was noticed"
+    assert phases.count(TapPhase.CONNECTED) >= 2, "and survived"
+    with EventStore(tmp_path / "h.sqlite", readonly=True) as store:
+        assert store.count() == total
+    conn = pika.BlockingConnection(pika.URLParameters(url))
+    assert conn.channel().queue_declare("tap", passive=True).method.message_count == 0
+    conn.close()
+
+
+def test_binds_an_exchange_that_appears_later(tap_setup, broker: BrokerObjects) -> None:
+    _, queue, db = tap_setup
+    late = queue + ".late-x"
+    recorder = Recorder()
+    tap = Tap(make_profile(late, queue), db, recorder)
+    tap.start()
+    try:
+        recorder.wait_for(
+            lambda: any("exchange not found" in s.detail for s in recorder.states), timeout=15
+        )
+        broker.exchange(late)
+        recorder.wait_for(
+            lambda: recorder.states[-1].phase is TapPhase.CONNECTED
+            and "not found" not in recorder.states[-1].detail,
+            timeout=15,
+        )
+        broker.publish(late, "payment.succeeded", native_event(1), message_id="late-1")
+        recorder.wait_for(lambda: recorder.counters.stored == 1)
+    finally:
+        tap.stop()
+    assert recorder.stored[0].event_id == "late-1"

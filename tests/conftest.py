@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: thread hygiene and the real broker."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pika
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read the user's real profiles.
+os.environ["OPSDESK_CONFIG"] = os.path.join(os.path.dirname(__file__), "no-such-profiles.toml")
+os.environ.pop("OPSDESK_URL", None)
+os.environ.pop("OPSDESK_PASSWORD", None)
+
+BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running() -> Iterator[None]:
+    """A test that leaves a thread running fails."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5.0
+    for thread in threading.enumerate():
+        if thread not in before:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> str:
+    """A broker-object name no other test (or run) uses."""
+    return f"test.{request.node.name[:40]}.{uuid.uuid4().hex[:8]}".replace("[", "_").replace(
+        "]", "_"
+    )
+
+
+class BrokerObjects:
+    """Declares queues/exchanges for a test and deletes them afterwards."""
+
+    def __init__(self) -> None:
+        self.connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()  # a publish returns once the broker has the message
+        self.queues: list[str] = []
+        self.exchanges: list[str] = []
+
+    def exchange(self, name: str, kind: str = "topic") -> str:
+        self.channel.exchange_declare(name, kind, durable=False, auto_delete=False)
+        self.exchanges.append(name)
+        return name
+
+    def queue(self, name: str, **arguments: object) -> str:
+        self.channel.queue_declare(name, durable=True, arguments=arguments or None)
+        self.queues.append(name)
+        return name
+
+    def track_queue(self, name: str) -> str:
+        """A queue the code under test declares: delete it afterwards too."""
+        self.queues.append(name)
+        return name
+
+    def message_count(self, queue: str) -> int:
+        return self.channel.queue_declare(queue, passive=True).method.message_count
+
+    def publish(self, exchange: str, routing_key: str, body: bytes, **props: object) -> None:
+        self.channel.basic_publish(
+            exchange,
+            routing_key,
+            body,
+            pika.BasicProperties(**props),  # type: ignore[arg-type]
+        )
+
+    def cleanup(self) -> None:
+        if not self.connection.is_open:
+            self.connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+        channel = self.connection.channel()
+        for queue in self.queues:
+            channel.queue_delete(queue)
+        for exchange in self.exchanges:
+            channel.exchange_delete(exchange)
+        self.connection.close()
+
+
+@pytest.fixture
+def broker() -> Iterator[BrokerObjects]:
+    objects = BrokerObjects()
+    try:
+        yield objects
+    finally:
+        objects.cleanup()

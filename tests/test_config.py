@@ -1,0 +1,89 @@
+"""Profiles: defaults, the TOML file, and what overrides what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opsdesk.config import Binding, ConfigError, load_profiles, resolve_profile
+
+DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def test_default_profile_points_at_local_broker(tmp_path: Path) -> None:
+    profile = resolve_profile(config_path=tmp_path / "absent.toml")
+    assert profile.name == "local"
+    assert profile.endpoint.url == DEFAULT_URL
+    assert profile.bindings == (Binding("payments.events", "#"),)
+    assert profile.tap.queue.startswith("opsdesk.tap.local.")
+    assert profile.tap.queue_arguments() == {"x-overflow": "drop-head", "x-max-length": 1_000_000}
+
+
+def test_profiles_file_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        """
+[profiles.prod]
+url = "amqps://ops@rabbit.example:5671/payments"
+read_only = true
+ca_file = "/etc/ssl/corp-ca.pem"
+[[profiles.prod.bindings]]
+exchange = "payments.events"
+routing_key = "payment.*"
+[[profiles.prod.bindings]]
+exchange = "refunds"
+[profiles.prod.tap]
+queue = "desk.prod"
+max_length = 5000
+message_ttl_ms = 3600000
+"""
+    )
+    prod = resolve_profile("prod", config_path=path)
+    assert prod.read_only
+    assert prod.endpoint.ca_file == "/etc/ssl/corp-ca.pem"
+    assert prod.bindings == (Binding("payments.events", "payment.*"), Binding("refunds", "#"))
+    assert prod.tap.queue_arguments() == {
+        "x-overflow": "drop-head",
+        "x-max-length": 5000,
+        "x-message-ttl": 3600000,
+    }
+    monkeypatch.setenv("OPSDESK_URL", "amqp://env@h/%2F")
+    assert resolve_profile("prod", config_path=path).endpoint.url == "amqp://env@h/%2F"
+    assert resolve_profile("prod", "amqp://cli@h/%2F", path).endpoint.url == "amqp://cli@h/%2F"
+
+
+def test_password_from_environment_never_from_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSDESK_PASSWORD", "s3cret")
+    profile = resolve_profile(config_path=tmp_path / "absent.toml")
+    assert profile.endpoint.password == "s3cret"
+    assert "s3cret" not in profile.endpoint.redacted_url()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[profiles.x.tap]\nbogus = 1\n", "unknown tap settings"),
+        ("[profiles.x.tap]\noverflow = 'reject-publish'\n", "drop-head"),
+        ("not toml [", "cannot read profiles"),
+    ],
+)
+def test_bad_profiles_are_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_profiles(path)
+
+
+def test_unknown_profile(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no profile 'nope'"):
+        resolve_profile("nope", config_path=tmp_path / "absent.toml")
+
+
+def test_binding_parse() -> None:
+    assert Binding.parse("payments.events:payment.#") == Binding("payments.events", "payment.#")
+    assert Binding.parse("payments.events") == Binding("payments.events", "#")
+    with pytest.raises(ConfigError):
+        Binding.parse(":x")
