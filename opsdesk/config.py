@@ -67,6 +67,17 @@ class TapSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MonitorSettings:
+    """Queue sampling: which queues, how often, and where the management API is."""
+
+    queues: tuple[str, ...] = ()  # watched queues; empty = every queue the API lists
+    interval: float = 5.0  # seconds between samples
+    # None: derived from the broker URL (same host, port 15672, same credentials).
+    management_url: str | None = None
+    retention_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     name: str
     endpoint: BrokerEndpoint
@@ -74,6 +85,7 @@ class Profile:
     tap: TapSettings
     read_only: bool = False
     operator: str = field(default_factory=getpass.getuser)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
 
 def config_dir() -> Path:
@@ -140,7 +152,18 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
         tap=_tap_settings(name, raw.get("tap", {})),
         read_only=bool(raw.get("read_only", False)),
         operator=raw.get("operator") or getpass.getuser(),
+        monitor=_monitor_settings(name, raw.get("monitor", {})),
     )
+
+
+def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings:
+    known = {"queues", "interval", "management_url", "retention_days"}
+    if unknown := set(raw) - known:
+        raise ConfigError(f"profile {profile_name!r}: unknown monitor settings {sorted(unknown)}")
+    values = dict(raw)
+    if "queues" in values:
+        values["queues"] = tuple(values["queues"])
+    return MonitorSettings(**values)
 
 
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
