@@ -25,7 +25,7 @@ from opsdesk.store.event_store import StoreError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("gui", "collect", "simulate")
+SUBCOMMANDS = ("gui", "collect", "simulate", "queues")
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--max-events", type=int, metavar="N")
     collect.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    from opsdesk import simulate
+    from opsdesk import queues_command, simulate
+
+    queues = sub.add_parser("queues", parents=[common], help="queue depth, consumers and rates")
+    queues_command.add_arguments(queues)
 
     sim = sub.add_parser("simulate", parents=[common], help="run a demo payment system")
     simulate.add_arguments(sim)
@@ -113,6 +116,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_queues(args: argparse.Namespace) -> int:
+    from opsdesk import queues_command
+
+    return queues_command.run(args, _profile(args))
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from opsdesk.ui.app import run_gui  # the only place the headless CLI reaches for Qt
 
@@ -128,7 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(
         log_dir() / "opsdesk.log", stderr_level=logging.INFO if verbose else logging.WARNING
     )
-    handlers = {"gui": _cmd_gui, "collect": _cmd_collect, "simulate": _cmd_simulate}
+    handlers = {
+        "gui": _cmd_gui,
+        "collect": _cmd_collect,
+        "simulate": _cmd_simulate,
+        "queues": _cmd_queues,
+    }
     try:
         return handlers[args.command](args)
     except (ConfigError, StoreError, InvalidBrokerURL) as exc:

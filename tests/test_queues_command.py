@@ -1,0 +1,165 @@
+"""`opsdesk queues` against the real broker: a table for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from opsdesk import queues_command
+from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.config import MonitorSettings, Profile, TapSettings
+from tests.conftest import BROKER_URL, BrokerObjects
+
+pytestmark = pytest.mark.broker
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_profile(watched: tuple[str, ...] = (), url: str = BROKER_URL, api: bool = True) -> Profile:
+    management_url = None if api else f"http://127.0.0.1:{closed_port()}"
+    return Profile(
+        name="test",
+        endpoint=BrokerEndpoint(url=url),
+        bindings=(),
+        tap=TapSettings(queue="unused"),
+        monitor=MonitorSettings(queues=watched, management_url=management_url),
+    )
+
+
+def run(argv: list[str], profile: Profile) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    queues_command.add_arguments(parser)
+    out, err = io.StringIO(), io.StringIO()
+    code = queues_command.run(parser.parse_args(argv), profile, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def table_row(table: str, queue: str) -> list[str]:
+    rows = [line.split() for line in table.splitlines()]
+    assert rows[0][:4] == ["QUEUE", "READY", "UNACKED", "CONSUMERS"]
+    matching = [row for row in rows if row[0] == queue]
+    assert len(matching) == 1, table
+    return matching[0]
+
+
+def publish(broker: BrokerObjects, queue: str, count: int) -> None:
+    for i in range(count):
+        broker.publish("", queue, f"m{i}".encode())
+
+
+def test_table_shows_the_named_queue_and_its_depth(broker: BrokerObjects, unique_name: str) -> None:
+    queue = broker.queue(unique_name)
+    publish(broker, queue, 3)
+
+    code, out, err = run(["--queue", queue], make_profile())
+
+    assert code == 0, err
+    row = table_row(out, queue)
+    assert row[1] == "3"  # READY
+    assert row[3] == "0"  # CONSUMERS
+
+
+def test_json_for_scripts(broker: BrokerObjects, unique_name: str) -> None:
+    first, second = broker.queue(f"{unique_name}.a"), broker.queue(f"{unique_name}.b")
+    publish(broker, second, 2)
+
+    code, out, err = run(["--queue", second, "--queue", first, "--json"], make_profile())
+
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["vhost"] == "/" and document["source"] == "management"
+    assert [(q["queue"], q["messages_ready"]) for q in document["queues"]] == [
+        (second, 2),
+        (first, 0),
+    ]
+    assert document["problems"] == []
+
+
+def test_profile_watched_queues_are_the_default(broker: BrokerObjects, unique_name: str) -> None:
+    queue = broker.queue(unique_name)
+    publish(broker, queue, 1)
+
+    code, out, _ = run(["--json"], make_profile(watched=(queue,)))
+
+    assert code == 0
+    assert [q["queue"] for q in json.loads(out)["queues"]] == [queue]
+
+
+def test_every_queue_of_the_vhost_with_the_api(broker: BrokerObjects, unique_name: str) -> None:
+    queue = broker.queue(unique_name)
+
+    code, out, _ = run([], make_profile())
+
+    assert code == 0
+    assert table_row(out, queue)[1] == "0"
+
+
+def test_missing_named_queue_fails_clearly(broker: BrokerObjects, unique_name: str) -> None:
+    present = broker.queue(f"{unique_name}.present")
+    missing = f"{unique_name}.missing"
+
+    code, out, err = run(["--queue", present, "--queue", missing, "--json"], make_profile())
+
+    assert code == 1
+    assert f"queue '{missing}' does not exist" in err
+    document = json.loads(out)  # scripts still get the rest, and why the missing one is absent
+    assert [q["queue"] for q in document["queues"]] == [present]
+    assert document["problems"][0]["queue"] == missing
+
+
+def test_without_the_api_shows_ready_and_consumers_and_says_so(
+    broker: BrokerObjects, unique_name: str
+) -> None:
+    queue = broker.queue(unique_name)
+    publish(broker, queue, 2)
+
+    code, out, err = run(["--queue", queue], make_profile(api=False))
+
+    assert code == 0
+    row = table_row(out, queue)
+    assert row[1:4] == ["2", "-", "0"]  # ready, no unacked count, consumers
+    assert "management API unavailable" in err
+
+
+def test_nothing_to_show_without_names_or_api() -> None:
+    code, out, err = run([], make_profile(api=False))
+    assert code == 2
+    assert out == ""
+    assert "--queue" in err
+
+
+def test_unreachable_broker_fails_clearly() -> None:
+    url = f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"
+    code, out, err = run(["--queue", "anything"], make_profile(url=url, api=False))
+    assert code == 1
+    assert out == ""
+    assert "cannot reach the broker" in err and "127.0.0.1" in err
+
+
+def test_headless_and_without_qt(broker: BrokerObjects, unique_name: str) -> None:
+    queue = broker.queue(unique_name)
+    code = (
+        "import argparse, sys\n"
+        "from opsdesk import queues_command\n"
+        "from opsdesk.config import resolve_profile\n"
+        "parser = argparse.ArgumentParser(); queues_command.add_arguments(parser)\n"
+        f"status = queues_command.run(parser.parse_args(['--queue', {queue!r}, '--json']),"
+        " resolve_profile())\n"
+        "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))\n"
+        "sys.exit(3 if qt else status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["queues"][0]["queue"] == queue
