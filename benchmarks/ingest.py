@@ -149,7 +149,9 @@ def main() -> None:
             "--idle-exit", "10", "--json",
         ]  # fmt: skip
         env = {**os.environ, "OPSDESK_CONFIG": str(workdir / "none.toml")}
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if out.returncode != 0:
+            raise SystemExit(f"collect failed ({out.returncode}): {out.stderr[-2000:]}")
         summary = json.loads(out.stdout)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         stored, rate = collector_rate(db, since)

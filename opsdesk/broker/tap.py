@@ -61,6 +61,7 @@ class Tap:
         self._channel: BlockingChannel | None = None
         self._store_ready = threading.Event()
         self._connection_was_up = False
+        self._queue_note = ""  # shown to the operator when the tap queue is not as configured
         self._fatal: BaseException | None = None
         self._consumer = threading.Thread(target=self._consume_forever, name="tap-consumer")
         self._writer = threading.Thread(target=self._write_forever, name="tap-writer")
@@ -176,7 +177,19 @@ class Tap:
     def _declare(self, connection: BlockingConnection, channel: BlockingChannel) -> list[Binding]:
         """Declare the tap queue and bind what exists; return the bindings still missing."""
         tap = self._profile.tap
-        channel.queue_declare(tap.queue, durable=True, arguments=tap.queue_arguments())
+        probe = connection.channel()  # a refused declare closes its channel
+        try:
+            probe.queue_declare(tap.queue, durable=True, arguments=tap.queue_arguments())
+            probe.close()
+            self._queue_note = ""
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            if exc.reply_code != 406:
+                raise
+            # The queue exists with other bounds (the profile changed). Deleting it would lose
+            # what it holds, so consume it as it is and tell the operator.
+            channel.queue_declare(tap.queue, passive=True)
+            self._queue_note = f"tap queue kept its existing arguments ({exc.reply_text})"
+            log.warning("tap: %s; delete the queue to apply the profile's settings", exc.reply_text)
         return self._bind(connection, channel, list(self._profile.bindings))
 
     def _bind(
@@ -202,6 +215,8 @@ class Tap:
 
     def _report_connected(self, missing: list[Binding]) -> None:
         detail = self._profile.endpoint.redacted_url()
+        if self._queue_note:
+            detail += f" ({self._queue_note})"
         if missing:
             names = ", ".join(sorted({b.exchange for b in missing}))
             detail += f" (exchange not found, retrying: {names})"

@@ -63,7 +63,7 @@ def read_fields(obj: dict[str, Any], *, mask: bool = True) -> PaymentFields:
     cleared and that has no JSON \\u escape (the one way a parsed string gains digits).
     """
     get = obj.get
-    amount, currency_value, problem = _amount(_pick(get, AMOUNT))
+    amount, currency_value, problem = amount_field(_pick(get, AMOUNT))
     if currency_value is None:
         currency_value = get("currency")
     return PaymentFields(
@@ -127,7 +127,7 @@ def _pick(get: Callable[[str], Any], names: tuple[str, str]) -> Any:
     return get(names[1]) if value is None else value
 
 
-def _amount(value: Any) -> tuple[int | None, Any, str | None]:
+def amount_field(value: Any) -> tuple[int | None, Any, str | None]:
     """(minor units, currency found alongside, problem). Never a float: money is exact."""
     currency = None
     if isinstance(value, dict):
