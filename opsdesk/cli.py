@@ -17,7 +17,7 @@ from opsdesk.config import (
     ConfigError,
     Profile,
     default_db_path,
-    log_dir,
+    log_file,
     resolve_profile,
 )
 from opsdesk.log_files import setup_logging
@@ -125,7 +125,9 @@ def _cmd_queues(args: argparse.Namespace) -> int:
 def _cmd_gui(args: argparse.Namespace) -> int:
     from opsdesk.ui.app import run_gui  # the only place the headless CLI reaches for Qt
 
-    return run_gui(_profile(args), args.db or default_db_path(), demo=args.demo)
+    return run_gui(
+        _profile(args), args.db or default_db_path(), demo=args.demo, log_file=log_file()
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,9 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv.insert(0, "gui")
     args = build_parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
-    setup_logging(
-        log_dir() / "opsdesk.log", stderr_level=logging.INFO if verbose else logging.WARNING
-    )
+    setup_logging(log_file(), stderr_level=logging.INFO if verbose else logging.WARNING)
     handlers = {
         "gui": _cmd_gui,
         "collect": _cmd_collect,

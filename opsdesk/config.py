@@ -104,6 +104,10 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
+def log_file() -> Path:
+    return log_dir() / "opsdesk.log"
+
+
 def default_tap_queue(profile_name: str) -> str:
     # Per profile *and* per desk: two operators sharing one queue would each see half the events.
     desk = f"{getpass.getuser()}@{socket.gethostname()}"

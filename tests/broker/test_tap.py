@@ -53,6 +53,22 @@ class Recorder:
             assert self.cond.wait_for(predicate, timeout), "condition not reached in time"
 
 
+class GatedRecorder(Recorder):
+    """Holds the tap's writer once `hold_after` events are stored, until released."""
+
+    def __init__(self, hold_after: int) -> None:
+        super().__init__()
+        self.hold_after = hold_after
+        self.holding = threading.Event()
+        self.release = threading.Event()
+
+    def on_stored(self, events: Sequence[PaymentEvent]) -> None:
+        super().on_stored(events)
+        if len(self.stored) >= self.hold_after and not self.release.is_set():
+            self.holding.set()
+            self.release.wait(30)
+
+
 def native_event(i: int, status: str = "succeeded") -> bytes:
     return json.dumps(
         {
@@ -171,14 +187,18 @@ def test_nothing_lost_when_broker_closes_all_connections(private_vhost: str, tmp
         ch.basic_publish("payments.events", "payment.succeeded", native_event(i))
     conn.close()
 
-    recorder = Recorder()
+    recorder = GatedRecorder(hold_after=200)
     tap = Tap(profile, tmp_path / "h.sqlite", recorder)
     tap.start()
     try:
-        recorder.wait_for(lambda: recorder.counters.stored >= 200)
+        # The writer is held mid-stream with deliveries unacked on the first connection.
+        assert recorder.holding.wait(30), "tap never got 200 events in"
         _rabbitmqctl("close_all_connections", "--vhost", private_vhost, "opsdesk test")
+        recorder.wait_for(lambda: any(s.phase is TapPhase.RECONNECTING for s in recorder.states))
+        recorder.release.set()
         recorder.wait_for(lambda: recorder.counters.stored >= total, timeout=60)
     finally:
+        recorder.release.set()
         tap.stop()
     phases = [s.phase for s in recorder.states]
     assert TapPhase.RECONNECTING in phases, "the close was noticed"
@@ -202,8 +222,10 @@ def test_binds_an_exchange_that_appears_later(tap_setup, broker: BrokerObjects) 
         )
         broker.exchange(late)
         recorder.wait_for(
-            lambda: recorder.states[-1].phase is TapPhase.CONNECTED
-            and "not found" not in recorder.states[-1].detail,
+            lambda: (
+                recorder.states[-1].phase is TapPhase.CONNECTED
+                and "not found" not in recorder.states[-1].detail
+            ),
             timeout=15,
         )
         broker.publish(late, "payment.succeeded", native_event(1), message_id="late-1")

@@ -1,0 +1,171 @@
+"""GUI entry point: the application, crash hooks, the tap and its window, and a clean quit."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
+
+from opsdesk.broker.tap import Tap
+from opsdesk.config import Profile
+from opsdesk.events.model import PaymentEvent
+from opsdesk.simulate import SimulatorSettings
+from opsdesk.store.errors import StoreError
+from opsdesk.store.event_store import EventStore
+from opsdesk.ui.crash_dialog import CrashReporter
+from opsdesk.ui.demo_traffic import DemoTraffic
+from opsdesk.ui.event_table_model import EventTableModel
+from opsdesk.ui.main_window import MainWindow
+from opsdesk.ui.settings import APPLICATION, ORGANIZATION, UiSettings
+from opsdesk.ui.tap_bridge import TapBridge
+
+log = logging.getLogger(__name__)
+
+DEMO_RATE = 15.0  # events per second
+TAP_STOP_TIMEOUT = 8.0
+DEMO_STOP_TIMEOUT = 5.0
+_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+
+def run_gui(
+    profile: Profile, db_path: Path, *, demo: bool = False, log_file: Path | None = None
+) -> int:
+    """Open the window on `profile`, record into `db_path`, and return the exit code."""
+    app = _application()
+    reporter = CrashReporter(log_file)
+    reporter.install()  # here only: widgets never touch the hooks, so tests keep theirs
+    try:
+        settings = UiSettings()
+        bridge = TapBridge()
+        window = build_main_window(
+            db_path,
+            bridge,
+            settings,
+            broker_label=profile.endpoint.redacted_url(),
+            log_file=log_file,
+        )
+        session = _LiveSession(Tap(profile, db_path, bridge), _demo_traffic(profile, window, demo))
+        app.aboutToQuit.connect(session.stop)
+        window.show()
+        session.start()
+        with _quit_on_sigint(app):
+            code = app.exec()
+        session.stop()
+        app.aboutToQuit.disconnect(session.stop)
+        return code
+    finally:
+        reporter.uninstall()
+
+
+def build_main_window(
+    db_path: Path,
+    bridge: TapBridge,
+    settings: UiSettings,
+    *,
+    broker_label: str,
+    log_file: Path | None = None,
+) -> MainWindow:
+    """The window with the newest stored events loaded; live ones then come from `bridge`."""
+    model = EventTableModel(row_cap=settings.live_row_cap)
+    window = MainWindow(model, bridge, settings, broker_label=broker_label, log_file=log_file)
+    try:
+        model.set_events(load_recent_events(db_path, model.row_cap))
+    except StoreError as exc:
+        log.warning("cannot load recent events: %s", exc)
+        window.show_problem(f"Could not load recent events ({exc}). New events will still appear.")
+    return window
+
+
+def load_recent_events(db_path: Path, limit: int) -> list[PaymentEvent]:
+    """The newest `limit` stored events, newest first; none when there is no history yet."""
+    if not db_path.exists():
+        return []
+    # A bounded LIMIT query: quick enough for the UI thread at start-up.
+    with EventStore(db_path, readonly=True) as store:
+        return store.latest(limit)
+
+
+def app_icon() -> QIcon:
+    """The window icon, drawn from the SVG shipped inside the package."""
+    data = resources.files("opsdesk").joinpath("resources/opsdesk.svg").read_bytes()
+    renderer = QSvgRenderer(QByteArray(data))
+    icon = QIcon()
+    for size in _ICON_SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+class _LiveSession:
+    """The workers behind the window: started after it shows, stopped once on quit."""
+
+    def __init__(self, tap: Tap, traffic: DemoTraffic | None) -> None:
+        self._tap = tap
+        self._traffic = traffic
+        self._stopped = False
+
+    def start(self) -> None:
+        self._tap.start()
+        if self._traffic is not None:
+            self._traffic.start()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        # The window is already closed by now, so these joins freeze nothing the user sees.
+        if self._traffic is not None:
+            self._traffic.stop(DEMO_STOP_TIMEOUT)
+        self._tap.stop(TAP_STOP_TIMEOUT)
+
+
+def _demo_traffic(profile: Profile, window: MainWindow, demo: bool) -> DemoTraffic | None:
+    if not demo:
+        return None
+    if not profile.bindings:
+        window.show_problem("Demo traffic needs an exchange: this profile binds none.")
+        return None
+    settings = SimulatorSettings(
+        endpoint=profile.endpoint, exchange=profile.bindings[0].exchange, rate=DEMO_RATE
+    )
+    traffic = DemoTraffic(settings, window)
+    traffic.failed.connect(window.show_problem)
+    return traffic
+
+
+def _application() -> QApplication:
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setDesktopFileName("opsdesk")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+@contextmanager
+def _quit_on_sigint(app: QApplication) -> Iterator[None]:
+    """Ctrl+C in the terminal quits cleanly (tap stopped, layout saved)."""
+    previous = signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+    # Python runs signal handlers only between bytecodes; wake it up now and then.
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)
+    try:
+        yield
+    finally:
+        ticker.stop()
+        signal.signal(signal.SIGINT, previous)

@@ -1,0 +1,226 @@
+"""The main window: builds the panels, wires them together, and remembers its layout."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+import opsdesk
+from opsdesk.broker.tap_state import TapPhase, TapState
+from opsdesk.events.model import PaymentEvent
+from opsdesk.ui.connection_status import ConnectionStatusWidget
+from opsdesk.ui.event_details import EventDetailsPane
+from opsdesk.ui.event_table_model import EventTableModel
+from opsdesk.ui.live_event_view import LiveEventTableView
+from opsdesk.ui.message_banner import BannerLevel, MessageBanner
+from opsdesk.ui.settings import UiSettings
+from opsdesk.ui.tap_bridge import TapBridge
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Live events above, the selected one in full below, the tap's state in the status bar."""
+
+    def __init__(
+        self,
+        model: EventTableModel,
+        bridge: TapBridge,
+        settings: UiSettings,
+        *,
+        broker_label: str,
+        log_file: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"opsdesk — {broker_label}")
+        self._model = model
+        self._settings = settings
+        self._log_file = log_file
+
+        self.table = LiveEventTableView(model)
+        self.details = EventDetailsPane()
+        self.banner = MessageBanner()
+        self.connection_status = ConnectionStatusWidget(broker_label)
+        self._follow_label = QLabel()
+
+        # Table above details: the table needs the full width for its columns.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addWidget(self.connection_status, 1)
+        self.statusBar().addPermanentWidget(self._follow_label)
+
+        self._build_actions()
+        bridge.state_changed.connect(self._on_tap_state_changed)
+        bridge.counters_changed.connect(self.connection_status.show_counters)
+        bridge.events_stored.connect(self._on_events_stored)
+        self.table.current_event_changed.connect(self.details.show_event)
+        self.table.follow_state_changed.connect(self._on_follow_state_changed)
+        self._on_follow_state_changed(True, 0)
+        self._restore_layout()
+
+    def show_problem(self, text: str, level: BannerLevel = BannerLevel.WARNING) -> None:
+        """An expected problem (broker, history file): shown inline, never modal."""
+        self.banner.show_message(text, level)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._save_layout()
+        super().closeEvent(event)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self.quit_action = self._action("&Quit", [QKeySequence.StandardKey.Quit, "Ctrl+Q"])
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self._on_quit_triggered)
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.copy_details_action = self._action("&Copy Event Details", ["Ctrl+Shift+C"])
+        self.copy_details_action.triggered.connect(self._on_copy_details_triggered)
+        edit_menu.addAction(self.copy_details_action)
+
+        view_menu = menus.addMenu("&View")
+        self.jump_to_newest_action = self._action("&Jump to Newest", ["Home", "Ctrl+Home"])
+        self.jump_to_newest_action.setStatusTip("Go back to the top and follow new events")
+        self.jump_to_newest_action.triggered.connect(self._on_jump_to_newest_triggered)
+        self.clear_selection_action = self._action("C&lear Selection", ["Esc"])
+        self.clear_selection_action.triggered.connect(self._on_clear_selection_triggered)
+        self.focus_table_action = self._action("Focus Event &Table", ["Ctrl+1"])
+        self.focus_table_action.triggered.connect(self._on_focus_table_triggered)
+        self.focus_details_action = self._action("Focus Event &Details", ["Ctrl+2"])
+        self.focus_details_action.triggered.connect(self._on_focus_details_triggered)
+        for action in (
+            self.jump_to_newest_action,
+            self.clear_selection_action,
+            self.focus_table_action,
+            self.focus_details_action,
+        ):
+            view_menu.addAction(action)
+
+        help_menu = menus.addMenu("&Help")
+        self.about_action = self._action("&About opsdesk", [])
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about_triggered)
+        help_menu.addAction(self.about_action)
+
+    def _action(self, text: str, keys: list[QKeySequence.StandardKey | str]) -> QAction:
+        action = QAction(text, self)
+        sequences: list[QKeySequence] = []
+        for key in keys:
+            for sequence in (
+                QKeySequence.keyBindings(key)
+                if isinstance(key, QKeySequence.StandardKey)
+                else [QKeySequence(key)]
+            ):
+                if sequence not in sequences:
+                    sequences.append(sequence)
+        action.setShortcuts(sequences)
+        # Window-wide, so the shortcuts work whichever panel has the focus.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(action)
+        return action
+
+    def _restore_layout(self) -> None:
+        geometry = self._settings.window_geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 780)
+        state = self._settings.window_state
+        if state is not None:
+            self.restoreState(state)
+        splitter = self._settings.splitter_state
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([420, 340])
+        details_splitter = self._settings.details_splitter_state
+        if details_splitter is None or not self.details.splitter.restoreState(details_splitter):
+            self.details.splitter.setSizes([520, 760])
+        header = self._settings.table_header_state
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
+
+    def _save_layout(self) -> None:
+        self._settings.window_geometry = self.saveGeometry()
+        self._settings.window_state = self.saveState()
+        self._settings.splitter_state = self.splitter.saveState()
+        self._settings.details_splitter_state = self.details.splitter.saveState()
+        self._settings.table_header_state = self.table.horizontalHeader().saveState()
+        self._settings.sync()
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _on_events_stored(self, events: Sequence[PaymentEvent]) -> None:
+        self._model.append_live(events)
+
+    def _on_tap_state_changed(self, state: TapState) -> None:
+        self.connection_status.show_state(state)
+        if state.phase == TapPhase.STOPPED and state.detail:
+            self.show_problem(
+                f"Live capture stopped: {state.detail}. Events are not being recorded.",
+                BannerLevel.ERROR,
+            )
+
+    def _on_follow_state_changed(self, following: bool, newer: int) -> None:
+        if following:
+            self._follow_label.setText("● following newest")
+        elif newer:
+            self._follow_label.setText(f"‖ holding · {newer:,} newer above (Home: jump to newest)")
+        else:
+            self._follow_label.setText("‖ holding selection (Home: jump to newest)")
+
+    def _on_quit_triggered(self) -> None:
+        self.close()
+
+    def _on_copy_details_triggered(self) -> None:
+        text = self.details.text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    def _on_jump_to_newest_triggered(self) -> None:
+        self.table.jump_to_newest()
+
+    def _on_clear_selection_triggered(self) -> None:
+        self.table.clear_selection()
+
+    def _on_focus_table_triggered(self) -> None:
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_focus_details_triggered(self) -> None:
+        self.details.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _on_about_triggered(self) -> None:
+        about = QMessageBox(
+            QMessageBox.Icon.Information,
+            "About opsdesk",
+            f"opsdesk {opsdesk.__version__}\n\n"
+            "A desktop operations console for payment systems on RabbitMQ.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        about.open()  # window-modal without a nested event loop
