@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -71,3 +73,12 @@ def to_raw_message(delivery: Delivery) -> RawMessage:
         headers=plain_value(headers) if headers else {},
         redelivered=delivery.redelivered,
     )
+
+
+@dataclass(slots=True)
+class DeliveryBatch:
+    """Deliveries stored in one transaction and acked together."""
+
+    generation: int  # which channel the delivery tags belong to
+    deliveries: list[Delivery] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)

@@ -1,46 +1,36 @@
 """The tap: copy payment events from the broker into the history, acking only after COMMIT.
 
-Two threads share the work so pika's frame parsing and SQLite's inserts overlap (sqlite3
-releases the GIL while it steps): the *consumer* owns the pika connection and only collects
-deliveries; the *writer* owns the EventStore, decodes, commits a batch, then asks the
-consumer's I/O loop (the one thread-safe pika call, `add_callback_threadsafe`) to ack it.
+Three threads share the work: the *consumer* (here) owns the pika connection and only
+collects deliveries into batches; a BatchWriter decodes them on one thread and commits them
+on another, then asks the consumer's I/O loop (the one thread-safe pika call,
+`add_callback_threadsafe`) to ack each committed batch.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
+from opsdesk.broker.batch_writer import BatchWriter
 from opsdesk.broker.connection import connection_parameters
-from opsdesk.broker.deliveries import Delivery, to_raw_message
+from opsdesk.broker.deliveries import Delivery, DeliveryBatch
 from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
 from opsdesk.config import Binding, Profile
-from opsdesk.events.decode import decode
-from opsdesk.store.event_store import EventStore, StoreError
+from opsdesk.store.event_store import InsertResult, StoreError
 
 log = logging.getLogger(__name__)
 
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 15.0
 BIND_RETRY = 5.0  # seconds between attempts to bind exchanges that did not exist yet
-_STOP = object()
-
-
-@dataclass(slots=True)
-class _Batch:
-    generation: int  # which channel the delivery tags belong to
-    deliveries: list[Delivery] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
+DRAIN_TIMEOUT = 5.0  # on stop, how long to wait for what already arrived to be stored
 
 
 class Tap:
@@ -53,18 +43,16 @@ class Tap:
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
         self._stopping = threading.Event()
-        self._batches: queue.Queue[_Batch | object] = queue.Queue()
+        self._writer = BatchWriter(db_path, self._on_committed, self._fail)
         self._counters = TapCounters()
         self._counters_lock = threading.Lock()
         self._generation = 0
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
-        self._store_ready = threading.Event()
         self._connection_was_up = False
         self._queue_note = ""  # shown to the operator when the tap queue is not as configured
         self._fatal: BaseException | None = None
         self._consumer = threading.Thread(target=self._consume_forever, name="tap-consumer")
-        self._writer = threading.Thread(target=self._write_forever, name="tap-writer")
 
     # -- public -------------------------------------------------------------------------
 
@@ -75,10 +63,7 @@ class Tap:
     def stop(self, timeout: float = 10.0) -> None:
         """Store what has arrived, ack it, close the connection; unacked messages go back."""
         self._stopping.set()
-        deadline = time.monotonic() + timeout
-        for thread in (self._consumer, self._writer):
-            if thread.is_alive():
-                thread.join(max(0.0, deadline - time.monotonic()))
+        self._consumer.join(timeout)
         if self.is_alive():
             log.warning("tap did not stop within %.1fs", timeout)
 
@@ -99,11 +84,10 @@ class Tap:
 
     def _consume_forever(self) -> None:
         try:
-            self._store_ready.wait()
+            self._writer.ready.wait()
             self._reconnect_loop()
         finally:
-            self._batches.put(_STOP)  # even after a bug, never leave the writer waiting
-            self._writer.join()
+            self._writer.stop()  # even after a bug, never leave the writer waiting
             self._report(TapPhase.STOPPED, _describe(self._fatal) if self._fatal else "")
 
     def _reconnect_loop(self) -> None:
@@ -136,7 +120,7 @@ class Tap:
         self._generation += 1
         missing = self._declare(connection, channel)
         channel.basic_qos(prefetch_count=self._profile.tap.prefetch)
-        batch = _Batch(self._generation)
+        batch = DeliveryBatch(self._generation)
 
         def on_message(
             ch: BlockingChannel,
@@ -222,23 +206,23 @@ class Tap:
             detail += f" (exchange not found, retrying: {names})"
         self._report(TapPhase.CONNECTED, detail)
 
-    def _hand_over(self, batch: _Batch) -> _Batch:
+    def _hand_over(self, batch: DeliveryBatch) -> DeliveryBatch:
         if batch.deliveries:
             with self._counters_lock:
                 c = self._counters
                 self._counters = TapCounters(
                     c.received + len(batch.deliveries), c.stored, c.duplicates, c.decode_errors
                 )
-            self._batches.put(batch)
-        return _Batch(self._generation)
+            self._writer.put(batch)
+        return DeliveryBatch(self._generation)
 
-    def _drain(self, connection: BlockingConnection, batch: _Batch) -> None:
+    def _drain(self, connection: BlockingConnection, batch: DeliveryBatch) -> None:
         """On a clean stop: store and ack what already arrived, within a bounded time."""
         if self._fatal is not None:
             return
         self._hand_over(batch)
-        deadline = time.monotonic() + 5.0
-        while self._batches.unfinished_tasks and time.monotonic() < deadline:
+        deadline = time.monotonic() + DRAIN_TIMEOUT
+        while self._writer.pending() and time.monotonic() < deadline:
             connection.process_data_events(time_limit=0.05)
         connection.process_data_events(time_limit=0)  # run the last ack callbacks
 
@@ -252,32 +236,7 @@ class Tap:
 
     # -- writer thread ------------------------------------------------------------------
 
-    def _write_forever(self) -> None:
-        try:
-            store = EventStore(self._db_path)
-        except StoreError as exc:
-            self._fail(exc)
-            self._store_ready.set()
-            return
-        self._store_ready.set()
-        with store:
-            while True:
-                item = self._batches.get()
-                try:
-                    if item is _STOP:
-                        return
-                    assert isinstance(item, _Batch)
-                    if self._fatal is None:
-                        self._write(store, item)
-                except StoreError as exc:
-                    self._fail(exc)
-                finally:
-                    self._batches.task_done()
-
-    def _write(self, store: EventStore, batch: _Batch) -> None:
-        received_at = _utc_now_iso()
-        events = [decode(to_raw_message(d), received_at) for d in batch.deliveries]
-        result = store.insert_batch(events)
+    def _on_committed(self, batch: DeliveryBatch, result: InsertResult) -> None:
         decode_errors = sum(1 for e in result.inserted if e.decode_error is not None)
         with self._counters_lock:
             c = self._counters
@@ -293,7 +252,7 @@ class Tap:
             self._listener.on_stored(result.inserted)
         self._listener.on_counters(counters)
 
-    def _ack_after_commit(self, batch: _Batch) -> None:
+    def _ack_after_commit(self, batch: DeliveryBatch) -> None:
         connection = self._connection
         if connection is None:
             return  # the channel is gone: the broker redelivers, the store dedupes
@@ -311,8 +270,7 @@ class Tap:
         except (pika.exceptions.AMQPError, OSError, RuntimeError) as exc:
             log.info("tap: ack skipped (%s); messages will be redelivered", exc)
 
-    def _fail(self, exc: BaseException) -> None:
-        log.error("tap: cannot write the history: %s", exc)
+    def _fail(self, exc: StoreError) -> None:
         self._fatal = exc
         self._stopping.set()
 
@@ -330,7 +288,3 @@ def _describe(exc: BaseException | None) -> str:
     if isinstance(exc, pika.exceptions.AMQPConnectionError):
         return f"cannot connect: {exc!r}"
     return str(exc) or type(exc).__name__
-
-
-def _utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
