@@ -3,6 +3,7 @@
 A message holds one event, except an Adyen batch notification, which holds one per item. Shapes
 are tried in this order: a user mapping that applies, CloudEvents (binary, then structured), a
 Stripe event, an Adyen notification, opsdesk's native shape, any other JSON, raw bytes.
+Identity follows identity.event_identity, except for Adyen items, which carry their own key.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _decode(
     parts = _interpret(raw, body, mappings, forced)
     headers = table_json(raw.headers)
     properties = table_json(raw.properties)
-    events = []  # a loop, not a comprehension: in Python 3.11 that costs a frame per message
+    events = []  # a loop: a comprehension costs a frame per message in Python 3.11
     for part in parts:
         events.append(_event(raw, received_at, body, part, headers, properties))
     return events
@@ -131,9 +132,10 @@ def _interpret(
 ) -> list[_Part]:
     parsed = body.parsed
     if parsed is not None and (forced is not None or mappings):
-        for mapping in (forced,) if forced is not None else mappings:
-            if forced is not None or mapping.applies_to(raw.routing_key, parsed):
-                return [_Part(mapping.format, mapping.read(parsed, mask=not body.clean))]
+        rk = raw.routing_key
+        mapping = forced or next((m for m in mappings if m.applies_to(rk, parsed)), None)
+        if mapping is not None:
+            return [_Part(mapping.format, mapping.read(parsed, mask=not body.clean))]
     ce_attrs = cloudevents.binary_attributes(raw.headers) if raw.headers else None
     if ce_attrs is not None:
         problem = None if body.problem == _EMPTY_BODY else body.problem  # data is optional
@@ -147,7 +149,7 @@ def _interpret(
         if parsed.get("object") == "event" and stripe.is_event(parsed):
             return [_Part("stripe", stripe.read_event(parsed, mask=not body.clean))]
         if adyen.ITEMS in parsed:
-            return _adyen_parts(parsed, body)
+            return _adyen_parts(raw, parsed, body)
         fields = read_fields(parsed, mask=not body.clean)
         fmt = "native" if fields.payment_id and (fields.type or fields.status) else "json"
         return [_Part(fmt, fields, None if has_known_field(parsed) else "no known payment fields")]
@@ -163,15 +165,21 @@ def _cloud(event: cloudevents.CloudEvent, problem: str | None) -> _Part:
     return _Part("cloudevents", fields, problem, cloud=event)
 
 
-def _adyen_parts(notification: dict[str, Any], body: _Body) -> list[_Part]:
+def _adyen_parts(raw: RawMessage, notification: dict[str, Any], body: _Body) -> list[_Part]:
     items = adyen.read_notification(notification, mask=not body.clean)
     if not items:
         return [_Part("adyen", _EMPTY, "Adyen notification without items")]
     if len(items) == 1:  # the body is already this item's notification
         return [_Part("adyen", items[0].fields, event_id=items[0].event_id)]
+    # A broken item has no key of its own: the message's identity and its place in the batch.
     return [
-        _Part("adyen", item.fields, event_id=item.event_id, body=_json_text(item.notification))
-        for item in items
+        _Part(
+            "adyen",
+            item.fields,
+            event_id=item.event_id or f"{event_identity(raw)}#{index}",
+            body=_json_text(item.notification),
+        )
+        for index, item in enumerate(items)
     ]
 
 

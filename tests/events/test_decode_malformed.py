@@ -4,21 +4,8 @@ import random
 import pytest
 
 from opsdesk.events.decode import MAX_BODY_CHARS, decode
-from opsdesk.events.model import PaymentEvent, RawMessage, Status
-from tests.events.builders import RECEIVED_AT, message, native_body
-
-
-def assert_kept(event: PaymentEvent, raw: RawMessage) -> None:
-    """Every event, however bad its body, is storable: id, texts and size are set."""
-    assert event.event_id
-    assert event.received_at == RECEIVED_AT
-    assert event.body_size == len(raw.body)
-    assert len(event.body) <= MAX_BODY_CHARS
-    json.loads(event.headers)
-    json.loads(event.properties)
-    # SQLite rejects lone surrogates; everything stored must encode as UTF-8.
-    for text in (event.body, event.headers, event.properties, event.event_id):
-        text.encode("utf-8")
+from opsdesk.events.model import RawMessage, Status
+from tests.events.builders import RECEIVED_AT, assert_kept, message, native_body
 
 
 @pytest.mark.parametrize(
