@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from opsdesk.broker.connection import DEFAULT_URL, BrokerEndpoint
+from opsdesk.events.mapping import FieldMapping, parse_mappings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class Profile:
     read_only: bool = False
     operator: str = field(default_factory=getpass.getuser)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
 
 
 def config_dir() -> Path:
@@ -157,7 +159,15 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
         read_only=bool(raw.get("read_only", False)),
         operator=raw.get("operator") or getpass.getuser(),
         monitor=_monitor_settings(name, raw.get("monitor", {})),
+        mappings=_mappings(name, raw.get("mappings", [])),
     )
+
+
+def _mappings(profile_name: str, raw: Any) -> tuple[FieldMapping, ...]:
+    try:
+        return parse_mappings(raw)
+    except ValueError as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings:

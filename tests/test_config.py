@@ -87,3 +87,21 @@ def test_binding_parse() -> None:
     assert Binding.parse("payments.events") == Binding("payments.events", "#")
     with pytest.raises(ConfigError):
         Binding.parse(":x")
+
+
+def test_profile_mappings(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        """
+[[profiles.ledger.mappings]]
+name = "ledger"
+match = { routing_key = "ledger.#" }
+fields = { payment_id = "payment.ref", amount_minor = "/payment/money/minor" }
+status = { field = "state", succeeded = ["BOOKED"], failed = ["REJECTED"] }
+"""
+    )
+    (mapping,) = load_profiles(path)["ledger"].mappings
+    assert mapping.name == "ledger"
+    path.write_text("[[profiles.bad.mappings]]\nname = 'x'\nbogus = 1\n")
+    with pytest.raises(ConfigError, match="profile 'bad'"):
+        load_profiles(path)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from opsdesk.broker.deliveries import DeliveryBatch, to_raw_message
-from opsdesk.events.decode import decode
+from opsdesk.events.decode import decode_many
+from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.event_store import EventStore, InsertResult, StoreError
 
@@ -33,8 +34,10 @@ class BatchWriter:
         db_path: Path,
         on_committed: Committed,
         on_fatal: Callable[[StoreError], None],
+        mappings: Sequence[FieldMapping] = (),
     ) -> None:
         self._db_path = db_path
+        self._mappings = tuple(mappings)
         self._on_committed = on_committed
         self._on_fatal = on_fatal
         self._to_decode: queue.Queue[DeliveryBatch | object] = queue.Queue()
@@ -77,7 +80,11 @@ class BatchWriter:
                 if not self._failed.is_set():
                     received_at = datetime.now(UTC).isoformat(timespec="milliseconds")
                     received_at = received_at.replace("+00:00", "Z")
-                    events = [decode(to_raw_message(d), received_at) for d in item.deliveries]
+                    events = [
+                        event
+                        for d in item.deliveries
+                        for event in decode_many(to_raw_message(d), received_at, self._mappings)
+                    ]
                     self._to_store.put((item, events))
             finally:
                 self._to_decode.task_done()

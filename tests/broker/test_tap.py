@@ -233,3 +233,20 @@ def test_binds_an_exchange_that_appears_later(tap_setup, broker: BrokerObjects) 
     finally:
         tap.stop()
     assert recorder.stored[0].event_id == "late-1"
+
+
+def test_adyen_batch_stores_one_event_per_item_once(tap_setup, broker: BrokerObjects) -> None:
+    exchange, queue, db = tap_setup
+    body = (Path(__file__).parent.parent / "events/payloads/adyen_batch.json").read_bytes()
+    recorder = Recorder()
+    tap = Tap(make_profile(exchange, queue), db, recorder)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+        broker.publish(exchange, "payment.adyen", body)
+        broker.publish(exchange, "payment.adyen", body)  # the provider resends the batch
+        recorder.wait_for(lambda: recorder.counters.duplicates == 3)
+    finally:
+        tap.stop()
+    assert recorder.counters.stored == 3
+    assert {e.format for e in recorder.stored} == {"adyen"}
