@@ -1,0 +1,164 @@
+"""The `events` table: idempotent batch inserts for ingest, newest-first reads for the UI."""
+
+from __future__ import annotations
+
+import logging
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.store.database import Synchronous, open_history
+from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
+
+# The error classes are re-exported so callers need one import for the store.
+__all__ = ["EventStore", "InsertResult", "SchemaTooNew", "StoreError"]
+
+log = logging.getLogger(__name__)
+
+_FIELDS = tuple(f.name for f in fields(PaymentEvent))
+_COLUMNS = ", ".join(_FIELDS)
+_STATUS = _FIELDS.index("status")
+# ON CONFLICT(event_id) rather than INSERT OR IGNORE: OR IGNORE would also skip a row
+# that breaks NOT NULL, and that event would then be acked without being stored.
+_INSERT = (
+    f"INSERT INTO events ({_COLUMNS}) VALUES ({', '.join('?' * len(_FIELDS))}) "
+    "ON CONFLICT(event_id) DO NOTHING"
+)
+_SELECT = f"SELECT id, {_COLUMNS} FROM events"
+_row_values = operator.attrgetter(*_FIELDS)
+
+
+@dataclass(frozen=True)
+class InsertResult:
+    """What one batch did: the events stored for the first time, and how many were not."""
+
+    inserted: list[PaymentEvent]
+    duplicates: int
+
+
+class EventStore:
+    """One connection to the history file; use it from the thread that opened it."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        synchronous: Synchronous = "FULL",
+    ) -> None:
+        self._path = Path(path)
+        self._readonly = readonly
+        self._db: Database = open_history(self._path, readonly=readonly, synchronous=synchronous)
+        self._closed = False
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def readonly(self) -> bool:
+        return self._readonly
+
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils Database, for sibling store modules; same one-thread rule."""
+        return self._db
+
+    def insert_batch(self, events: Sequence[PaymentEvent]) -> InsertResult:
+        """Store a batch in one transaction, skipping known event_ids; committed on return."""
+        if self._readonly:
+            raise StoreError(f"{self._path} is open read-only; cannot store events")
+        first: dict[str, PaymentEvent] = {}
+        for event in events:
+            first.setdefault(event.event_id, event)
+        unique = list(first.values())
+        if not unique:
+            return InsertResult(inserted=[], duplicates=0)
+        conn = self._db.conn
+        with store_failures(f"cannot store {len(unique)} events in {self._path}"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                last_id = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+                changes_before = conn.total_changes
+                conn.executemany(_INSERT, map(_row_values, unique))
+                stored = conn.total_changes - changes_before
+                if stored == len(unique):
+                    inserted = unique
+                else:
+                    # Rowids grow past the old maximum and we hold the write lock, so
+                    # the rows above last_id are exactly the ones this batch stored.
+                    new_ids = {
+                        row[0]
+                        for row in conn.execute(
+                            "SELECT event_id FROM events WHERE id > ?", (last_id,)
+                        )
+                    }
+                    inserted = [event for event in unique if event.event_id in new_ids]
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+        return InsertResult(inserted=inserted, duplicates=len(events) - len(inserted))
+
+    def latest(self, limit: int) -> list[PaymentEvent]:
+        """The newest `limit` events, newest first."""
+        rows = self._fetch(f"{_SELECT} ORDER BY id DESC LIMIT ?", (limit,))
+        return [_event(row) for row in rows]
+
+    def newer_than(self, row_id: int, limit: int) -> list[tuple[int, PaymentEvent]]:
+        """Up to `limit` events stored after row `row_id`, oldest first, with their row ids."""
+        rows = self._fetch(f"{_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (row_id, limit))
+        return [(row[0], _event(row)) for row in rows]
+
+    def max_row_id(self) -> int:
+        """The row id of the newest event, 0 when there is none."""
+        return int(self._fetch("SELECT coalesce(max(id), 0) FROM events", ())[0][0])
+
+    def count(self) -> int:
+        """How many events are stored (scans an index: not for every UI tick on huge files)."""
+        return int(self._fetch("SELECT count(*) FROM events", ())[0][0])
+
+    def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        # fetchall() so no half-read cursor keeps a WAL snapshot (and blocks checkpoints).
+        with store_failures(f"cannot read {self._path}"):
+            return self._db.conn.execute(sql, params).fetchall()
+
+
+def _event(row: tuple[Any, ...]) -> PaymentEvent:
+    """Build a PaymentEvent from `id, <fields...>`."""
+    values = list(row[1:])
+    values[_STATUS] = _status(values[_STATUS])
+    return PaymentEvent(*values)
+
+
+def _status(value: str) -> Status:
+    try:
+        return Status(value)
+    except ValueError:
+        # Another tool may have written a status this version does not know.
+        log.debug("unknown status %r read as unknown", value)
+        return Status.UNKNOWN

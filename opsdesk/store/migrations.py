@@ -1,0 +1,144 @@
+"""Versioned schema migrations for the history file, recorded in `schema_migrations`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from opsdesk.store.errors import SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_TABLE = "schema_migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; `apply` runs inside the migration transaction."""
+
+    version: int
+    name: str
+    apply: Callable[[Database], None]
+
+
+# Migrations are history: never edit one that has shipped, add a new one instead.
+# Every index costs ingest time, so add one only when a query needs it.
+
+
+def _create_events(db: Database) -> None:
+    events = db.table("events")
+    events.create(
+        {
+            "id": int,
+            "event_id": str,
+            "received_at": str,
+            "occurred_at": str,
+            "exchange": str,
+            "routing_key": str,
+            "type": str,
+            "status": str,
+            "payment_id": str,
+            "merchant": str,
+            "amount_minor": int,
+            "currency": str,
+            "error_code": str,
+            "idempotency_key": str,
+            "decode_error": str,
+            "headers": str,
+            "properties": str,
+            "body": str,
+            "body_size": int,
+            "format": str,
+        },
+        pk="id",
+        not_null={
+            "event_id",
+            "received_at",
+            "exchange",
+            "routing_key",
+            "status",
+            "headers",
+            "properties",
+            "body",
+            "body_size",
+            "format",
+        },
+    )
+    events.create_index(["event_id"], index_name="events_event_id", unique=True)
+    events.create_index(["received_at"], index_name="events_received_at")
+
+
+def _add_investigation_indexes(db: Database) -> None:
+    events = db.table("events")
+    events.create_index(["status", "received_at"], index_name="events_status_received_at")
+    events.create_index(["payment_id"], index_name="events_payment_id")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "create_events", _create_events),
+    Migration(2, "add_investigation_indexes", _add_investigation_indexes),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(db: Database) -> int:
+    """The highest applied migration version, 0 for a file without opsdesk's schema."""
+    if not db.table(MIGRATIONS_TABLE).exists():
+        return 0
+    row = db.execute(f"SELECT max(version) FROM {MIGRATIONS_TABLE}").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(
+    db: Database,
+    *,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    target: int | None = None,
+    label: str = "history file",
+) -> int:
+    """Apply pending migrations up to `target` in one transaction; return the version reached."""
+    known = migrations[-1].version
+    target = known if target is None else target
+    conn = db.conn
+    # IMMEDIATE takes the write lock before reading the version, so two processes
+    # opening the same old file cannot both apply the same migration.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = schema_version(db)
+        if current > known:
+            raise SchemaTooNew(label, current, known)
+        _ensure_migrations_table(db)
+        for migration in migrations:
+            if current < migration.version <= target:
+                log.info(
+                    "migrating %s to version %d (%s)", label, migration.version, migration.name
+                )
+                migration.apply(db)
+                db.table(MIGRATIONS_TABLE).insert(
+                    {
+                        "version": migration.version,
+                        "name": migration.name,
+                        "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    }
+                )
+                current = migration.version
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
+    return current
+
+
+def _ensure_migrations_table(db: Database) -> None:
+    table = db.table(MIGRATIONS_TABLE)
+    if not table.exists():
+        table.create(
+            {"version": int, "name": str, "applied_at": str},
+            pk="version",
+            not_null={"name", "applied_at"},
+        )
