@@ -78,9 +78,96 @@ def _add_investigation_indexes(db: Database) -> None:
     events.create_index(["payment_id"], index_name="events_payment_id")
 
 
+def _create_queue_samples(db: Database) -> None:
+    samples = db.table("queue_samples")
+    samples.create(
+        {
+            "id": int,
+            "taken_at": str,
+            "vhost": str,
+            "queue": str,
+            "messages_ready": int,
+            "messages_unacked": int,
+            "consumers": int,
+            "publish_rate": float,
+            "deliver_rate": float,
+            "ack_rate": float,
+            "is_dead_letter": int,
+            "source": str,
+        },
+        pk="id",
+        not_null={"taken_at", "vhost", "queue", "source"},
+    )
+    samples.create_index(["queue", "taken_at"], index_name="queue_samples_queue_taken_at")
+    samples.create_index(["taken_at"], index_name="queue_samples_taken_at")
+
+
+def _create_alert_log(db: Database) -> None:
+    alerts = db.table("alert_log")
+    alerts.create(
+        {
+            "id": int,
+            "rule": str,  # the rule's name as the operator gave it
+            "kind": str,  # queue_depth, dead_letters, success_rate, silence, no_consumers
+            "subject": str,  # the queue, merchant, ... the rule watched
+            "started_at": str,
+            "ended_at": str,  # NULL while firing
+            "value": float,
+            "threshold": float,
+            "message": str,
+        },
+        pk="id",
+        not_null={"rule", "kind", "started_at", "message"},
+    )
+    alerts.create_index(["started_at"], index_name="alert_log_started_at")
+
+
+def _create_audit_log(db: Database) -> None:
+    audit = db.table("audit_log")
+    audit.create(
+        {
+            "id": int,
+            "at": str,  # UTC ISO-8601
+            "operator": str,
+            "action": str,  # replay, move, dead-letter, requeue, purge, export, ...
+            "source": str,
+            "destination": str,
+            "count": int,
+            "message_ids": str,  # JSON array
+            "outcome": str,
+            "detail": str,  # JSON object
+            "prev_hash": str,
+            "hash": str,
+        },
+        pk="id",
+        not_null={"at", "operator", "action", "count", "message_ids", "outcome", "hash"},
+    )
+    audit.create_index(["at"], index_name="audit_log_at")
+    # Append-only inside SQLite too; the hash chain catches edits made around these triggers.
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+
+
+def _create_event_search(db: Database) -> None:
+    # External-content FTS5 over event bodies, filled in the background in rowid order
+    # (store/search.py) rather than by triggers, so ingest does not pay for it.
+    db.execute(
+        "CREATE VIRTUAL TABLE events_fts USING fts5("
+        "body, content='events', content_rowid='id', tokenize='unicode61')"
+    )
+    db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_events", _create_events),
     Migration(2, "add_investigation_indexes", _add_investigation_indexes),
+    Migration(3, "create_queue_samples", _create_queue_samples),
+    Migration(4, "create_alert_log", _create_alert_log),
+    Migration(5, "create_audit_log", _create_audit_log),
+    Migration(6, "create_event_search", _create_event_search),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
