@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,9 +21,8 @@ import opsdesk
 from opsdesk.broker.tap_state import TapPhase, TapState
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ui.connection_status import ConnectionStatusWidget
-from opsdesk.ui.event_details import EventDetailsPane
 from opsdesk.ui.event_table_model import EventTableModel
-from opsdesk.ui.live_event_view import LiveEventTableView
+from opsdesk.ui.live_panel import LivePanel
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
@@ -32,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    """Live events above, the selected one in full below, the tap's state in the status bar."""
+    """Tabs of panels (Live first), an inline banner for problems, the tap's state below."""
 
     def __init__(
         self,
@@ -42,6 +41,7 @@ class MainWindow(QMainWindow):
         *,
         broker_label: str,
         log_file: Path | None = None,
+        panels: Sequence[tuple[str, QWidget]] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -51,25 +51,25 @@ class MainWindow(QMainWindow):
         self._settings = settings
         self._log_file = log_file
 
-        self.table = LiveEventTableView(model)
-        self.details = EventDetailsPane()
+        self.live = LivePanel(model)
+        self.table = self.live.table
+        self.details = self.live.details
+        self.splitter = self.live.splitter
         self.banner = MessageBanner()
         self.connection_status = ConnectionStatusWidget(broker_label)
         self._follow_label = QLabel()
 
-        # Table above details: the table needs the full width for its columns.
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.live, "&Live")
+        for title, panel in panels:
+            self.tabs.addTab(panel, title)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.statusBar().addWidget(self.connection_status, 1)
         self.statusBar().addPermanentWidget(self._follow_label)
@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         bridge.state_changed.connect(self._on_tap_state_changed)
         bridge.counters_changed.connect(self.connection_status.show_counters)
         bridge.events_stored.connect(self._on_events_stored)
-        self.table.current_event_changed.connect(self.details.show_event)
         self.table.follow_state_changed.connect(self._on_follow_state_changed)
         self._on_follow_state_changed(True, 0)
         self._restore_layout()
