@@ -57,6 +57,7 @@ class TapSettings:
     prefetch: int = 2000
     batch_size: int = 500
     batch_interval: float = 0.2  # seconds: flush a partial batch after this long
+    decode_process: bool = True  # decode in a child process (off this process's GIL)
 
     def queue_arguments(self) -> dict[str, Any]:
         args: dict[str, Any] = {"x-overflow": self.overflow}
@@ -125,6 +126,7 @@ def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
         "prefetch",
         "batch_size",
         "batch_interval",
+        "decode_process",
     }
     unknown = set(raw) - known
     if unknown:

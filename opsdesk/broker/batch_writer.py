@@ -1,8 +1,9 @@
 """Decode and store delivery batches on two threads, in order, and report each commit.
 
-Decoding is Python work that holds the GIL; SQLite releases the GIL while it writes. On two
-threads the decode of one batch overlaps the commit of the previous one, which is what lets
-ingest keep pace with pika (see benchmarks/ingest.py).
+Decoding is Python work that holds the GIL, so it runs in a child process (decode_worker)
+while this process parses AMQP frames and writes SQLite (which releases the GIL while it
+steps); the decode of one batch overlaps the commit of the previous one. Without a child
+process (or if it dies) the decoder thread decodes itself. See benchmarks/ingest.py.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
+from opsdesk.broker.decode_worker import DecodeProcess, EventFields, to_events, to_wire
 from opsdesk.broker.deliveries import DeliveryBatch, to_raw_message
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
@@ -35,9 +40,12 @@ class BatchWriter:
         on_committed: Committed,
         on_fatal: Callable[[StoreError], None],
         mappings: Sequence[FieldMapping] = (),
+        *,
+        decode_in_process: bool = True,
     ) -> None:
         self._db_path = db_path
         self._mappings = tuple(mappings)
+        self._decode_in_process = decode_in_process
         self._on_committed = on_committed
         self._on_fatal = on_fatal
         self._to_decode: queue.Queue[DeliveryBatch | object] = queue.Queue()
@@ -70,24 +78,65 @@ class BatchWriter:
         return self._decoder.is_alive() or self._writer.is_alive()
 
     def _decode_forever(self) -> None:
-        while True:
-            item = self._to_decode.get()
-            try:
+        # At most two batches in the child at once: one decoding, one waiting, so the
+        # child never idles between batches and order is kept by decoding FIFO.
+        child = self._start_child()
+        in_flight: deque[tuple[DeliveryBatch, str, Future[list[EventFields]] | None]] = deque()
+        try:
+            while True:
+                item = self._to_decode.get()
                 if item is _STOP:
-                    self._to_store.put(_STOP)
+                    while in_flight:
+                        self._forward(*in_flight.popleft())
+                    self._to_decode.task_done()
                     return
                 assert isinstance(item, DeliveryBatch)
-                if not self._failed.is_set():
-                    received_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-                    received_at = received_at.replace("+00:00", "Z")
-                    events = [
-                        event
-                        for d in item.deliveries
-                        for event in decode_many(to_raw_message(d), received_at, self._mappings)
-                    ]
-                    self._to_store.put((item, events))
-            finally:
-                self._to_decode.task_done()
+                received_at = _now_iso()
+                future = None
+                if child is not None and not self._failed.is_set():
+                    future = child.submit([to_wire(d) for d in item.deliveries], received_at)
+                in_flight.append((item, received_at, future))
+                while in_flight and (len(in_flight) > 1 or self._to_decode.empty()):
+                    self._forward(*in_flight.popleft())
+        finally:
+            self._to_store.put(_STOP)  # also after a bug, so the writer thread ends
+            if child is not None:
+                child.close()
+
+    def _start_child(self) -> DecodeProcess | None:
+        if not self._decode_in_process:
+            return None
+        try:
+            return DecodeProcess(self._mappings)
+        except OSError as exc:  # no processes allowed here: decode on this thread instead
+            log.warning("decoding in-process: cannot start a decoder process (%s)", exc)
+            return None
+
+    def _forward(
+        self,
+        batch: DeliveryBatch,
+        received_at: str,
+        future: Future[list[EventFields]] | None,
+    ) -> None:
+        """Hand a decoded batch to the writer; counted as done for `pending()` only then."""
+        try:
+            if self._failed.is_set():
+                return
+            events: list[PaymentEvent] | None = None
+            if future is not None:
+                try:
+                    events = to_events(future.result())
+                except BrokenProcessPool as exc:
+                    log.error("decoder process died (%s); decoding on this thread", exc)
+            if events is None:
+                events = [
+                    event
+                    for d in batch.deliveries
+                    for event in decode_many(to_raw_message(d), received_at, self._mappings)
+                ]
+            self._to_store.put((batch, events))
+        finally:
+            self._to_decode.task_done()
 
     def _store_forever(self) -> None:
         try:
@@ -118,3 +167,7 @@ class BatchWriter:
         log.error("cannot write the history: %s", exc)
         self._failed.set()
         self._on_fatal(exc)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -43,7 +43,13 @@ class Tap:
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
         self._stopping = threading.Event()
-        self._writer = BatchWriter(db_path, self._on_committed, self._fail, profile.mappings)
+        self._writer = BatchWriter(
+            db_path,
+            self._on_committed,
+            self._fail,
+            profile.mappings,
+            decode_in_process=profile.tap.decode_process,
+        )
         self._counters = TapCounters()
         self._counters_lock = threading.Lock()
         self._generation = 0
