@@ -99,10 +99,13 @@ def tap_setup(broker: BrokerObjects, unique_name: str, tmp_path: Path) -> Iterat
     yield exchange, queue, tmp_path / "history.sqlite"
 
 
-def test_stores_each_event_once_and_acks_after_commit(tap_setup, broker: BrokerObjects) -> None:
+@pytest.mark.parametrize("decode_process", [True, False], ids=["child-decoder", "thread-decoder"])
+def test_stores_each_event_once_and_acks_after_commit(
+    tap_setup, broker: BrokerObjects, decode_process: bool
+) -> None:
     exchange, queue, db = tap_setup
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue), db, recorder)
+    tap = Tap(make_profile(exchange, queue, decode_process=decode_process), db, recorder)
     tap.start()
     try:
         recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
