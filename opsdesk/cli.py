@@ -25,7 +25,7 @@ from opsdesk.store.event_store import StoreError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("gui", "collect", "simulate", "queues")
+SUBCOMMANDS = ("gui", "collect", "simulate", "queues", "export")
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -61,7 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--max-events", type=int, metavar="N")
     collect.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    from opsdesk import queues_command, simulate
+    from opsdesk import export_command, queues_command, simulate
+
+    export = sub.add_parser(
+        "export", parents=[common], help="export history rows to CSV or JSON Lines"
+    )
+    export_command.add_arguments(export)
 
     queues = sub.add_parser("queues", parents=[common], help="queue depth, consumers and rates")
     queues_command.add_arguments(queues)
@@ -122,6 +127,12 @@ def _cmd_queues(args: argparse.Namespace) -> int:
     return queues_command.run(args, _profile(args))
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from opsdesk import export_command
+
+    return export_command.run(args, _profile(args), args.db or default_db_path())
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from opsdesk.ui.app import run_gui  # the only place the headless CLI reaches for Qt
 
@@ -142,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "collect": _cmd_collect,
         "simulate": _cmd_simulate,
         "queues": _cmd_queues,
+        "export": _cmd_export,
     }
     try:
         return handlers[args.command](args)

@@ -37,7 +37,7 @@ def test_headless_commands_do_not_import_qt() -> None:
     code = (
         "import sys; from opsdesk import cli; cli.build_parser(); "
         "import opsdesk.collect, opsdesk.simulate, opsdesk.broker.tap, opsdesk.queues_command; "
-        "import opsdesk.broker.queue_monitor; "
+        "import opsdesk.broker.queue_monitor, opsdesk.export_command; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')); "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -1,0 +1,225 @@
+"""Read-only queries for a lazy history table: ordered row ids for a filter, then rows by id.
+
+As in anki's browser model, the table holds the ordered ids of every matching row (8 bytes
+each) and fetches the rows it shows by id in pages. Time order is (received_at, id): the
+order of the `received_at` and `(status, received_at)` indexes, whose entries end in the row
+id, so a time-ordered page comes straight off the index that also serves the filter. (Plain id
+order would tempt SQLite to walk the whole table, bodies and all, instead.)
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+
+from opsdesk.events.model import PaymentEvent
+from opsdesk.store.database import open_history
+from opsdesk.store.errors import store_failures
+from opsdesk.store.event_filter import EventFilter
+from opsdesk.store.event_store import _event
+from opsdesk.store.retention import history_size
+from opsdesk.store.search import SearchProgress, search_progress
+
+__all__ = ["EXPORTABLE_COLUMNS", "SUGGESTABLE_COLUMNS", "EventQuery", "FileStats", "SortKey"]
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = ", ".join(f.name for f in fields(PaymentEvent))
+SUGGESTABLE_COLUMNS = frozenset(
+    {"type", "status", "merchant", "currency", "error_code", "routing_key", "exchange"}
+)
+EXPORTABLE_COLUMNS = frozenset({"id", *(f.name for f in fields(PaymentEvent))})
+_SELECT = f"SELECT id, {_COLUMNS} FROM events"
+# Rows fetched per statement in rows(); bound as one JSON array, so no variable limit applies.
+_ROWS_CHUNK = 5000
+READER_CACHE_KIB = 16 * 1024
+
+
+class SortKey(enum.StrEnum):
+    RECEIVED = "received_at"  # then id: index order, free
+    OCCURRED = "occurred_at"
+    AMOUNT = "amount_minor"
+    MERCHANT = "merchant"
+    STATUS = "status"
+    TYPE = "type"
+    PAYMENT = "payment_id"
+
+
+@dataclass(frozen=True, slots=True)
+class FileStats:
+    """What the operator sees about the history file itself."""
+
+    size_bytes: int  # the database plus its WAL
+    oldest_received_at: str | None
+    count_estimate: int  # from the id range: exact unless rows in the middle were removed
+
+
+class EventQuery:
+    """A read-only connection to the history file; one per thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._db: Database = open_history(self._path, readonly=True)
+        self._db.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+        self._closed = False
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def count(self, filter: EventFilter, limit: int | None = None) -> int:
+        """Matching rows; with `limit`, at most `limit` (a result equal to it means "at least")."""
+        where, params = filter.to_sql()
+        if limit is None:
+            sql = f"SELECT count(*) FROM events WHERE {where}"
+        else:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM events WHERE {where} LIMIT ?)"
+            params = [*params, int(limit)]
+        return int(self._fetch(sql, params)[0][0])
+
+    def ids(
+        self,
+        filter: EventFilter,
+        order_by: SortKey = SortKey.RECEIVED,
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> array[int]:
+        """Row ids of matching events in display order (ties broken by id), at most `limit`."""
+        where, params = filter.to_sql()
+        sql = f"SELECT id FROM events WHERE {where} ORDER BY {_order(order_by, descending)}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = [*params, int(limit)]
+        started = time.perf_counter()
+        with store_failures(f"cannot read {self._path}"):
+            cursor = self._db.conn.execute(sql, params)
+            result: array[int] = array("q")
+            while chunk := cursor.fetchmany(50_000):
+                result.extend(row[0] for row in chunk)
+        log.debug("ids: %d rows in %.1f ms", len(result), (time.perf_counter() - started) * 1e3)
+        return result
+
+    def rows(self, ids: Iterable[int]) -> dict[int, PaymentEvent]:
+        """The events with these row ids (ids that no longer exist are absent)."""
+        wanted = [int(i) for i in ids]
+        found: dict[int, PaymentEvent] = {}
+        for start in range(0, len(wanted), _ROWS_CHUNK):
+            chunk = wanted[start : start + _ROWS_CHUNK]
+            sql = f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))"
+            for row in self._fetch(sql, [_json_ints(chunk)]):
+                found[row[0]] = _event(row)
+        return found
+
+    def values(self, ids: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Raw column values of these rows in the order of `ids` (missing rows skipped)."""
+        unknown = [c for c in columns if c not in EXPORTABLE_COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown columns {unknown}")
+        return self.select_by_ids(ids, [f"events.{c}" for c in columns])
+
+    def select_by_ids(
+        self, ids: Sequence[int], expressions: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        """SQL `expressions` over these rows, in the order of `ids` (missing rows skipped).
+
+        The expressions are trusted SQL built by opsdesk from whitelisted column names, never
+        from user text; the ids travel as one bound JSON array.
+        """
+        sql = (
+            f"SELECT {', '.join(expressions)} FROM json_each(?) AS wanted "
+            "CROSS JOIN events ON events.id = wanted.value ORDER BY wanted.key"
+        )
+        return self._fetch(sql, [_json_ints(ids)])
+
+    def known_values(self, column: str, recent: int = 100_000, limit: int = 1000) -> list[str]:
+        """Distinct values of `column` among the `recent` newest rows, sorted: for completion.
+
+        Bounded so it costs the same on any history (~0.1 s per 100k rows scanned); a value
+        seen only in older rows is missing, which is fine for suggestions.
+        """
+        if column not in SUGGESTABLE_COLUMNS:
+            raise ValueError(f"no suggestions for column {column!r}")
+        sql = (
+            f"SELECT DISTINCT {column} FROM (SELECT {column} FROM events ORDER BY id DESC LIMIT ?) "
+            f"WHERE {column} IS NOT NULL ORDER BY {column} LIMIT ?"
+        )
+        return [str(row[0]) for row in self._fetch(sql, [int(recent), int(limit)])]
+
+    def newer_ids(self, filter: EventFilter, after_id: int, limit: int = 10_000) -> array[int]:
+        """Ids above `after_id` that match, oldest first (call again while it returns `limit`)."""
+        where, params = filter.to_sql()
+        sql = f"SELECT id FROM events WHERE events.id > ? AND {where} ORDER BY id LIMIT ?"
+        rows = self._fetch(sql, [int(after_id), *params, int(limit)])
+        return array("q", (row[0] for row in rows))
+
+    def max_id(self) -> int:
+        """The newest row id, 0 for an empty history."""
+        return int(self._fetch("SELECT coalesce(max(id), 0) FROM events", [])[0][0])
+
+    def timeline(self, payment_id: str, limit: int = 10_000) -> list[tuple[int, PaymentEvent]]:
+        """Every event of one payment in the order it happened (producer time, else arrival)."""
+        sql = (
+            f"{_SELECT} WHERE payment_id = ? "
+            "ORDER BY coalesce(occurred_at, received_at), received_at, id LIMIT ?"
+        )
+        rows = self._fetch(sql, [payment_id, int(limit)])
+        return [(row[0], _event(row)) for row in rows]
+
+    def file_stats(self) -> FileStats:
+        """Size on disk, oldest event and an estimate of the row count, all cheap."""
+        size = history_size(self._path)
+        # One aggregate per statement: only then does SQLite read min/max off an index end.
+        low = self._fetch("SELECT min(id) FROM events", [])[0][0]
+        high = self._fetch("SELECT max(id) FROM events", [])[0][0]
+        oldest = self._fetch("SELECT min(received_at) FROM events", [])[0][0]
+        estimate = 0 if low is None else int(high) - int(low) + 1
+        return FileStats(size_bytes=size, oldest_received_at=oldest, count_estimate=estimate)
+
+    def search_progress(self) -> SearchProgress:
+        """How far the body search index has got (the text filter sees only indexed rows)."""
+        with store_failures(f"cannot read {self._path}"):
+            return search_progress(self._db.conn)
+
+    def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> EventQuery:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        # fetchall() so no half-read cursor keeps a WAL snapshot (and blocks checkpoints).
+        with store_failures(f"cannot read {self._path}"):
+            return self._db.conn.execute(sql, params).fetchall()
+
+
+def _order(key: SortKey, descending: bool) -> str:
+    """ORDER BY text from the whitelist; NULLs sort as the smallest values either way."""
+    direction = "DESC" if descending else "ASC"
+    key = SortKey(key)
+    if key is SortKey.RECEIVED:
+        return f"events.received_at {direction}, events.id {direction}"
+    return f"events.{key.value} {direction}, events.id {direction}"
+
+
+def _json_ints(values: Sequence[int]) -> str:
+    return "[" + ",".join(map(str, values)) + "]"

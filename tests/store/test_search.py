@@ -1,0 +1,125 @@
+"""The background body index: batches in rowid order, progress in meta, the thread's lifecycle."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from opsdesk.store.event_filter import EventFilter
+from opsdesk.store.event_query import EventQuery
+from opsdesk.store.event_store import EventStore
+from opsdesk.store.search import INDEXED_UPTO_KEY, SearchIndexer, SearchIndexerThread
+from tests.store import history_builder as hb
+
+
+def _meta_upto(path: Path) -> int | None:
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (INDEXED_UPTO_KEY,)).fetchone()
+        return None if row is None else int(row[0])
+    finally:
+        conn.close()
+
+
+def _integrity_ok(path: Path) -> None:
+    """FTS5 compares the index with the content table; raises if they differ."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+
+
+def test_indexes_in_batches_and_remembers_progress(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    hb.write(path, list(hb.generate(1000)))
+    with SearchIndexer(path, batch_rows=300) as indexer:
+        assert indexer.index_some() == 300  # one batch by default
+        assert _meta_upto(path) == 300
+        assert indexer.index_some(500) == 500
+        assert indexer.progress().behind == 200
+    # A new indexer (e.g. after a restart) resumes where the last one stopped.
+    with SearchIndexer(path, batch_rows=300) as indexer:
+        assert indexer.index_some(10_000) == 200
+        assert indexer.index_some(10_000) == 0
+        assert indexer.progress().caught_up
+    assert _meta_upto(path) == 1000
+    _integrity_ok(path)
+
+
+def test_text_filter_sees_only_indexed_rows(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    events = list(hb.generate(10))
+    rows = hb.write(path, [replace(e, body=f"marker{i % 2} text") for i, e in enumerate(events)])
+    odd = EventFilter(text="marker1")
+    with EventQuery(path) as query:
+        assert list(query.ids(odd)) == []
+        with SearchIndexer(path) as indexer:
+            indexer.index_some(4)
+        assert list(query.ids(odd)) == [4, 2]
+        with SearchIndexer(path) as indexer:
+            indexer.index_some()
+        assert list(query.ids(odd)) == [row_id for row_id, _ in rows if row_id % 2 == 0][::-1]
+
+
+def test_gaps_in_row_ids_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    hb.write(path, list(hb.generate(50)))
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DELETE FROM events WHERE id BETWEEN 10 AND 30")  # before indexing
+    conn.close()
+    with SearchIndexer(path, batch_rows=7) as indexer:
+        assert indexer.index_some(1000) == 29
+        assert indexer.progress().caught_up
+    _integrity_ok(path)
+
+
+def _wait_caught_up(worker: SearchIndexerThread, path: Path, deadline: float) -> None:
+    with EventQuery(path) as query:
+        while query.search_progress().behind:
+            assert time.monotonic() < deadline, "the indexer did not catch up"
+            worker.caught_up.clear()
+            worker.wake()
+            worker.caught_up.wait(max(0.0, deadline - time.monotonic()))
+
+
+def test_thread_follows_ingest_and_stops_promptly(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    hb.write(path, list(hb.generate(500)))
+    worker = SearchIndexerThread(path, idle_interval=60.0, batch_rows=128)
+    worker.start()
+    try:
+        assert worker.caught_up.wait(10.0)
+        _wait_caught_up(worker, path, time.monotonic() + 10.0)
+        with EventStore(path) as store:
+            store.insert_batch(
+                [
+                    replace(e, event_id=f"new-{i}", body="freshword")
+                    for i, e in enumerate(hb.generate(40))
+                ]
+            )
+        _wait_caught_up(worker, path, time.monotonic() + 10.0)
+        with EventQuery(path) as query:
+            assert query.count(EventFilter(text="freshword")) == 40
+    finally:
+        started = time.monotonic()
+        worker.stop()
+    # Idle for 60 s between passes, yet stop() returns at once.
+    assert time.monotonic() - started < 2.0
+    assert not worker.running and worker.error is None
+    with pytest.raises(RuntimeError):
+        worker.start()
+
+
+def test_thread_reports_why_it_ended(tmp_path: Path) -> None:
+    worker = SearchIndexerThread(tmp_path / "missing-dir" / "x" / "h.sqlite")
+    (tmp_path / "missing-dir").write_text("a file where a folder should be")
+    worker.start()
+    worker.stop(timeout=10.0)
+    assert not worker.running
+    assert worker.error is not None and "cannot create" in str(worker.error)
