@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -19,6 +20,12 @@ _SPLITTER_STATE = "window/splitter"
 _DETAILS_SPLITTER_STATE = "window/details_splitter"
 _TABLE_HEADER_STATE = "live_table/header"
 _LIVE_ROW_CAP = "live_table/row_cap"
+_HISTORY_HEADER_STATE = "history/header"
+_HISTORY_SPLITTER_STATE = "history/splitter"
+_HISTORY_SAVED_FILTERS = "history/saved_filters"
+_RETENTION_KEEP_DAYS = "history/retention_keep_days"
+_RETENTION_MAX_GB = "history/retention_max_gb"
+MAX_RETENTION_DAYS = 36_500
 
 
 class UiSettings:
@@ -83,9 +90,75 @@ class UiSettings:
     def live_row_cap(self, value: int) -> None:
         self._settings.setValue(_LIVE_ROW_CAP, min(max(int(value), MIN_ROW_CAP), MAX_ROW_CAP))
 
+    @property
+    def history_header_state(self) -> QByteArray | None:
+        """Which history columns are shown, their order and widths, and the sort."""
+        return self._bytes(_HISTORY_HEADER_STATE)
+
+    @history_header_state.setter
+    def history_header_state(self, value: QByteArray) -> None:
+        self._settings.setValue(_HISTORY_HEADER_STATE, value)
+
+    @property
+    def history_splitter_state(self) -> QByteArray | None:
+        """How the history panel divides its table and the selected event's details."""
+        return self._bytes(_HISTORY_SPLITTER_STATE)
+
+    @history_splitter_state.setter
+    def history_splitter_state(self, value: QByteArray) -> None:
+        self._settings.setValue(_HISTORY_SPLITTER_STATE, value)
+
+    @property
+    def saved_history_filters(self) -> dict[str, dict[str, Any]]:
+        """Named history filters, each a JSON-able dict; unreadable entries are dropped."""
+        raw: Any = self._settings.value(_HISTORY_SAVED_FILTERS, "")
+        try:
+            value = json.loads(raw) if isinstance(raw, str) and raw else {}
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, dict)}
+
+    @saved_history_filters.setter
+    def saved_history_filters(self, value: dict[str, dict[str, Any]]) -> None:
+        # JSON text rather than a QVariant map: INI files keep nested maps poorly.
+        self._settings.setValue(_HISTORY_SAVED_FILTERS, json.dumps(value, ensure_ascii=False))
+
+    @property
+    def retention_keep_days(self) -> int:
+        """Prune history older than this many days; 0 keeps it forever."""
+        return self._bounded_int(_RETENTION_KEEP_DAYS, 0, 0, MAX_RETENTION_DAYS)
+
+    @retention_keep_days.setter
+    def retention_keep_days(self, value: int) -> None:
+        self._settings.setValue(_RETENTION_KEEP_DAYS, min(max(int(value), 0), MAX_RETENTION_DAYS))
+
+    @property
+    def retention_max_gb(self) -> float:
+        """Prune the oldest history beyond this size in GB; 0 sets no limit."""
+        raw: Any = self._settings.value(_RETENTION_MAX_GB, 0.0)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            return 0.0
+        return value if value > 0 and value == value else 0.0  # NaN and negatives: no limit
+
+    @retention_max_gb.setter
+    def retention_max_gb(self, value: float) -> None:
+        self._settings.setValue(_RETENTION_MAX_GB, max(float(value), 0.0))
+
     def sync(self) -> None:
         """Write pending changes to disk now."""
         self._settings.sync()
+
+    def _bounded_int(self, key: str, default: int, low: int, high: int) -> int:
+        raw: Any = self._settings.value(key, default)
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            return default
+        return min(max(value, low), high)
 
     def _bytes(self, key: str) -> QByteArray | None:
         value: Any = self._settings.value(key)

@@ -1,0 +1,204 @@
+"""One payment's lifecycle: its events in order, the gaps between them, the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsdesk.events.model import PaymentEvent
+from opsdesk.ui.event_details import EventDetailsPane
+from opsdesk.ui.event_table_model import _STATUS_COLOURS, _STATUS_MARKS, format_timestamp
+from opsdesk.ui.history.timeline_steps import (
+    TimelineStep,
+    format_gap,
+    outcome,
+    timeline_steps,
+    total_duration,
+)
+from opsdesk.ui.money_text import format_amount
+
+STEP_COLUMNS = ("#", "Time (UTC)", "Since previous", "Type", "Status", "Error", "Routing key")
+_COL_TIME, _COL_GAP, _COL_STATUS = 1, 2, 4
+
+
+class PaymentTimelineDialog(QDialog):
+    """Non-modal, so the operator can keep several payments open beside the history."""
+
+    export_requested = Signal(str)  # payment id
+
+    def __init__(self, payment_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paymentTimelineDialog")
+        self.setWindowTitle(f"Payment {payment_id}")
+        self._payment_id = payment_id
+        self._steps: list[TimelineStep] = []
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.outcome_label = QLabel()
+        self.outcome_label.setObjectName("timelineOutcome")
+        self.summary = QLabel("Loading…")
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setWordWrap(True)
+        self.steps_table = QTableWidget(0, len(STEP_COLUMNS))
+        self.steps_table.setHorizontalHeaderLabels(list(STEP_COLUMNS))
+        self.steps_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.steps_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.steps_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.steps_table.verticalHeader().hide()
+        self.steps_table.setShowGrid(False)
+        self.steps_table.setWordWrap(False)
+        self.steps_table.horizontalHeader().setStretchLastSection(True)
+        self.steps_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.steps_table.currentCellChanged.connect(self._on_current_cell_changed)
+        self.details = EventDetailsPane()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.steps_table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([170, 430])  # a few steps above, the raw message gets the room
+        self.details.splitter.setSizes([440, 520])
+        self.splitter = splitter
+
+        export = QPushButton("Export Timeline…")
+        export.clicked.connect(self._on_export_clicked)
+        copy = QPushButton("Copy Payment Id")
+        copy.clicked.connect(self._on_copy_clicked)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(export, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.close)
+        self.export_button = export
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.outcome_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(buttons)
+        self.title.setText(payment_id)
+        self.resize(980, 640)
+
+    @property
+    def payment_id(self) -> str:
+        return self._payment_id
+
+    @property
+    def steps(self) -> list[TimelineStep]:
+        return list(self._steps)
+
+    def show_timeline(self, rows: Sequence[tuple[int, PaymentEvent]]) -> None:
+        """Fill in the payment's events, in the store's timeline order."""
+        self._steps = timeline_steps(rows)
+        self.export_button.setEnabled(bool(self._steps))
+        result = outcome(self._steps)
+        self.outcome_label.setText(result.text)
+        foreground, background = _STATUS_COLOURS.get(result.status, (None, None))
+        self.outcome_label.setStyleSheet(
+            ""
+            if foreground is None or background is None
+            else f"QLabel#timelineOutcome {{ color: {foreground.name()};"
+            f" background: {background.name()}; padding: 4px 10px; border-radius: 3px;"
+            " font-weight: bold; }"
+        )
+        self.summary.setText(_summary(self._steps))
+        table = self.steps_table
+        table.setRowCount(len(self._steps))
+        for row, step in enumerate(self._steps):
+            event = step.event
+            kind = event.type or "(no type)"
+            if step.replay_of:
+                kind = f"↻ replay · {kind}"
+            texts = (
+                str(row + 1),
+                format_timestamp(event.occurred_at or event.received_at),
+                format_gap(step.since_previous),
+                kind,
+                f"{_STATUS_MARKS[event.status]} {event.status.value}",
+                event.error_code or "",
+                event.routing_key,
+            )
+            for column, text in enumerate(texts):
+                item = QTableWidgetItem(text)
+                if column == _COL_TIME:
+                    item.setToolTip(f"occurred {event.occurred_at}\nreceived {event.received_at}")
+                if column == _COL_GAP:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if column == _COL_STATUS and event.status in _STATUS_COLOURS:
+                    fg, bg = _STATUS_COLOURS[event.status]
+                    item.setForeground(QBrush(fg))
+                    item.setBackground(QBrush(bg))
+                table.setItem(row, column, item)
+        if self._steps:
+            table.selectRow(len(self._steps) - 1)  # the outcome is what one looks at first
+        else:
+            self.details.show_event(None)
+
+    def show_error(self, text: str) -> None:
+        self.summary.setText(f"Could not read this payment's events: {text}")
+        self.export_button.setEnabled(False)
+
+    def _on_current_cell_changed(self, row: int, *_: int) -> None:
+        self.details.show_event(self._steps[row].event if 0 <= row < len(self._steps) else None)
+
+    def _on_export_clicked(self) -> None:
+        self.export_requested.emit(self._payment_id)
+
+    def _on_copy_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self._payment_id)
+
+
+def _summary(steps: list[TimelineStep]) -> str:
+    if not steps:
+        return "No stored events carry this payment id (it may be older than the history kept)."
+    first = steps[0].event
+    merchant = next((s.event.merchant for s in steps if s.event.merchant), None)
+    amount = next(
+        (
+            format_amount(s.event.amount_minor, s.event.currency)
+            for s in steps
+            if s.event.amount_minor is not None
+        ),
+        "",
+    )
+    parts = [f"{len(steps)} event{'s' if len(steps) != 1 else ''}"]
+    duration = total_duration(steps)
+    if duration is not None:
+        parts.append(f"over {format_gap(duration).lstrip('+')}")
+    if merchant:
+        parts.append(f"merchant {merchant}")
+    if amount:
+        parts.append(amount)
+    parts.append(f"first seen {format_timestamp(first.received_at)} UTC")
+    replays = sum(1 for s in steps if s.replay_of)
+    if replays:
+        parts.append(f"{replays} replay{'s' if replays != 1 else ''}")
+    return " · ".join(parts)
