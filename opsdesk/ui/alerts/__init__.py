@@ -1,0 +1,1 @@
+"""Alerts in the window: the banner, tray notifications, the history view, the rules dialog."""

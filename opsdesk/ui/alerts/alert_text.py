@@ -1,0 +1,18 @@
+"""How an alert reads on screen: the rule's name, what it watched, and the value seen."""
+
+from __future__ import annotations
+
+from opsdesk.alerting.evaluator import ActiveAlert, AlertTransition
+
+
+def headline(alert: ActiveAlert | AlertTransition) -> str:
+    """`queue depth orders: orders: 1,204 messages ready, above 1,000 for 60 s`."""
+    return f"{alert.rule.name}: {alert.message}"
+
+
+def value_text(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.2f}"

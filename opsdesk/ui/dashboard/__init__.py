@@ -1,0 +1,1 @@
+"""The monitoring dashboard: queue depth, throughput, success rate, tiles, stuck payments."""

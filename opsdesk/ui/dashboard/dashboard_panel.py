@@ -1,0 +1,334 @@
+"""The dashboard: tiles, queue depth, throughput and success-rate charts, stuck payments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtWidgets import QFileDialog, QSplitter, QVBoxLayout, QWidget
+
+from opsdesk.broker.queue_sample import MonitorState, QueueSample
+from opsdesk.events.model import PaymentEvent
+from opsdesk.store.statistics_windows import PRESETS
+from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.dashboard.chart_stack import ChartStack
+from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
+from opsdesk.ui.dashboard.dashboard_charts import draw_queue_depth, draw_success, draw_throughput
+from opsdesk.ui.dashboard.dashboard_data import (
+    Breakdown,
+    DashboardQuery,
+    DashboardSnapshot,
+    QueueHistory,
+    WindowChoice,
+)
+from opsdesk.ui.dashboard.dashboard_reads import (
+    DashboardSources,
+    compute_snapshot,
+    load_payment_events,
+    load_queue_history,
+)
+from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
+from opsdesk.ui.dashboard.dashboard_toolbar import CUSTOM, DashboardToolbar
+from opsdesk.ui.dashboard.durations import window_text
+from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
+from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
+from opsdesk.ui.dashboard.monitor_note import MonitorNote
+from opsdesk.ui.dashboard.queue_tracks import QueueTracks
+from opsdesk.ui.dashboard.stuck_payments_view import StuckPaymentsPanel
+from opsdesk.ui.dashboard.throttle import Throttle
+from opsdesk.ui.dashboard.time_chart import count_text
+
+log = logging.getLogger(__name__)
+
+REFRESH_INTERVAL_MS = 2000  # statistics while following: the clock moves even when idle
+STATS_THROTTLE_MS = 1000  # at most one statistics request a second, however busy the tap
+REDRAW_THROTTLE_MS = 250  # queue chart redraws
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DashboardPanel(QWidget):
+    """Reads happen on a background thread; this thread only draws what comes back."""
+
+    payment_activated = Signal(str)  # a stuck payment chosen: the window may show it in history
+    snapshot_shown = Signal(object)  # DashboardSnapshot, after it has been drawn
+    queue_history_shown = Signal(object)  # QueueHistory, after it has been drawn
+
+    def __init__(
+        self,
+        db_path: Path,
+        monitor: MonitorBridge | None,
+        settings: DashboardSettings,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        refresh_interval_ms: int = REFRESH_INTERVAL_MS,
+        stats_throttle_ms: int = STATS_THROTTLE_MS,
+        redraw_throttle_ms: int = REDRAW_THROTTLE_MS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dashboardPanel")
+        self._settings = settings
+        self._clock = clock
+        self._choice = WindowChoice(span=PRESETS[settings.window_preset])
+        self._preset = settings.window_preset
+        self._breakdown = settings.breakdown
+        self._following = True
+        self._tracks = QueueTracks()
+        self.snapshot: DashboardSnapshot | None = None
+        self._reader: BackgroundReader[DashboardSources] = BackgroundReader(
+            partial(DashboardSources, db_path), DashboardSources.close, name="dashboard-reader"
+        )
+
+        self.toolbar = DashboardToolbar(self)
+        self.monitor_note = MonitorNote(self)
+        self.tiles = HeadlineTiles(self)
+        self.chart_stack = ChartStack(self)
+        self.queue_chart = self.chart_stack.queue_depth
+        self.throughput_chart = self.chart_stack.throughput
+        self.success_chart = self.chart_stack.success_rate
+        self.charts = self.chart_stack.charts
+        self.stuck = StuckPaymentsPanel(self)
+        self._build_layout()
+
+        self._stats_throttle = Throttle(self._submit_snapshot, stats_throttle_ms, self)
+        self._redraw_throttle = Throttle(self._redraw_queues, redraw_throttle_ms, self)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(refresh_interval_ms)
+        self._ticker.timeout.connect(self._stats_throttle.request)
+
+        self.toolbar.show_window(self._preset)
+        self.toolbar.show_breakdown(self._breakdown)
+        self.toolbar.show_following(True)
+        self.toolbar.window_selected.connect(self._on_window_selected)
+        self.toolbar.breakdown_selected.connect(self._on_breakdown_selected)
+        self.toolbar.follow_toggled.connect(self.set_following)
+        self.toolbar.save_requested.connect(self._on_save_requested)
+        self.chart_stack.manually_moved.connect(self._on_chart_moved)
+        self.stuck.payment_activated.connect(self._on_payment_activated)
+        if monitor is not None:
+            monitor.samples_arrived.connect(self.add_samples)
+            monitor.state_changed.connect(self.show_monitor_state)
+        self._load_queue_history()
+        self._stats_throttle.request()  # the ticker starts when the panel is shown
+
+    # -- public ----------------------------------------------------------------------------
+
+    @property
+    def window_choice(self) -> WindowChoice:
+        return self._choice
+
+    @property
+    def breakdown(self) -> Breakdown:
+        return self._breakdown
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def set_window(self, choice: WindowChoice) -> None:
+        """Show another window: everything is recomputed for it (a custom one stops following)."""
+        self._choice = choice
+        if choice.span is not None:
+            self._preset = next(k for k, v in PRESETS.items() if v == choice.span)
+            self._settings.window_preset = self._preset
+            self.toolbar.show_window(self._preset)
+        else:
+            self.toolbar.show_window(CUSTOM)
+            self.set_following(False)
+        self._load_queue_history()
+        self.refresh_now()
+
+    def set_breakdown(self, breakdown: Breakdown) -> None:
+        self._breakdown = breakdown
+        self._settings.breakdown = breakdown
+        self.toolbar.show_breakdown(breakdown)
+        self.refresh_now()
+
+    def set_following(self, following: bool) -> None:
+        """Follow the clock (charts move, statistics refresh every few seconds) or hold still."""
+        if following and self._choice.is_custom:
+            self._choice = WindowChoice(span=PRESETS[self._preset])
+            self.toolbar.show_window(self._preset)
+            self._load_queue_history()
+        self._following = following
+        self.toolbar.show_following(following)
+        self._sync_ticker()
+        if following:
+            self.refresh_now()
+
+    def refresh_now(self) -> None:
+        self._stats_throttle.cancel()
+        self._submit_snapshot()
+
+    def notify_events_stored(self, events: Sequence[PaymentEvent] = ()) -> None:
+        """New events are in the history file: refresh soon (throttled), if anyone looks."""
+        if self._following and self.isVisible():
+            self._stats_throttle.request()
+
+    def add_samples(self, samples: Sequence[QueueSample]) -> None:
+        """A sampling round from the monitor: drawn at once (throttled), no file read."""
+        self._tracks.append(samples)
+        self.tiles.show_queue_depths(*self._tracks.depths())
+        if self._following:
+            self._redraw_throttle.request()
+
+    def show_monitor_state(self, state: MonitorState) -> None:
+        self.monitor_note.show_state(state)
+
+    def save_chart_png(self, key: str, path: Path) -> bool:
+        """Save one chart (`queue_depth`, `throughput`, `success_rate`) or `dashboard`."""
+        if key == "dashboard":
+            return bool(self.grab().save(str(path), "PNG"))
+        return self.chart_stack.save_png(key, path)
+
+    def shutdown(self) -> None:
+        """Stop timers and the reader thread; call before the window goes away."""
+        self._ticker.stop()
+        self._stats_throttle.cancel()
+        self._redraw_throttle.cancel()
+        self._reader.stop()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._sync_ticker()
+        if self._following:
+            self._stats_throttle.request()  # catch up on what happened while hidden
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._sync_ticker()  # another tab is in front: no reads nobody sees
+
+    def _sync_ticker(self) -> None:
+        if self._following and self.isVisible():
+            self._ticker.start()
+        else:
+            self._ticker.stop()
+
+    # -- background requests and their results ---------------------------------------------
+
+    def _submit_snapshot(self) -> None:
+        query = DashboardQuery(
+            choice=self._choice,
+            breakdown=self._breakdown,
+            now=self._clock(),
+            latest_samples=dict(self._tracks.latest),
+            stuck_after=self._settings.stuck_after,
+        )
+        self._reader.submit(
+            "snapshot", partial(compute_snapshot, query=query), self._show_snapshot, self._failed
+        )
+
+    def _load_queue_history(self) -> None:
+        window = self._choice.resolve(self._clock())
+        self._reader.submit(
+            "queue_history",
+            partial(load_queue_history, window=window),
+            self._show_queue_history,
+            self._failed,
+        )
+
+    def _show_snapshot(self, snapshot: DashboardSnapshot) -> None:
+        if snapshot.query.choice != self._choice or snapshot.query.breakdown != self._breakdown:
+            return  # asked before the user changed the window or breakdown: stale
+        self.snapshot = snapshot
+        now = snapshot.query.now.timestamp()
+        draw_throughput(self.throughput_chart, snapshot.status, now)
+        draw_success(self.success_chart, snapshot)
+        self.tiles.show_headline(snapshot.headline)
+        if self._tracks.latest:  # the live samples are newer than the file's
+            self.tiles.show_queue_depths(*self._tracks.depths())
+        self.stuck.set_payments(snapshot.stuck, snapshot.query.stuck_after.total_seconds())
+        if self._following or snapshot.query.choice.is_custom:
+            window = snapshot.window
+            self.chart_stack.set_time_range(window.start.timestamp(), window.end.timestamp())
+        kind = "refreshed" if snapshot.incremental else "computed"
+        self.toolbar.show_status(
+            f"{kind} {snapshot.query.now:%H:%M:%S} UTC in {snapshot.seconds * 1000:.0f} ms"
+            f" · buckets of {window_text(snapshot.window.bucket_seconds)}"
+        )
+        self.snapshot_shown.emit(snapshot)
+
+    def _show_queue_history(self, history: QueueHistory) -> None:
+        self._tracks.replace(history.samples)
+        self._redraw_queues()
+        self.queue_history_shown.emit(history)
+
+    def _redraw_queues(self) -> None:
+        if self._following and not self._choice.is_custom:
+            window = self._choice.resolve(self._clock())
+            self._tracks.drop_before(window.start.timestamp())
+        draw_queue_depth(self.queue_chart, self._tracks)
+        self.queue_chart.set_y_label("messages", count_text)
+
+    def _failed(self, error: Exception) -> None:
+        log.warning("dashboard read failed: %s", error)
+        self.toolbar.show_status(f"⚠ cannot read the history file: {error}", problem=True)
+
+    # -- slots -----------------------------------------------------------------------------
+
+    def _on_window_selected(self, key: str) -> None:
+        if key != CUSTOM:
+            self.set_window(WindowChoice(span=PRESETS[key]))
+            return
+        now = self._clock()
+        current = self._choice.resolve(now)
+        dialog = CustomWindowDialog(current.start, min(current.end, now), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.set_window(WindowChoice(None, *dialog.range())))
+        dialog.rejected.connect(self._on_custom_rejected)
+        dialog.open()  # window-modal without a nested event loop
+
+    def _on_custom_rejected(self) -> None:
+        self.toolbar.show_window(CUSTOM if self._choice.is_custom else self._preset)
+
+    def _on_breakdown_selected(self, breakdown: Breakdown) -> None:
+        self.set_breakdown(breakdown)
+
+    def _on_chart_moved(self) -> None:
+        if self._following:
+            self.set_following(False)
+
+    def _on_payment_activated(self, payment_id: str) -> None:
+        self.payment_activated.emit(payment_id)
+        self._reader.submit(
+            "payment_events",
+            partial(load_payment_events, payment_id=payment_id),
+            partial(self.stuck.show_events, payment_id),
+            lambda error: self.stuck.show_events_error(payment_id, str(error)),
+        )
+
+    def _on_save_requested(self, key: str) -> None:
+        stamp = self._clock().strftime("%Y%m%d-%H%M")
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save chart as PNG",
+            f"opsdesk-{key.replace('_', '-')}-{stamp}.png",
+            "PNG image (*.png)",
+        )
+        if name and not self.save_chart_png(key, Path(name)):
+            self.toolbar.show_status(f"⚠ cannot write {name}", problem=True)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build_layout(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.chart_stack)
+        self.splitter.addWidget(self.stuck)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])  # proportions; scaled to the real width
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.monitor_note)
+        layout.addWidget(self.tiles)
+        layout.addWidget(self.splitter, 1)

@@ -1,0 +1,159 @@
+"""Five tiles across the top: is money flowing, and where is it piling up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from opsdesk.store.headline import Headline
+from opsdesk.ui.dashboard.durations import duration_text, window_text
+
+# Below these a success rate is shown as a warning / a problem. Alerts have their own
+# thresholds; these only colour the number.
+RATE_WARNING = 0.95
+RATE_PROBLEM = 0.80
+NO_DATA = "—"
+
+
+class Tone(StrEnum):
+    NEUTRAL = "neutral"
+    GOOD = "good"
+    WARNING = "warning"
+    PROBLEM = "problem"
+
+
+# (value colour, background, border): a mark in the caption says the same in words.
+_TONES = {
+    Tone.NEUTRAL: ("#202020", "#f6f6f6", "#d6d6d6"),
+    Tone.GOOD: ("#185c27", "#eef8f0", "#b9dcc1"),
+    Tone.WARNING: ("#6b5200", "#fff7dc", "#e0c77a"),
+    Tone.PROBLEM: ("#8f1d1d", "#fdeceb", "#d9a3a1"),
+}
+
+
+class Tile(QFrame):
+    """A title, a big value and a one-line caption."""
+
+    def __init__(self, key: str, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"tile_{key}")
+        self._title = QLabel(title, self)
+        self._value = QLabel(NO_DATA, self)
+        self._caption = QLabel(" ", self)
+        font = QFont(self._value.font())
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self._value.setFont(font)
+        for label in (self._title, self._caption):
+            label.setStyleSheet("color: #5a5a5a;")
+        self._caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(0)
+        layout.addWidget(self._title)
+        layout.addWidget(self._value)
+        layout.addWidget(self._caption)
+        self.tone: Tone | None = None
+        self.show_value(NO_DATA, " ", Tone.NEUTRAL)
+
+    def value_text(self) -> str:
+        return self._value.text()
+
+    def caption_text(self) -> str:
+        return self._caption.text()
+
+    def show_value(self, value: str, caption: str, tone: Tone) -> None:
+        if tone is not self.tone:
+            # Only on a change: a style sheet re-polishes the widget (~1 ms each, every tick).
+            self.tone = tone
+            colour, background, border = _TONES[tone]
+            self.setStyleSheet(
+                f"QFrame#{self.objectName()} {{ background: {background};"
+                f" border: 1px solid {border}; border-radius: 4px; }}"
+            )
+            self._value.setStyleSheet(f"color: {colour};")
+        self._value.setText(value)
+        self._caption.setText(caption)
+        self._caption.setToolTip(caption)
+
+
+class HeadlineTiles(QWidget):
+    """Success rate now, failures in 5 min, messages waiting, dead letters, oldest stuck."""
+
+    SUCCESS_RATE = "success_rate"
+    FAILURES = "failures"
+    WAITING = "waiting"
+    DEAD_LETTERS = "dead_letters"
+    OLDEST_STUCK = "oldest_stuck"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tiles = {
+            self.SUCCESS_RATE: Tile(self.SUCCESS_RATE, "Success rate", self),
+            self.FAILURES: Tile(self.FAILURES, "Failures, last 5 min", self),
+            self.WAITING: Tile(self.WAITING, "Messages waiting", self),
+            self.DEAD_LETTERS: Tile(self.DEAD_LETTERS, "Dead-letter depth", self),
+            self.OLDEST_STUCK: Tile(self.OLDEST_STUCK, "Oldest stuck payment", self),
+        }
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        for tile in self.tiles.values():
+            layout.addWidget(tile, 1, Qt.AlignmentFlag.AlignTop)
+
+    def value_text(self, key: str) -> str:
+        return self.tiles[key].value_text()
+
+    def show_headline(self, headline: Headline) -> None:
+        self._show_rate(headline)
+        failures = headline.failures_5m
+        self.tiles[self.FAILURES].show_value(
+            f"{failures:,}",
+            "✗ failed payments" if failures else "none failed",
+            Tone.WARNING if failures else Tone.NEUTRAL,
+        )
+        self.show_queue_depths(headline.messages_waiting, headline.dead_letter_depth)
+        stuck = headline.oldest_stuck_seconds
+        if stuck is None:
+            self.tiles[self.OLDEST_STUCK].show_value(NO_DATA, "nothing stuck", Tone.GOOD)
+        else:
+            self.tiles[self.OLDEST_STUCK].show_value(
+                duration_text(stuck), "⚠ waiting for an outcome", Tone.WARNING
+            )
+
+    def show_queue_depths(self, waiting: int | None, dead_letters: int | None) -> None:
+        """Updated on every sample round too, between statistics refreshes."""
+        if waiting is None:
+            self.tiles[self.WAITING].show_value(NO_DATA, "no queue sampled", Tone.NEUTRAL)
+        else:
+            self.tiles[self.WAITING].show_value(
+                f"{waiting:,}", "ready + unacked, watched queues", Tone.NEUTRAL
+            )
+        if dead_letters is None:
+            self.tiles[self.DEAD_LETTERS].show_value(
+                NO_DATA, "no dead-letter queue sampled", Tone.NEUTRAL
+            )
+        elif dead_letters:
+            self.tiles[self.DEAD_LETTERS].show_value(
+                f"{dead_letters:,}", "⚠ messages dead-lettered", Tone.PROBLEM
+            )
+        else:
+            self.tiles[self.DEAD_LETTERS].show_value("0", "✓ empty", Tone.GOOD)
+
+    def _show_rate(self, headline: Headline) -> None:
+        tile = self.tiles[self.SUCCESS_RATE]
+        span = window_text(headline.rate_window.total_seconds())
+        rate = headline.success_rate
+        if rate is None:
+            tile.show_value(NO_DATA, f"no outcomes in {span}", Tone.NEUTRAL)
+            return
+        tone = Tone.GOOD if rate >= RATE_WARNING else Tone.WARNING
+        if rate < RATE_PROBLEM:
+            tone = Tone.PROBLEM
+        mark = "✓" if tone is Tone.GOOD else "⚠"
+        tile.show_value(
+            f"{rate * 100:.1f} %", f"{mark} of {headline.outcomes:,} outcomes, {span}", tone
+        )

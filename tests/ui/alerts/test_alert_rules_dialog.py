@@ -1,0 +1,102 @@
+"""AlertRulesDialog: edits rules (add, remove, thresholds) and returns them, TOML-ready."""
+
+from PySide6.QtWidgets import QDialogButtonBox
+
+from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules
+from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog, rules_to_toml
+
+RULES = (
+    AlertRule(
+        "orders backlog", RuleKind.QUEUE_DEPTH, queue="orders", threshold=1000, for_seconds=60
+    ),
+    AlertRule("payments success", RuleKind.SUCCESS_RATE, threshold=95, window_seconds=900),
+    AlertRule("quiet", RuleKind.SILENCE, for_seconds=600),
+)
+
+
+def dialog(qtbot, rules=RULES):
+    widget = AlertRulesDialog(rules, queues=["orders", "orders.dlq"])
+    qtbot.addWidget(widget)
+    return widget
+
+
+def ok_enabled(widget):
+    return widget.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
+def test_rules_are_listed_with_their_description_and_come_back_unchanged(qtbot):
+    widget = dialog(qtbot)
+    assert widget.rule_list.count() == 3
+    assert widget.rule_list.item(0).text() == (
+        "orders backlog — messages ready on orders above 1000 for 60 s"
+    )
+    assert widget.rules() == RULES
+    assert parse_rules(widget.toml_rules()) == RULES
+    assert ok_enabled(widget)
+
+
+def test_editing_a_threshold_changes_the_rule_and_its_toml(qtbot):
+    widget = dialog(qtbot)
+    widget.rule_list.setCurrentRow(0)
+    widget.threshold_spin.setValue(2500)
+    widget.for_spin.setValue(120)
+    assert widget.rules()[0] == AlertRule(
+        "orders backlog", RuleKind.QUEUE_DEPTH, queue="orders", threshold=2500, for_seconds=120
+    )
+    assert widget.toml_rules()[0] == {
+        "name": "orders backlog",
+        "kind": "queue_depth",
+        "queue": "orders",
+        "above": 2500,
+        "for_seconds": 120,
+    }
+    assert "above 2500 for 120 s" in widget.rule_list.item(0).text()
+
+
+def test_only_the_fields_of_the_rules_kind_are_shown(qtbot):
+    widget = dialog(qtbot)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.rule_list.setCurrentRow(1)  # success rate
+    assert widget.merchant_edit.isVisible() and widget.min_samples_spin.isVisible()
+    assert not widget.queue_combo.isVisible()
+    assert widget.threshold_spin.maximum() == 100
+    widget.rule_list.setCurrentRow(2)  # silence
+    assert not widget.threshold_spin.isVisible() and widget.for_spin.isVisible()
+
+
+def test_add_and_remove_rules(qtbot):
+    widget = dialog(qtbot)
+    widget.add_button.click()
+    assert widget.rule_list.count() == 4 and widget.rule_list.currentRow() == 3
+    added = widget.rules()[3]
+    assert added.kind is RuleKind.QUEUE_DEPTH and added.name == "rule 4"
+    widget.name_edit.selectAll()
+    qtbot.keyClicks(widget.name_edit, "dead letters")
+    widget.kind_combo.setCurrentIndex(widget.kind_combo.findData(RuleKind.DEAD_LETTERS))
+    widget.queue_combo.setEditText("orders.dlq")
+    assert widget.rules()[3] == AlertRule(
+        "dead letters", RuleKind.DEAD_LETTERS, queue="orders.dlq", threshold=1000.0
+    )
+    assert rules_to_toml(widget.rules())[3] == {
+        "name": "dead letters",
+        "kind": "dead_letters",
+        "queue": "orders.dlq",
+        "growing": False,
+        "for_seconds": 0,
+    }
+    widget.rule_list.setCurrentRow(0)
+    widget.remove_button.click()
+    assert [rule.name for rule in widget.rules()] == ["payments success", "quiet", "dead letters"]
+
+
+def test_duplicate_or_empty_names_block_ok_with_the_reason(qtbot):
+    widget = dialog(qtbot)
+    widget.rule_list.setCurrentRow(2)
+    widget.name_edit.setText("orders backlog")
+    assert not ok_enabled(widget)
+    assert "Two rules are named 'orders backlog'" in widget.problem_label.text()
+    widget.name_edit.setText("")
+    assert not ok_enabled(widget) and "needs a name" in widget.problem_label.text()
+    widget.name_edit.setText("quiet again")
+    assert ok_enabled(widget)
