@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules
 from opsdesk.broker.connection import DEFAULT_URL, BrokerEndpoint
 from opsdesk.events.mapping import FieldMapping, parse_mappings
 
@@ -79,6 +80,20 @@ class MonitorSettings:
     retention_days: int = 30
 
 
+# What an on-call operator wants without configuring anything: dead letters and a
+# collapsing success rate. Depth thresholds depend on the system, so they are left to profiles.
+DEFAULT_ALERTS = (
+    AlertRule("dead letters", RuleKind.DEAD_LETTERS),
+    AlertRule(
+        "success rate below 90%",
+        RuleKind.SUCCESS_RATE,
+        threshold=90.0,
+        window_seconds=900.0,
+        min_samples=50,
+    ),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
@@ -89,6 +104,7 @@ class Profile:
     operator: str = field(default_factory=getpass.getuser)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
+    alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
 
 
 def config_dir() -> Path:
@@ -162,7 +178,15 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
         operator=raw.get("operator") or getpass.getuser(),
         monitor=_monitor_settings(name, raw.get("monitor", {})),
         mappings=_mappings(name, raw.get("mappings", [])),
+        alerts=_alerts(name, raw["alerts"]) if "alerts" in raw else DEFAULT_ALERTS,
     )
+
+
+def _alerts(profile_name: str, raw: Any) -> tuple[AlertRule, ...]:
+    try:
+        return parse_rules(raw)
+    except ValueError as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def _mappings(profile_name: str, raw: Any) -> tuple[FieldMapping, ...]:

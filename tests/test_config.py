@@ -105,3 +105,24 @@ status = { field = "state", succeeded = ["BOOKED"], failed = ["REJECTED"] }
     path.write_text("[[profiles.bad.mappings]]\nname = 'x'\nbogus = 1\n")
     with pytest.raises(ConfigError, match="profile 'bad'"):
         load_profiles(path)
+
+
+def test_profile_alerts(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        """
+[[profiles.ops.alerts]]
+name = "settlement backlog"
+kind = "queue_depth"
+queue = "payments.settlement"
+above = 500
+for_seconds = 60
+"""
+    )
+    profiles = load_profiles(path)
+    (rule,) = profiles["ops"].alerts
+    assert (rule.queue, rule.threshold, rule.for_seconds) == ("payments.settlement", 500, 60)
+    assert [r.kind.value for r in profiles["local"].alerts] == ["dead_letters", "success_rate"]
+    path.write_text("[[profiles.bad.alerts]]\nname = 'x'\nkind = 'nope'\n")
+    with pytest.raises(ConfigError, match="profile 'bad'"):
+        load_profiles(path)

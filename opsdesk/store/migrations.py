@@ -161,6 +161,20 @@ def _create_event_search(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key", not_null={"value"})
 
 
+def _add_dashboard_indexes(db: Database) -> None:
+    # All three grow at their time-ordered end within each leading value, so ingest barely
+    # pays for them (measured within noise at 1M rows); the dashboard's series need them.
+    db.execute("CREATE INDEX events_type_received_at ON events(type, received_at)")
+    db.execute(
+        "CREATE INDEX events_status_received_at_dims "
+        "ON events(status, received_at, merchant, currency, error_code)"
+    )
+    db.execute("DROP INDEX events_status_received_at")  # same leading columns as the new one
+    db.execute(
+        "CREATE INDEX events_undecoded ON events(received_at) WHERE decode_error IS NOT NULL"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_events", _create_events),
     Migration(2, "add_investigation_indexes", _add_investigation_indexes),
@@ -168,6 +182,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "create_alert_log", _create_alert_log),
     Migration(5, "create_audit_log", _create_audit_log),
     Migration(6, "create_event_search", _create_event_search),
+    Migration(7, "add_dashboard_indexes", _add_dashboard_indexes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

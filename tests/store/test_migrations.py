@@ -63,8 +63,9 @@ def test_new_file_gets_events_table_with_required_columns_and_indexes(tmp_path: 
     assert "decode_error" not in not_null
     assert _indexes(db) == {
         ("event_id",): True,
-        ("received_at",): False,
-        ("status", "received_at"): False,
+        ("received_at",): False,  # also the partial index of undecoded events
+        ("status", "received_at", "merchant", "currency", "error_code"): False,
+        ("type", "received_at"): False,
         ("payment_id",): False,
     }
     assert db.journal_mode == "wal"
@@ -109,7 +110,7 @@ def test_version_1_file_is_upgraded_and_keeps_its_rows(
     db = Database(path)
     assert schema_version(db) == LATEST_VERSION
     assert ("payment_id",) in _indexes(db)
-    assert ("status", "received_at") in _indexes(db)
+    assert ("status", "received_at", "merchant", "currency", "error_code") in _indexes(db)
     db.close()
 
 

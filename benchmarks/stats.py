@@ -1,0 +1,212 @@
+"""Dashboard statistics over a 24-hour window of 1M and 5M stored events, beside baselines.
+
+    .venv/bin/python benchmarks/stats.py [--sizes 1000000 5000000] [--repeat 5]
+
+Histories are built once with bulk inserts (about 3 events per payment: requested,
+authorized, then succeeded / failed, some refunded, a few left pending) and cached in the
+temp folder, like benchmarks/ingest.py. Each figure is the best of --repeat runs, printed
+beside a baseline measured in the same run on the same file: `count(*)` of the window's
+events through the received_at index. The cached histories carry the indexes proposed as
+migration 7 (PROPOSED_MIGRATION); the last line shows the full series without the type index.
+Event and payment ids grow with time here, so building is quick; queries do not depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from opsdesk.events.timestamps import utc_iso
+from opsdesk.store.event_store import EventStore
+from opsdesk.store.headline import compute_headline
+from opsdesk.store.statistics import Statistics
+from opsdesk.store.statistics_values import Dimension, Selector
+from opsdesk.store.statistics_windows import PRESETS, Window
+
+END = datetime(2026, 1, 15, tzinfo=UTC)  # "now" of every benchmark history
+SPAN = timedelta(hours=24)
+MERCHANTS = [f"merchant-{n:02d}" for n in range(40)]
+CURRENCIES = ["EUR", "USD", "GBP", "SEK", "JPY"]
+CODES = ["insufficient_funds", "card_declined", "do_not_honor", "expired_card", "fraud"]
+BODY_PAD = "x" * 500  # stored bodies are ~600 bytes, so table pages are as big as in real use
+# The schema change this benchmark argues for (migration 7), applied to the cached histories.
+# Idempotent, so it is a no-op once migrations.py has it.
+PROPOSED_MIGRATION = (
+    "CREATE INDEX IF NOT EXISTS events_type_received_at ON events(type, received_at)",
+    "CREATE INDEX IF NOT EXISTS events_status_received_at_dims "
+    "ON events(status, received_at, merchant, currency, error_code)",
+    "DROP INDEX IF EXISTS events_status_received_at",
+)
+COLUMNS = (
+    "event_id, received_at, occurred_at, exchange, routing_key, type, status, payment_id, "
+    "merchant, amount_minor, currency, error_code, idempotency_key, decode_error, headers, "
+    "properties, body, body_size, format"
+)
+
+
+def lifecycle(rng: random.Random, n: int, start: float) -> list[tuple[float, str, str, str | None]]:
+    """(offset seconds, type, status, error code) of payment n's events."""
+    steps: list[tuple[float, str, str, str | None]] = [(0.0, "payment.requested", "pending", None)]
+    roll = rng.random()
+    if roll < 0.003:
+        return steps  # stuck right after the request
+    t = rng.uniform(0.2, 3.0)
+    steps.append((t, "payment.authorized", "pending", None))
+    if roll < 0.006:
+        return steps  # stuck after authorization
+    t += rng.expovariate(1 / 4.0)
+    if roll < 0.13:
+        steps.append((t, "payment.failed", "failed", rng.choice(CODES)))
+    else:
+        steps.append((t, "payment.succeeded", "succeeded", None))
+        if roll > 0.97:
+            steps.append((t + rng.uniform(600, 7200), "payment.refunded", "refunded", None))
+    return steps
+
+
+def rows(total: int, seed: int = 7) -> Iterator[tuple[object, ...]]:
+    """`total` events over the 24 h before END, in arrival order, streamed through a heap."""
+    rng = random.Random(seed)
+    payments = total // 3 + 1
+    start = (END - SPAN).timestamp()
+    span = SPAN.total_seconds() - 60
+    pending: list[tuple[float, int, str, str, str | None]] = []
+    emitted = 0
+
+    def emit(until: float) -> Iterator[tuple[object, ...]]:
+        nonlocal emitted
+        while pending and pending[0][0] <= until and emitted < total:
+            at, n, kind, status, code = heapq.heappop(pending)
+            moment = utc_iso(datetime.fromtimestamp(at, UTC))
+            body = f'{{"type": "{kind}", "payment_id": "pay-{n:09d}", "pad": "{BODY_PAD}"}}'
+            yield (
+                f"evt-{emitted:010d}", moment, moment, "payments.events", kind, kind, status,
+                f"pay-{n:09d}", MERCHANTS[n % len(MERCHANTS)], 1000 + n % 90_000,
+                CURRENCIES[n % len(CURRENCIES)], code, f"idem-{n}", None, "{}", "{}", body,
+                len(body), "native",
+            )  # fmt: skip
+            emitted += 1
+
+    for n in range(payments):
+        began = start + span * n / payments
+        for offset, kind, status, code in lifecycle(rng, n, began):
+            if began + offset < END.timestamp():
+                heapq.heappush(pending, (began + offset, n, kind, status, code))
+        # Later payments start later, so everything up to `began` is final.
+        yield from emit(began)
+        if emitted >= total:
+            return
+    yield from emit(END.timestamp())
+
+
+def build(path: Path, total: int) -> None:
+    """A history file of `total` events made with one bulk insert (schema by EventStore)."""
+    EventStore(path).close()  # creates and migrates
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")
+    placeholders = ", ".join("?" * 19)
+    with conn:
+        conn.executemany(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders})", rows(total))
+    conn.close()
+
+
+def history(total: int) -> Path:
+    """The cached history of `total` events, built on first use (other runs may share it)."""
+    template = Path(tempfile.gettempdir()) / f"opsdesk-bench-stats-m7-{total}.sqlite"
+    if not template.exists():
+        started = time.perf_counter()
+        # Built under a name of our own and renamed when complete, so a run started
+        # meanwhile never reads (or deletes) a half-built file.
+        partial = template.with_suffix(f".partial-{os.getpid()}")
+        try:
+            build(partial, total)
+            conn = sqlite3.connect(partial)
+            for statement in PROPOSED_MIGRATION:
+                conn.execute(statement)
+            conn.commit()
+            conn.close()
+            partial.replace(template)
+        finally:
+            for leftover in (partial, *partial.parent.glob(partial.name + "-*")):
+                leftover.unlink(missing_ok=True)
+        print(f"built {total:,} events in {time.perf_counter() - started:.1f}s -> {template}")
+    return template
+
+
+def best_ms(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times)
+
+
+def measure(total: int, repeat: int) -> None:
+    path = history(total)
+    now = END - timedelta(seconds=1)
+    window = Window.last(PRESETS["24h"], now)
+    start, end = window.start_iso, window.end_iso
+    with Statistics(path) as stats:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        count_sql = "SELECT count(*) FROM events WHERE received_at >= ? AND received_at < ?"
+        tail_start = utc_iso(now - timedelta(minutes=5))
+
+        def count(since: str) -> int:
+            return int(conn.execute(count_sql, (since, end)).fetchone()[0])
+
+        events = count(start)
+        baseline = best_ms(lambda: count(start), repeat)
+        tail_baseline = best_ms(lambda: count(tail_start), repeat)
+        print(f"\n{total:,} events in the history, {events:,} in the 24 h window")
+        print(
+            f"  {'baseline: count(*) of the 24 h window (received_at index)':<58}{baseline:8.1f} ms"
+        )
+        print(f"  {'baseline: count(*) of its last 5 min':<58}{tail_baseline:8.1f} ms")
+        previous = stats.series(window, now=now - timedelta(seconds=5))
+        rows_ = [
+            ("full 24 h series (status + type, 288 buckets)",
+             lambda: stats.series(window, now=now)),
+            ("live refresh of that series (5 s later)", lambda: stats.refresh(previous, now)),
+            ("success-rate series, overall", lambda: stats.rate_series(window, now=now)),
+            ("success-rate series, one merchant",
+             lambda: stats.rate_series(window, Selector(Dimension.MERCHANT, "merchant-07"))),
+            ("failures per error code series (top 5)", lambda: stats.failure_code_series(window)),
+            ("breakdown by merchant", lambda: stats.breakdown(window, Dimension.MERCHANT)),
+            ("breakdown by error code", lambda: stats.breakdown(window, Dimension.ERROR_CODE)),
+            ("latency p50/p90/p99 (5k sample)", lambda: stats.latency(window)),
+            ("stuck payments (24 h horizon, limit 200)", lambda: stats.stuck_payments(now)),
+            ("headline tiles", lambda: compute_headline(stats, {}, now)),
+        ]  # fmt: skip
+        for label, action in rows_:
+            ms = best_ms(action, repeat)
+            print(f"  {label:<58}{ms:8.1f} ms  ({ms / baseline:5.2f}x baseline)")
+        # What the full series costs without the proposed index: type counts scan the rows.
+        stats._type_indexed = False  # benchmark only: force the fallback path
+        ms = best_ms(lambda: stats.series(window, now=now), 1)
+        print(f"  {'full 24 h series WITHOUT the (type, received_at) index':<58}{ms:8.1f} ms  "
+              f"({ms / baseline:5.2f}x baseline)")  # fmt: skip
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print("targets: full series < 300 ms at 1M events, live refresh < 50 ms")
+    for total in args.sizes:
+        measure(total, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Alert evaluation: a pure state machine from (time, queue samples, statistics) to transitions."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from opsdesk.alerting.inputs import Outcomes, StatsInputs
+from opsdesk.alerting.observations import (
+    Observation,
+    depth,
+    observe_dead_letter_growth,
+    observe_queue,
+    observe_silence,
+    observe_success_rate,
+    queues_for,
+)
+from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.broker.queue_sample import QueueSample
+
+__all__ = [
+    "ActiveAlert",
+    "AlertEvaluator",
+    "AlertTransition",
+    "Outcomes",
+    "StatsInputs",
+    "needed_outcomes",
+]
+
+log = logging.getLogger(__name__)
+
+# An active alert whose subject (a queue) is no longer reported for this long is cleared.
+STALE_SECONDS = 300.0
+
+
+def needed_outcomes(rules: Sequence[AlertRule]) -> set[tuple[float, str | None]]:
+    """The (window_seconds, merchant) pairs the success-rate rules need in StatsInputs."""
+    return {
+        (rule.window_seconds, rule.merchant)
+        for rule in rules
+        if rule.enabled and rule.kind is RuleKind.SUCCESS_RATE
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertTransition:
+    """An alert that started (`state` "fired") or stopped ("cleared") at `at`."""
+
+    state: Literal["fired", "cleared"]
+    rule: AlertRule
+    subject: str  # the queue, the merchant or "overall", "events"
+    at: datetime
+    value: float | None  # the observed value (depth, percent, seconds); None if unknown
+    threshold: float
+    message: str  # e.g. "orders: 1,204 messages ready, above 1,000 for 60 s"
+
+    @property
+    def fired(self) -> bool:
+        return self.state == "fired"
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveAlert:
+    """An alert that is firing now, for the banner."""
+
+    rule: AlertRule
+    subject: str
+    since: datetime
+    value: float | None
+    threshold: float
+    message: str
+
+
+@dataclass(slots=True)
+class _Track:
+    """One rule on one subject between evaluations."""
+
+    holding_since: datetime | None = None
+    active: ActiveAlert | None = None
+    last_seen: datetime | None = None
+
+
+class AlertEvaluator:
+    """Keeps each rule's per-subject timers between calls; not thread-safe (one caller).
+
+    A condition must hold for the rule's `for_seconds` before the alert fires, and the alert
+    clears at the first evaluation where it no longer holds. A subject missing from a round
+    (a queue not sampled) leaves its state as it was; an active alert on a subject not
+    reported for STALE_SECONDS is cleared.
+    """
+
+    def __init__(self, rules: Sequence[AlertRule]) -> None:
+        self._rules = tuple(rules)
+        self._tracks: dict[tuple[str, str], _Track] = {}
+        self._started: datetime | None = None  # the first evaluation, for silence rules
+        self._depths: dict[str, deque[tuple[datetime, int]]] = {}
+
+    @property
+    def rules(self) -> tuple[AlertRule, ...]:
+        return self._rules
+
+    @property
+    def active(self) -> tuple[ActiveAlert, ...]:
+        """Alerts firing after the last evaluation, oldest first."""
+        alerts = [track.active for track in self._tracks.values() if track.active is not None]
+        return tuple(sorted(alerts, key=lambda alert: (alert.since, alert.rule.name)))
+
+    def set_rules(self, rules: Sequence[AlertRule], now: datetime) -> list[AlertTransition]:
+        """Replace the rules; alerts of removed or changed rules are cleared."""
+        before = {rule.name: rule for rule in self._rules}
+        after = {rule.name: rule for rule in rules}
+        transitions = []
+        for key, track in list(self._tracks.items()):
+            if before.get(key[0]) == after.get(key[0]):
+                continue  # unchanged: its timers and alerts carry on
+            if track.active is not None:
+                transitions.append(_cleared(track.active, now, None, "rule changed or removed"))
+            del self._tracks[key]
+        self._rules = tuple(rules)
+        return transitions
+
+    def evaluate(
+        self,
+        now: datetime,
+        samples_by_queue: Mapping[str, QueueSample],
+        stats: StatsInputs,
+    ) -> list[AlertTransition]:
+        """Advance to `now`; return the alerts that fired or cleared since the last call."""
+        if self._started is None:
+            self._started = now
+        self._remember_depths(now, samples_by_queue)
+        transitions: list[AlertTransition] = []
+        for rule in self._rules:
+            if not rule.enabled:
+                continue
+            seen = set()
+            for observation in self._observe(rule, now, samples_by_queue, stats):
+                seen.add(observation.subject)
+                transition = self._advance(rule, observation, now)
+                if transition is not None:
+                    transitions.append(transition)
+            transitions += self._clear_stale(rule, now, seen)
+        return transitions
+
+    def _advance(self, rule: AlertRule, seen: Observation, now: datetime) -> AlertTransition | None:
+        track = self._tracks.setdefault((rule.name, seen.subject), _Track())
+        track.last_seen = now
+        if not seen.holds:
+            track.holding_since = None
+            if track.active is None:
+                return None
+            alert, track.active = track.active, None
+            return _cleared(alert, now, seen.value, seen.message)
+        if track.holding_since is None:
+            track.holding_since = now
+        hold = 0.0 if rule.kind is RuleKind.SILENCE else rule.for_seconds
+        if track.active is not None:
+            track.active = replace(track.active, value=seen.value, message=seen.message)
+            return None
+        if (now - track.holding_since).total_seconds() < hold:
+            return None
+        track.active = ActiveAlert(
+            rule, seen.subject, now, seen.value, rule.threshold, seen.message
+        )
+        return AlertTransition(
+            "fired", rule, seen.subject, now, seen.value, rule.threshold, seen.message
+        )
+
+    def _clear_stale(self, rule: AlertRule, now: datetime, seen: set[str]) -> list[AlertTransition]:
+        transitions = []
+        for (rule_name, subject), track in self._tracks.items():
+            if rule_name != rule.name or subject in seen or track.last_seen is None:
+                continue
+            if (now - track.last_seen).total_seconds() < STALE_SECONDS:
+                continue
+            track.holding_since = None
+            if track.active is not None:
+                alert, track.active = track.active, None
+                message = f"{subject}: no longer reported for {STALE_SECONDS:.0f} s"
+                transitions.append(_cleared(alert, now, None, message))
+        return transitions
+
+    def _observe(
+        self,
+        rule: AlertRule,
+        now: datetime,
+        samples: Mapping[str, QueueSample],
+        stats: StatsInputs,
+    ) -> list[Observation]:
+        if rule.kind is RuleKind.SUCCESS_RATE:
+            return observe_success_rate(rule, stats)
+        if rule.kind is RuleKind.SILENCE:
+            return [observe_silence(rule, now, stats, self._started or now)]
+        queues = queues_for(rule, samples)
+        if rule.kind is RuleKind.DEAD_LETTERS and rule.growing:
+            return [
+                observe_dead_letter_growth(rule, samples[q], self._depths.get(q, deque()))
+                for q in queues
+            ]
+        return [observe_queue(rule, samples[q]) for q in queues]
+
+    def _remember_depths(self, now: datetime, samples: Mapping[str, QueueSample]) -> None:
+        """Keep each dead-letter queue's recent depths for the `growing` rules."""
+        span = max(
+            (r.window_seconds for r in self._rules if r.kind is RuleKind.DEAD_LETTERS),
+            default=0.0,
+        )
+        if span <= 0:
+            return
+        for queue, sample in samples.items():
+            history = self._depths.setdefault(queue, deque())
+            history.append((now, depth(sample)))
+            # Keep one entry at least `span` old: the reference to compare with.
+            while len(history) > 1 and (now - history[1][0]).total_seconds() >= span:
+                history.popleft()
+
+
+def _cleared(
+    alert: ActiveAlert, now: datetime, value: float | None, message: str
+) -> AlertTransition:
+    return AlertTransition(
+        "cleared", alert.rule, alert.subject, now, value, alert.threshold, message
+    )

@@ -1,0 +1,123 @@
+"""The `alert_log` table: when each alert started and ended, for the alert history view."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from opsdesk.store.database import open_history
+from opsdesk.store.errors import StoreError, store_failures
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = "id, rule, kind, subject, started_at, ended_at, value, threshold, message"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One firing of one rule on one subject; `ended_at` is None while it still fires."""
+
+    id: int
+    rule: str
+    kind: str
+    subject: str | None
+    started_at: str
+    ended_at: str | None
+    value: float | None
+    threshold: float | None
+    message: str
+
+
+class AlertLog:
+    """Started/ended rows of alerts; one connection, used from the thread that opened it."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self._path = Path(path)
+        self._readonly = readonly
+        self._db = open_history(self._path, readonly=readonly, synchronous="NORMAL")
+        self._closed = False
+
+    def started(
+        self,
+        rule: str,
+        kind: str,
+        subject: str | None,
+        at: str,
+        value: float | None,
+        threshold: float | None,
+        message: str,
+    ) -> int:
+        """Record an alert that began firing at `at`; returns its row id."""
+        self._writable()
+        conn = self._db.conn
+        with store_failures(f"cannot record an alert in {self._path}"), conn:
+            cursor = conn.execute(
+                "INSERT INTO alert_log (rule, kind, subject, started_at, value, threshold, "
+                "message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rule, kind, subject, at, value, threshold, message),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def ended(self, rule: str, subject: str | None, at: str) -> int:
+        """Mark the open alert(s) of `rule` on `subject` as ended at `at`; returns how many."""
+        self._writable()
+        conn = self._db.conn
+        with store_failures(f"cannot record an alert's end in {self._path}"), conn:
+            cursor = conn.execute(
+                "UPDATE alert_log SET ended_at = ? WHERE rule = ? AND subject IS ? "
+                "AND ended_at IS NULL",
+                (at, rule, subject),
+            )
+        return cursor.rowcount
+
+    def end_all_open(self, at: str) -> int:
+        """End every alert still marked as firing (left open by a crash or a shutdown)."""
+        self._writable()
+        conn = self._db.conn
+        with store_failures(f"cannot close open alerts in {self._path}"), conn:
+            cursor = conn.execute("UPDATE alert_log SET ended_at = ? WHERE ended_at IS NULL", (at,))
+        return cursor.rowcount
+
+    def history(self, since: str | None = None, limit: int = 500) -> list[AlertRecord]:
+        """Alerts that started at or after `since` (or still fire), newest first."""
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM alert_log WHERE started_at >= ? OR ended_at IS NULL "
+            "ORDER BY started_at DESC, id DESC LIMIT ?",
+            (since or "", limit),
+        )
+        return [AlertRecord(*row) for row in rows]
+
+    def open_alerts(self) -> list[AlertRecord]:
+        """Alerts recorded as still firing, oldest first."""
+        rows = self._fetch(
+            f"SELECT {_COLUMNS} FROM alert_log WHERE ended_at IS NULL ORDER BY started_at, id",
+            (),
+        )
+        return [AlertRecord(*row) for row in rows]
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> AlertLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _writable(self) -> None:
+        if self._readonly:
+            raise StoreError(f"{self._path} is open read-only; cannot record alerts")
+
+    def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with store_failures(f"cannot read the alert log of {self._path}"):
+            return self._db.conn.execute(sql, params).fetchall()

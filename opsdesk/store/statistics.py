@@ -1,0 +1,177 @@
+"""Dashboard statistics over the events table, on a read-only connection of its own."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from opsdesk.events.model import PaymentEvent
+from opsdesk.events.timestamps import utc_iso
+from opsdesk.store import statistics_breakdown, statistics_series, stuck_payments
+from opsdesk.store.database import open_history
+from opsdesk.store.errors import store_failures
+from opsdesk.store.statistics_queries import has_leading_index
+from opsdesk.store.statistics_values import (
+    OVERALL,
+    BreakdownRow,
+    CodeSeries,
+    Dimension,
+    LatencyStats,
+    RateSeries,
+    Selector,
+    StatusSeries,
+)
+from opsdesk.store.statistics_windows import Window, as_utc
+from opsdesk.store.stuck_payments import DEFAULT_HORIZON, DEFAULT_MIN_AGE, StuckPayment
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Statistics:
+    """Read-only statistics on the history file; use it from the thread that opened it.
+
+    Every query is bounded by a window; the full 24-hour series of a busy desk takes tens of
+    milliseconds and `refresh` a few, but run them off the UI thread all the same.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._path = Path(path)
+        self._db = open_history(self._path, readonly=True)
+        self._conn: sqlite3.Connection = self._db.conn
+        self._closed = False
+        # Per-type counts walk an index on (type, received_at) when the schema has one.
+        self._type_indexed = has_leading_index(self._conn, "type")
+        if not self._type_indexed:
+            log.info("no (type, received_at) index on %s: type counts scan the window", path)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def series(self, window: Window, now: datetime | None = None) -> StatusSeries:
+        """Events per bucket by status and type over `window` (full computation).
+
+        `now` (default: the wall clock, at most the window's end) is recorded as the series'
+        `computed_at`, where a later `refresh` starts re-reading.
+        """
+        at = _clock(now, window)
+        return self._read(
+            lambda: statistics_series.status_series(self._conn, window, at, self._type_indexed)
+        )
+
+    def refresh(self, previous: StatusSeries, now: datetime) -> StatusSeries:
+        """`previous` moved on to `now`: same length, only the unsettled buckets re-read."""
+        at = as_utc(now)
+        return self._read(
+            lambda: statistics_series.refresh_status_series(
+                self._conn, previous, at, self._type_indexed
+            )
+        )
+
+    def rate_series(
+        self, window: Window, selector: Selector = OVERALL, now: datetime | None = None
+    ) -> RateSeries:
+        """Succeeded and failed per bucket, overall or for one merchant / currency."""
+        if selector.dimension is Dimension.ERROR_CODE:
+            raise ValueError("use failure_code_series for error codes")
+        at = _clock(now, window)
+        return self._read(
+            lambda: statistics_series.full_rate_series(self._conn, window, selector, at)
+        )
+
+    def refresh_rates(self, previous: RateSeries, now: datetime) -> RateSeries:
+        """`previous` moved on to `now`, like `refresh`."""
+        at = as_utc(now)
+        return self._read(lambda: statistics_series.refresh_rate_series(self._conn, previous, at))
+
+    def failure_code_series(self, window: Window, top: int = 5) -> CodeSeries:
+        """Failures per bucket for the window's `top` error codes (the rest as OTHER_CODES)."""
+        return self._read(lambda: statistics_series.code_series(self._conn, window, top))
+
+    def breakdown(
+        self, window: Window, dimension: Dimension, limit: int = 20
+    ) -> list[BreakdownRow]:
+        """Failures by merchant / currency / error code over `window`, most failures first."""
+        return self._read(
+            lambda: statistics_breakdown.breakdown(
+                self._conn, window.start_iso, window.end_iso, dimension, limit
+            )
+        )
+
+    def latency(self, window: Window) -> LatencyStats:
+        """First-event-to-outcome latency of the payments whose outcome arrived in `window`."""
+        return self._read(
+            lambda: statistics_breakdown.latency(self._conn, window.start_iso, window.end_iso)
+        )
+
+    def outcomes(
+        self, start: datetime, end: datetime, merchant: str | None = None
+    ) -> tuple[int, int]:
+        """(succeeded, failed) received in [start, end), overall or for one merchant."""
+        return self._read(
+            lambda: statistics_breakdown.outcomes(
+                self._conn, utc_iso(start), utc_iso(end), merchant
+            )
+        )
+
+    def last_received_at(self) -> datetime | None:
+        """When the newest event arrived, None for an empty history."""
+        row = self._read(
+            lambda: self._conn.execute("SELECT max(received_at) FROM events").fetchone()
+        )
+        if row[0] is None:
+            return None
+        return as_utc(datetime.fromisoformat(row[0].replace("Z", "+00:00")))
+
+    def stuck_payments(
+        self,
+        now: datetime,
+        min_age: timedelta = DEFAULT_MIN_AGE,
+        horizon: timedelta = DEFAULT_HORIZON,
+        limit: int = 200,
+    ) -> list[StuckPayment]:
+        """Payments still pending after `min_age` at `now`, oldest first (see find_stuck)."""
+        return self._read(
+            lambda: stuck_payments.find_stuck(self._conn, now, min_age, horizon, limit)
+        )
+
+    def events_of(self, payment_id: str, limit: int = 500) -> list[PaymentEvent]:
+        """A payment's events, oldest first (the click-through from a stuck payment)."""
+        return self._read(lambda: stuck_payments.events_of(self._conn, payment_id, limit))
+
+    def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> Statistics:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _read(self, query: Callable[[], T]) -> T:
+        with store_failures(f"cannot read statistics from {self._path}"):
+            # One read transaction per answer: every count sees the same snapshot.
+            self._conn.execute("BEGIN")
+            try:
+                return query()
+            finally:
+                self._conn.execute("COMMIT")
+
+
+def _clock(now: datetime | None, window: Window) -> datetime:
+    return as_utc(now) if now is not None else min(datetime.now(UTC), window.end)

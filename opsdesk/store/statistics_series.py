@@ -1,0 +1,186 @@
+"""Bucketed series, computed in full or refreshed from the last complete bucket on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from opsdesk.events.model import Status
+from opsdesk.events.timestamps import utc_iso
+from opsdesk.store.statistics_queries import counts_by_index, counts_by_scan, distinct_in_range
+from opsdesk.store.statistics_values import (
+    NO_VALUE,
+    OTHER_CODES,
+    CodeSeries,
+    RateSeries,
+    Selector,
+    StatusSeries,
+)
+from opsdesk.store.statistics_windows import Window, epoch
+
+STATUSES = tuple(status.value for status in Status)
+OUTCOMES = (Status.SUCCEEDED.value, Status.FAILED.value)
+# Events become visible a little after they were received (the tap commits in batches),
+# so a refresh re-reads from the bucket holding `computed_at - SETTLE` rather than `computed_at`.
+SETTLE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class TailPlan:
+    """How a refresh moves a series: its new window and the first bucket to re-read."""
+
+    window: Window
+    first: int  # index in the new window of the first bucket counted again
+    shift: int  # new bucket i holds old bucket i + shift, for i < first
+
+
+def plan_refresh(old: Window, computed_at: datetime, now: datetime) -> TailPlan:
+    """Same length and bucket size as `old`, ending at `now`; re-read from the settled edge."""
+    size = old.bucket_seconds
+    end = (int(epoch(now)) // size + 1) * size
+    new_start = end - old.bucket_count * size
+    new = Window.between(_at(new_start), _at(end), size)
+    if now < computed_at:  # the clock went back: nothing of the old counts can be trusted
+        return TailPlan(new, 0, 0)
+    settled = (int(epoch(computed_at - SETTLE)) // size) * size
+    reuse_until = min(settled, int(epoch(old.end)))
+    first = max(0, (reuse_until - new_start) // size)
+    shift = (new_start - int(epoch(old.start))) // size
+    if shift < 0:
+        first = 0
+    return TailPlan(new, min(first, new.bucket_count), shift)
+
+
+def splice(
+    old: Mapping[str, Sequence[int]], fresh: Mapping[str, Sequence[int]], plan: TailPlan
+) -> dict[str, tuple[int, ...]]:
+    """Old counts for the reused buckets, fresh ones from `plan.first` on, per key."""
+    keys = list(old) + [key for key in fresh if key not in old]
+    result: dict[str, tuple[int, ...]] = {}
+    tail = plan.window.bucket_count - plan.first
+    for key in keys:
+        before = old.get(key, ())
+        kept = [
+            before[i + plan.shift] if 0 <= i + plan.shift < len(before) else 0
+            for i in range(plan.first)
+        ]
+        counts = list(fresh.get(key, [0] * tail))
+        result[key] = tuple(kept + counts)
+    return result
+
+
+def status_series(
+    conn: sqlite3.Connection, window: Window, now: datetime, type_indexed: bool
+) -> StatusSeries:
+    by_status = counts_by_index(conn, "status", STATUSES, window)
+    by_type = type_counts(conn, window, 0, by_status, type_indexed)
+    return StatusSeries(
+        window=window,
+        bucket_starts=window.bucket_starts(),
+        by_status={key: tuple(counts) for key, counts in by_status.items()},
+        by_type={key: tuple(counts) for key, counts in by_type.items()},
+        computed_at=now,
+    )
+
+
+def refresh_status_series(
+    conn: sqlite3.Connection, previous: StatusSeries, now: datetime, type_indexed: bool
+) -> StatusSeries:
+    plan = plan_refresh(previous.window, previous.computed_at, now)
+    by_status = counts_by_index(conn, "status", STATUSES, plan.window, plan.first)
+    by_type = type_counts(conn, plan.window, plan.first, by_status, type_indexed)
+    types = splice(previous.by_type, by_type, plan)
+    return StatusSeries(
+        window=plan.window,
+        bucket_starts=plan.window.bucket_starts(),
+        by_status=splice(previous.by_status, by_status, plan),
+        # A type that has left the window is dropped rather than kept as zeros.
+        by_type={key: counts for key, counts in types.items() if any(counts)},
+        computed_at=now,
+    )
+
+
+def type_counts(
+    conn: sqlite3.Connection,
+    window: Window,
+    first: int,
+    by_status: Mapping[str, Sequence[int]],
+    type_indexed: bool,
+) -> dict[str, list[int]]:
+    """Events per bucket by type from bucket `first` on; events without a type as NO_VALUE."""
+    if not type_indexed:
+        return counts_by_scan(conn, "type", window, first)
+    if first >= window.bucket_count:
+        return {}
+    start = utc_iso(_at(window.bucket_starts()[first]))
+    types = distinct_in_range(conn, "type", start, window.end_iso)
+    result = counts_by_index(conn, "type", types, window, first)
+    totals = [sum(column) for column in zip(*by_status.values(), strict=True)]
+    typed = [sum(column) for column in zip(*result.values(), strict=True)] or [0] * len(totals)
+    untyped = [total - n for total, n in zip(totals, typed, strict=True)]
+    if any(untyped):
+        result[NO_VALUE] = untyped
+    return {key: counts for key, counts in result.items() if any(counts)}
+
+
+def rate_counts(
+    conn: sqlite3.Connection, window: Window, selector: Selector, first: int = 0
+) -> dict[str, list[int]]:
+    extra = None
+    if selector.dimension is not None:
+        # NO_VALUE is how breakdowns show a missing merchant/currency: select those rows.
+        value = None if selector.value in (None, NO_VALUE) else selector.value
+        extra = (selector.dimension.value, value)
+    return counts_by_index(conn, "status", OUTCOMES, window, first, extra)
+
+
+def full_rate_series(
+    conn: sqlite3.Connection, window: Window, selector: Selector, now: datetime
+) -> RateSeries:
+    counts = rate_counts(conn, window, selector)
+    return RateSeries(
+        window=window,
+        selector=selector,
+        bucket_starts=window.bucket_starts(),
+        succeeded=tuple(counts[OUTCOMES[0]]),
+        failed=tuple(counts[OUTCOMES[1]]),
+        computed_at=now,
+    )
+
+
+def refresh_rate_series(
+    conn: sqlite3.Connection, previous: RateSeries, now: datetime
+) -> RateSeries:
+    plan = plan_refresh(previous.window, previous.computed_at, now)
+    fresh = rate_counts(conn, plan.window, previous.selector, plan.first)
+    old = {OUTCOMES[0]: previous.succeeded, OUTCOMES[1]: previous.failed}
+    merged = splice(old, fresh, plan)
+    return RateSeries(
+        window=plan.window,
+        selector=previous.selector,
+        bucket_starts=plan.window.bucket_starts(),
+        succeeded=merged[OUTCOMES[0]],
+        failed=merged[OUTCOMES[1]],
+        computed_at=now,
+    )
+
+
+def code_series(conn: sqlite3.Connection, window: Window, top: int) -> CodeSeries:
+    """Failures per bucket by error code: the `top` codes by count, the rest as OTHER_CODES."""
+    counts = counts_by_scan(
+        conn, "error_code", window, where="e.status = ?", params=(Status.FAILED.value,)
+    )
+    ranked = sorted(counts, key=lambda code: (-sum(counts[code]), code))
+    by_code = {code: tuple(counts[code]) for code in ranked[:top]}
+    rest = ranked[top:]
+    if rest:
+        by_code[OTHER_CODES] = tuple(
+            sum(column) for column in zip(*(counts[code] for code in rest), strict=True)
+        )
+    return CodeSeries(window=window, bucket_starts=window.bucket_starts(), by_code=by_code)
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)

@@ -1,0 +1,112 @@
+"""The alert worker on a real history file: reads samples and statistics, logs and reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.alerting.worker import AlertWorker
+from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.events.timestamps import utc_iso
+from opsdesk.store.alert_log import AlertLog
+from opsdesk.store.queue_sample_store import QueueSampleStore
+from tests.alerting.recorder import AlertRecorder
+from tests.store.history_factory import event, write
+
+BACKLOG = AlertRule("backlog", RuleKind.QUEUE_DEPTH, "orders", threshold=5)
+RATE = AlertRule("rate", RuleKind.SUCCESS_RATE, threshold=90, window_seconds=600, min_samples=4)
+
+
+def add_sample(path: Path, ready: int) -> None:
+    with QueueSampleStore(path) as store:
+        now = utc_iso(datetime.now(UTC))
+        store.add([QueueSample(now, "/", "orders", ready, 0, 1, None, None, None, False, "amqp")])
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    path = tmp_path / "history.sqlite"
+    recent = datetime.now(UTC) - timedelta(minutes=1)
+    write(path, [event(recent), *(event(recent, "payment.failed") for _ in range(3))])
+    return path
+
+
+@pytest.fixture
+def start_worker(history: Path) -> Iterator:
+    workers: list[AlertWorker] = []
+
+    def start(rules: list[AlertRule], recorder: AlertRecorder) -> AlertWorker:
+        worker = AlertWorker(history, rules, recorder, interval=60.0)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop(timeout=5.0)
+        assert not worker.is_alive()
+
+
+def test_worker_fires_logs_and_clears(history: Path, start_worker) -> None:
+    add_sample(history, 9)
+    recorder = AlertRecorder()
+    worker = start_worker([BACKLOG, RATE], recorder)
+    recorder.wait_for(lambda: len(recorder.transitions) == 2)
+    assert sorted(recorder.states()) == [
+        ("fired", "backlog", "orders"),
+        ("fired", "rate", "overall"),
+    ]
+    assert {a.rule.name for a in recorder.active[-1]} == {"backlog", "rate"}
+    rate = next(t for t in recorder.transitions if t.rule == RATE)
+    assert rate.value == 25.0  # 1 of 4 succeeded
+
+    add_sample(history, 2)
+    worker.evaluate_soon()
+    recorder.wait_for(lambda: len(recorder.transitions) == 3)
+    assert recorder.states()[-1] == ("cleared", "backlog", "orders")
+    assert [a.rule.name for a in worker.active] == ["rate"]
+
+    worker.set_rules([BACKLOG])  # the rate rule is gone: its alert ends
+    recorder.wait_for(lambda: len(recorder.transitions) == 4)
+    assert recorder.states()[-1] == ("cleared", "rate", "overall")
+
+    with AlertLog(history, readonly=True) as log:
+        rows = {row.rule: row for row in log.history()}
+    assert set(rows) == {"backlog", "rate"}
+    assert rows["backlog"].ended_at is not None and rows["rate"].ended_at is not None
+    assert (rows["backlog"].kind, rows["backlog"].subject, rows["backlog"].value) == (
+        "queue_depth",
+        "orders",
+        9.0,
+    )
+
+
+def test_alerts_still_firing_are_ended_in_the_log_when_the_worker_stops(
+    history: Path, start_worker
+) -> None:
+    add_sample(history, 9)
+    recorder = AlertRecorder()
+    worker = start_worker([BACKLOG], recorder)
+    recorder.wait_for(lambda: len(recorder.transitions) == 1)
+    worker.stop(timeout=5.0)
+    with AlertLog(history, readonly=True) as log:
+        assert log.open_alerts() == []
+        (row,) = log.history()
+    assert row.rule == "backlog" and row.ended_at is not None
+
+
+def test_worker_waits_for_a_history_file_that_does_not_exist_yet(tmp_path: Path) -> None:
+    recorder = AlertRecorder()
+    worker = AlertWorker(tmp_path / "later.sqlite", [BACKLOG], recorder, interval=60.0)
+    worker.start()
+    try:
+        add_sample(tmp_path / "later.sqlite", 9)  # the collector creates the file
+        worker.evaluate_soon()
+        recorder.wait_for(lambda: len(recorder.transitions) == 1)
+        assert recorder.states() == [("fired", "backlog", "orders")]
+    finally:
+        worker.stop(timeout=5.0)
