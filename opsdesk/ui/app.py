@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -13,9 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-from opsdesk.broker.tap import Tap
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
 from opsdesk.simulate import SimulatorSettings
@@ -31,8 +30,6 @@ from opsdesk.ui.tap_bridge import TapBridge
 log = logging.getLogger(__name__)
 
 DEMO_RATE = 15.0  # events per second
-TAP_STOP_TIMEOUT = 8.0
-DEMO_STOP_TIMEOUT = 5.0
 _ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
@@ -44,23 +41,20 @@ def run_gui(
     reporter = CrashReporter(log_file)
     reporter.install()  # here only: widgets never touch the hooks, so tests keep theirs
     try:
+        from opsdesk.ui.desk import build_desk  # it builds on this module's window helpers
+
         settings = UiSettings()
-        bridge = TapBridge()
-        window = build_main_window(
-            db_path,
-            bridge,
-            settings,
-            broker_label=profile.endpoint.redacted_url(),
-            log_file=log_file,
-        )
-        session = _LiveSession(Tap(profile, db_path, bridge), _demo_traffic(profile, window, demo))
-        app.aboutToQuit.connect(session.stop)
-        window.show()
-        session.start()
+        desk = build_desk(profile, db_path, settings, log_file=log_file)
+        traffic = _demo_traffic(profile, desk.window, demo)
+        if traffic is not None:
+            desk.workers.add(traffic)
+        app.aboutToQuit.connect(desk.stop)
+        desk.window.show()
+        desk.start()
         with _quit_on_sigint(app):
             code = app.exec()
-        session.stop()
-        app.aboutToQuit.disconnect(session.stop)
+        desk.stop()
+        app.aboutToQuit.disconnect(desk.stop)
         return code
     finally:
         reporter.uninstall()
@@ -73,10 +67,13 @@ def build_main_window(
     *,
     broker_label: str,
     log_file: Path | None = None,
+    panels: Sequence[tuple[str, QWidget]] = (),
 ) -> MainWindow:
     """The window with the newest stored events loaded; live ones then come from `bridge`."""
     model = EventTableModel(row_cap=settings.live_row_cap)
-    window = MainWindow(model, bridge, settings, broker_label=broker_label, log_file=log_file)
+    window = MainWindow(
+        model, bridge, settings, broker_label=broker_label, log_file=log_file, panels=panels
+    )
     try:
         model.set_events(load_recent_events(db_path, model.row_cap))
     except StoreError as exc:
@@ -107,29 +104,6 @@ def app_icon() -> QIcon:
         painter.end()
         icon.addPixmap(pixmap)
     return icon
-
-
-class _LiveSession:
-    """The workers behind the window: started after it shows, stopped once on quit."""
-
-    def __init__(self, tap: Tap, traffic: DemoTraffic | None) -> None:
-        self._tap = tap
-        self._traffic = traffic
-        self._stopped = False
-
-    def start(self) -> None:
-        self._tap.start()
-        if self._traffic is not None:
-            self._traffic.start()
-
-    def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        # The window is already closed by now, so these joins freeze nothing the user sees.
-        if self._traffic is not None:
-            self._traffic.stop(DEMO_STOP_TIMEOUT)
-        self._tap.stop(TAP_STOP_TIMEOUT)
 
 
 def _demo_traffic(profile: Profile, window: MainWindow, demo: bool) -> DemoTraffic | None:

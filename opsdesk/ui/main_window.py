@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         for title, panel in panels:
             self.tabs.addTab(panel, title)
         central = QWidget()
-        layout = QVBoxLayout(central)
+        layout = self._central_layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 0)
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
@@ -81,6 +81,16 @@ class MainWindow(QMainWindow):
         self.table.follow_state_changed.connect(self._on_follow_state_changed)
         self._on_follow_state_changed(True, 0)
         self._restore_layout()
+
+    def add_banner(self, banner: QWidget) -> None:
+        """Another banner (alerts) above the tabs, below the problem banner."""
+        self._central_layout.insertWidget(1, banner)
+
+    def add_settings_action(self, text: str, handler: Callable[[], None]) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(handler)
+        self._settings_menu.addAction(action)
+        return action
 
     def show_problem(self, text: str, level: BannerLevel = BannerLevel.WARNING) -> None:
         """An expected problem (broker, history file): shown inline, never modal."""
@@ -122,6 +132,8 @@ class MainWindow(QMainWindow):
             self.focus_details_action,
         ):
             view_menu.addAction(action)
+
+        self._settings_menu = menus.addMenu("&Settings")
 
         help_menu = menus.addMenu("&Help")
         self.about_action = self._action("&About opsdesk", [])

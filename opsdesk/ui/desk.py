@@ -1,0 +1,185 @@
+"""Everything behind the window: each panel with its services, the background workers, wiring."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtGui import QGuiApplication
+
+from opsdesk.alerting.rules import AlertRule
+from opsdesk.alerting.worker import AlertWorker
+from opsdesk.broker.queue_monitor import QueueMonitor
+from opsdesk.broker.tap import Tap
+from opsdesk.config import Profile
+from opsdesk.store.retention import RetentionThread
+from opsdesk.store.sample_recorder import SampleRecorder
+from opsdesk.store.search import SearchIndexerThread
+from opsdesk.ui.alerts.alert_banner import AlertBanner
+from opsdesk.ui.alerts.alert_bridge import AlertBridge
+from opsdesk.ui.alerts.alert_history_view import AlertHistoryView
+from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog, rules_to_toml
+from opsdesk.ui.alerts.tray_notifier import TrayNotifier
+from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
+from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
+from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
+from opsdesk.ui.history.history_panel import HistoryPanel
+from opsdesk.ui.main_window import MainWindow
+from opsdesk.ui.message_banner import BannerLevel
+from opsdesk.ui.settings import UiSettings
+from opsdesk.ui.tap_bridge import TapBridge
+
+log = logging.getLogger(__name__)
+
+WORKER_STOP_TIMEOUT = 8.0
+GIGABYTE = 1024**3
+
+
+class Worker(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = ...) -> None: ...
+
+
+@dataclass
+class Workers:
+    """Background workers: started after the window shows, stopped once, newest first."""
+
+    items: list[Worker] = field(default_factory=list)
+    _stopped: bool = False
+
+    def add(self, worker: Worker) -> None:
+        self.items.append(worker)
+
+    def start(self) -> None:
+        for worker in self.items:
+            worker.start()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for worker in reversed(self.items):
+            worker.stop(WORKER_STOP_TIMEOUT)
+
+
+@dataclass
+class Desk:
+    window: MainWindow
+    workers: Workers
+    shutdowns: list[Callable[[], None]]
+    _stopped: bool = False
+
+    def start(self) -> None:
+        self.workers.start()
+
+    def stop(self) -> None:
+        """Panels' reader threads first, then the workers (the window is closed by now)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        for shutdown in self.shutdowns:
+            shutdown()
+        self.workers.stop()
+
+
+def build_desk(
+    profile: Profile, db_path: Path, settings: UiSettings, *, log_file: Path | None = None
+) -> Desk:
+    from opsdesk.ui.app import app_icon, build_main_window  # app imports this module
+
+    tap_bridge = TapBridge()
+    monitor_bridge = MonitorBridge()
+    alert_bridge = AlertBridge()
+    history = HistoryPanel(db_path, settings, operator=profile.operator)
+    dashboard = DashboardPanel(db_path, monitor_bridge, DashboardSettings())
+    alerts_view = AlertHistoryView(db_path, alert_bridge)
+    window = build_main_window(
+        db_path,
+        tap_bridge,
+        settings,
+        broker_label=profile.endpoint.redacted_url(),
+        log_file=log_file,
+        panels=[("&History", history), ("&Dashboard", dashboard), ("Ale&rts", alerts_view)],
+    )
+    alert_banner = AlertBanner()
+    window.add_banner(alert_banner)
+    tray = TrayNotifier(app_icon(), window)
+
+    search = SearchIndexerThread(db_path)
+    keep_days = settings.retention_keep_days
+    max_gb = settings.retention_max_gb
+    retention = RetentionThread(
+        db_path,
+        max_age_days=keep_days or None,
+        max_bytes=int(max_gb * GIGABYTE) or None,
+    )
+    alert_worker = AlertWorker(db_path, profile.alerts, alert_bridge)
+    monitor = QueueMonitor(
+        profile, SampleRecorder(db_path, profile.monitor.retention_days, forward=monitor_bridge)
+    )
+    workers = Workers()
+    # The tap first: it creates the history file the others open.
+    for worker in (Tap(profile, db_path, tap_bridge), monitor, search, retention, alert_worker):
+        workers.add(worker)
+
+    tap_bridge.events_stored.connect(history.notify_events_stored)
+    tap_bridge.events_stored.connect(dashboard.notify_events_stored)
+    tap_bridge.events_stored.connect(lambda _events: search.wake())
+    dashboard.payment_activated.connect(history.open_timeline)
+    alert_bridge.active_changed.connect(alert_banner.show_active)
+    alert_bridge.transition.connect(tray.notify)
+    rules = [profile.alerts]  # what the worker runs now; the dialog starts from it
+    window.add_settings_action(
+        "&Alert Rules…", lambda: _edit_alert_rules(window, alert_worker, profile, rules)
+    )
+    return Desk(
+        window,
+        workers,
+        [history.shutdown, dashboard.shutdown, alerts_view.shutdown],
+    )
+
+
+def _edit_alert_rules(
+    window: MainWindow,
+    worker: AlertWorker,
+    profile: Profile,
+    current: list[tuple[AlertRule, ...]],
+) -> None:
+    dialog = AlertRulesDialog(current[0], parent=window)
+
+    def on_accepted() -> None:
+        current[0] = dialog.rules()
+        worker.set_rules(current[0])
+        # Profiles are the user's hand-written TOML: hand over the text, don't rewrite the file.
+        QGuiApplication.clipboard().setText(alerts_toml(profile.name, current[0]))
+        window.show_problem(
+            f"Alert rules applied to this session. To keep them, replace the alerts of profile "
+            f"{profile.name!r} in profiles.toml with the text now on the clipboard.",
+            BannerLevel.INFO,
+        )
+
+    dialog.accepted.connect(on_accepted)
+    dialog.open()
+
+
+def alerts_toml(profile_name: str, rules: tuple[AlertRule, ...]) -> str:
+    """`[[profiles.NAME.alerts]]` tables for `rules` (flat values: text, numbers, booleans)."""
+    blocks = []
+    for table in rules_to_toml(rules):
+        lines = [f"[[profiles.{json.dumps(profile_name)}.alerts]]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
