@@ -1,0 +1,172 @@
+"""Dead-letter messages: the broker's own reject into the queue's dead-letter exchange, else park.
+
+basic.reject(requeue=False) on a queue with a dead-letter exchange moves the message atomically
+(no duplicate, nothing in between) and adds `x-death`. But if that exchange does not exist, or
+routes the message nowhere, the broker drops it without a word. So the exchange is checked
+first (passive declare) and, when the management API shows its bindings, every message's
+dead-letter routing key is checked against them; a message that would be dropped is left in
+place. A queue without a dead-letter exchange (or whose wiring cannot be seen) is handled by a
+move into a parking queue instead, with the move's guarantees.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+
+from pika.adapters.blocking_connection import BlockingConnection
+
+from opsdesk.broker.management_api import ManagementClient
+from opsdesk.operations.errors import Refused
+from opsdesk.operations.move import (
+    MoveSpec,
+    plan_move,
+    planned_count,
+    run_move,
+    snapshot_of,
+    sweep_warnings,
+)
+from opsdesk.operations.plan import Action, Destination, Plan, ProgressCallback
+from opsdesk.operations.queue_facts import (
+    QueueFacts,
+    RouteCheck,
+    exchange_exists,
+    refuse_streams,
+    route_check,
+)
+from opsdesk.operations.selection import Selection, Selector
+from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
+from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
+
+PARK_METHOD = "move into the parking queue (copy with confirms, then ack the original)"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterSpec:
+    queue: str
+    selection: Selection
+    dead_letter_exchange: str
+    dead_letter_routing_key: str | None  # None: each message keeps its own routing key
+    snapshot: int | None = None  # ready messages when planned
+
+
+def plan_dead_letter(
+    connection: BlockingConnection,
+    client: ManagementClient | None,
+    facts: QueueFacts,
+    selection: Selection,
+    parking_queue: str | None = None,
+) -> Plan:
+    """Reject into the DLX when it is safe, else a move into `parking_queue`, else Refused."""
+    refuse_streams(facts, "dead-lettered")
+    problem = _reject_problem(connection, client, facts)
+    if problem is None:
+        assert facts.dead_letter_exchange is not None
+        dlx, key = facts.dead_letter_exchange, facts.dead_letter_routing_key
+        shown_key = key if key is not None else "(each message's routing key)"
+        return Plan(
+            action=Action.DEAD_LETTER,
+            source=facts.name,
+            destinations=(Destination(dlx, shown_key),),
+            count=planned_count(facts, selection),
+            count_is_exact=selection.filter.is_empty and not selection.keys,
+            method=f"reject (requeue=False) into dead-letter exchange {dlx!r}: atomic",
+            spec=DeadLetterSpec(facts.name, selection, dlx, key, facts.ready),
+            warnings=sweep_warnings(facts, selection),
+        )
+    if parking_queue:
+        plan = plan_move(
+            connection,
+            facts,
+            Destination.queue(parking_queue),
+            selection,
+            action=Action.DEAD_LETTER,
+            method=PARK_METHOD,
+        )
+        note = f"not using the broker's dead-lettering: {problem}"
+        return replace(plan, warnings=(*plan.warnings, note))
+    raise Refused(
+        f"cannot dead-letter from {facts.name!r}: {problem}; name a parking queue instead"
+    )
+
+
+def _reject_problem(
+    connection: BlockingConnection, client: ManagementClient | None, facts: QueueFacts
+) -> str | None:
+    """Why rejecting into the queue's dead-letter exchange is not safe, or None when it is."""
+    if facts.type is None:
+        return (
+            "the management API is unavailable, so the queue's dead-letter exchange cannot be "
+            f"verified ({facts.management_error})"
+        )
+    dlx = facts.dead_letter_exchange
+    if dlx is None:
+        return f"queue {facts.name!r} has no dead-letter exchange"
+    if not exchange_exists(connection, dlx):
+        return (
+            f"its dead-letter exchange {dlx!r} does not exist, so the broker would drop "
+            "rejected messages"
+        )
+    key = facts.dead_letter_routing_key
+    if key is not None and route_check(connection, client, dlx).routes(key) is False:
+        return f"dead-letter exchange {dlx!r} routes routing key {key!r} nowhere"
+    return None
+
+
+class RejectHandler(Handler):
+    def __init__(self, check: RouteCheck, routing_key: str | None) -> None:
+        self._check = check
+        self._routing_key = routing_key
+
+    def verdict(self, message: SweptMessage) -> Reject | Leave:
+        key = self._routing_key if self._routing_key is not None else message.routing_key
+        if self._check.routes(key) is False:
+            return Leave(
+                f"dead-letter exchange {self._check.exchange!r} has no binding for routing key "
+                f"{key!r}: rejecting would drop the message, so it was left in place"
+            )
+        return Reject(Destination(self._check.exchange, key))
+
+
+def run_dead_letter(
+    connection: BlockingConnection,
+    client: ManagementClient | None,
+    plan: Plan,
+    facts: QueueFacts,
+    operator: str,
+    *,
+    cancel: threading.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+    rate_limit: float | None = None,
+) -> SweepReport:
+    if isinstance(plan.spec, MoveSpec):
+        return run_move(
+            connection,
+            plan,
+            facts,
+            operator,
+            cancel=cancel,
+            on_progress=on_progress,
+            rate_limit=rate_limit,
+        )
+    spec: DeadLetterSpec = plan.spec
+    # Checked again: the wiring may have changed since the plan was shown.
+    if facts.dead_letter_exchange != spec.dead_letter_exchange:
+        raise Refused(
+            f"the dead-letter exchange of {spec.queue!r} changed since the plan "
+            f"(now {facts.dead_letter_exchange!r}): plan again"
+        )
+    if (problem := _reject_problem(connection, client, facts)) is not None:
+        raise Refused(f"cannot dead-letter from {spec.queue!r} any more: {problem}")
+    check = route_check(connection, client, spec.dead_letter_exchange)
+    sweep = Sweep(
+        connection,
+        spec.queue,
+        Selector(spec.selection),
+        RejectHandler(check, spec.dead_letter_routing_key),
+        SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
+        cancel,
+        on_progress,
+        total=planned_count(facts, spec.selection),
+    )
+    return sweep.run()

@@ -1,0 +1,182 @@
+"""What an operation will do (Plan), how far it got (Progress), how it ended (OperationResult)."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# More messages than this need the operator to type the count, not just click OK.
+TYPED_CONFIRMATION_ABOVE = 100
+
+
+class Action(enum.StrEnum):
+    """Audit action names; `requeue` is sending dead letters home."""
+
+    MOVE = "move"
+    DEAD_LETTER = "dead-letter"
+    REQUEUE = "requeue"
+    REPLAY = "replay"
+    PURGE = "purge"
+
+
+class OutcomeStatus(enum.StrEnum):
+    DONE = "done"  # moved / dead-lettered / sent, and confirmed by the broker
+    UNROUTABLE = "unroutable"  # basic.return: the source message was left in place
+    NACKED = "nacked"  # the broker refused the copy: the source message was left in place
+    # The copy was published but not confirmed before the end (cancel, timeout, lost
+    # connection): the source message is back in its queue and the copy may exist too.
+    UNCONFIRMED = "unconfirmed"
+    REFUSED = "refused"  # a guard or check kept this message from being touched
+    SKIPPED = "skipped"  # not attempted: the operation was cancelled or stopped before it
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """An exchange and routing key; the default exchange ("") routes to the queue named by key."""
+
+    exchange: str
+    routing_key: str
+
+    @classmethod
+    def queue(cls, name: str) -> Destination:
+        return cls("", name)
+
+    @property
+    def is_queue(self) -> bool:
+        return self.exchange == ""
+
+    def describe(self) -> str:
+        if self.is_queue:
+            return f"queue {self.routing_key!r}"
+        return f"exchange {self.exchange!r} with routing key {self.routing_key!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class GuardTrip:
+    """A reason not to act on a message; `overridden` when the operator explicitly allowed it."""
+
+    guard: str  # payment_succeeded, already_replayed, older_than_24h, retry_limit, ...
+    detail: str
+    overridden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    """One message as the plan sees it: where it goes, with what, and what stands in the way."""
+
+    key: str  # message_id, else a content fingerprint (see message_key)
+    destination: Destination | None
+    message_id: str | None = None
+    event_id: str | None = None  # replay: the history event it comes from
+    guards: tuple[GuardTrip, ...] = ()
+    refusal: str | None = None  # a hard refusal no override lifts (e.g. a masked body)
+    headers_added: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def blocked(self) -> bool:
+        return self.refusal is not None or any(not g.overridden for g in self.guards)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Built first (dry run = just this), shown to the operator, then passed to execute()."""
+
+    action: Action
+    source: str  # a queue, or "history" for replays
+    destinations: tuple[Destination, ...]
+    count: int  # at most this many messages will be touched
+    count_is_exact: bool  # False when a filter decides at run time
+    method: str  # how, in words: "reject into dead-letter exchange 'dlx'", ...
+    spec: Any  # the operation's own parameters (MoveSpec, ReplaySpec, ...)
+    items: tuple[PlannedMessage, ...] = ()  # per message, where known before running
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def guards(self) -> dict[str, int]:
+        """Tripped guards (overridden or not) and how many messages tripped each."""
+        return dict(Counter(g.guard for item in self.items for g in item.guards))
+
+    @property
+    def blocked_count(self) -> int:
+        return sum(1 for item in self.items if item.blocked)
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        return self.action is Action.PURGE or self.count > TYPED_CONFIRMATION_ABOVE
+
+    @property
+    def confirmation_text(self) -> str:
+        """What the operator types to confirm: the queue name for purge, else the count."""
+        return self.source if self.action is Action.PURGE else str(self.count)
+
+    def describe(self) -> str:
+        where = ", ".join(d.describe() for d in self.destinations) or "nowhere"
+        size = str(self.count) if self.count_is_exact else f"up to {self.count}"
+        return f"{self.action.value} {size} message(s) from {self.source} to {where}: {self.method}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageOutcome:
+    key: str
+    status: OutcomeStatus
+    message_id: str | None = None
+    destination: Destination | None = None
+    detail: str = ""
+    event_id: str | None = None  # replay: the event replayed
+    new_message_id: str | None = None  # replay: the message_id the copy was given
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    failed: int
+    examined: int  # messages looked at (including those a filter passed over)
+    total: int  # the plan's count
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationResult:
+    plan: Plan
+    outcomes: tuple[MessageOutcome, ...]
+    examined: int = 0
+    cancelled: bool = False
+    error: str | None = None  # why the operation stopped early, if it did
+    notes: tuple[str, ...] = ()
+    audit_id: int | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return sum(1 for o in self.outcomes if o.status is OutcomeStatus.DONE)
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.done
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was refused or failed and the operation ran to its end."""
+        return self.error is None and not self.cancelled and self.failed == 0
+
+    @property
+    def outcome(self) -> str:
+        """One word for the audit log: ok, partial, cancelled, failed or refused."""
+        if self.ok:
+            return "ok"
+        if self.cancelled:
+            return "cancelled"
+        if self.done:
+            return "partial"
+        if self.outcomes and all(o.status is OutcomeStatus.REFUSED for o in self.outcomes):
+            return "refused"
+        return "failed"
+
+    def with_audit_id(self, audit_id: int) -> OperationResult:
+        return replace(self, audit_id=audit_id)

@@ -1,0 +1,331 @@
+"""The engine under move, dead-letter and send-home: walk a queue snapshot, act, lose nothing.
+
+The source queue is consumed with `exclusive=True` (a second desk is refused with 403) and
+manual acks. For each delivery the selector decides whether it is one to act on; the handler
+says what to do with it: publish a copy (on a separate confirm-mode channel, mandatory), reject
+it into the queue's dead-letter exchange, or leave it. A source message is acked only after its
+copy was confirmed. Everything else (passed over, refused, unroutable, nacked, unconfirmed) is
+held unacked and returned with one `basic.nack(multiple, requeue)` at the end, so it goes back
+to its place and never comes round again during the sweep.
+
+At most `snapshot` deliveries are taken (the ready count read before starting), so messages
+published during the sweep are left alone and the sweep ends. A crash mid-way returns every
+unacked message to the queue; a copy confirmed but not yet acked at its source then exists
+twice (same message_id): duplicates are bounded by the confirm window.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pika
+import pika.exceptions
+import pika.spec
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+
+from opsdesk.operations.confirms import Confirmation, ConfirmingPublisher
+from opsdesk.operations.errors import NotFound, SourceBusy
+from opsdesk.operations.plan import (
+    Destination,
+    MessageOutcome,
+    OutcomeStatus,
+    Progress,
+    ProgressCallback,
+)
+from opsdesk.operations.selection import Selector, message_key
+from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
+
+log = logging.getLogger(__name__)
+
+MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
+# Messages a filtered sweep passes over stay unacked (held) until the end, and each one takes a
+# prefetch slot: this many may be held at once (the broker sends up to this many, so it also
+# bounds memory). A sweep whose held messages fill it stops and says so.
+MAX_HELD = 20_000
+PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks
+
+
+@dataclass(frozen=True, slots=True)
+class SweepLimits:
+    snapshot: int  # the source's ready count when the operation started
+    window: int = 500  # publishes in flight at once
+    rate_limit: float | None = None  # messages per second; None: as fast as confirms allow
+    idle_end_s: float = 1.0  # end when nothing arrives this long (TTL, a stall)
+    confirm_timeout_s: float = 15.0
+    # Stop taking new messages well before the broker's consumer_timeout (30 min default)
+    # would close the channel on the messages this sweep holds.
+    max_duration_s: float = 20 * 60
+
+
+@dataclass(slots=True)
+class SweepReport:
+    outcomes: list[MessageOutcome] = field(default_factory=list)
+    examined: int = 0
+    cancelled: bool = False
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    key: str
+    message_id: str | None
+    destination: Destination
+
+
+class Sweep:
+    """One run over one queue on `connection` (which must stay on this thread)."""
+
+    def __init__(
+        self,
+        connection: BlockingConnection,
+        queue: str,
+        selector: Selector,
+        handler: Handler,
+        limits: SweepLimits,
+        cancel: threading.Event | None = None,
+        on_progress: ProgressCallback | None = None,
+        total: int = 0,
+    ) -> None:
+        self._connection = connection
+        self._queue = queue
+        self._selector = selector
+        self._handler = handler
+        self._limits = limits
+        self._cancel = cancel or threading.Event()
+        self._on_progress = on_progress
+        self._total = total
+        self._report = SweepReport()
+        self._pending: dict[int, _Pending] = {}
+        self._handled: set[str] = set()
+        self._done = 0
+        self._failed = 0
+        self._last_progress = 0.0
+
+    def run(self) -> SweepReport:
+        if self._limits.snapshot <= 0:
+            return self._report
+        channel = self._connection.channel()
+        publisher: ConfirmingPublisher[int] = ConfirmingPublisher(self._connection)
+        try:
+            channel.basic_qos(prefetch_count=self._prefetch())
+            try:
+                self._consume(channel, publisher)
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if not self._pending and self._report.examined == 0:
+                    raise _refusal(self._queue, exc) from exc
+                self._stopped(f"the broker closed the channel: {exc.reply_text}", publisher)
+                return self._report
+            except pika.exceptions.AMQPConnectionError as exc:
+                self._stopped(f"connection lost: {exc!r}", publisher)
+                return self._report
+            self._settle(publisher.wait(self._limits.confirm_timeout_s), channel)
+            self._return_held(channel)
+            self._report_missing()
+        finally:
+            publisher.close()
+            if channel.is_open:
+                channel.close()
+            self._progress(force=True)
+        return self._report
+
+    def _prefetch(self) -> int:
+        # Without a filter nothing is passed over, so only the confirm window needs slots
+        # (plus the failures, which are held too: if they fill it the sweep ends, see below).
+        room = MAX_HELD if self._selector.passes_over else 2 * self._limits.window
+        return max(1, min(self._limits.snapshot, room, MAX_PREFETCH))
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def _consume(self, channel: BlockingChannel, publisher: ConfirmingPublisher[int]) -> None:
+        limits = self._limits
+        started = last_arrival = time.monotonic()
+        next_slot = started
+        for method, props, body in channel.consume(
+            self._queue, exclusive=True, inactivity_timeout=0.05
+        ):
+            self._settle(publisher.poll(), channel)
+            if self._cancel.is_set():
+                self._report.cancelled = True
+                break
+            if not publisher.is_open:
+                self._report.error = f"cannot publish: {publisher.closed_reason}"
+                break
+            now = time.monotonic()
+            if now - started > limits.max_duration_s:
+                self._report.notes.append(
+                    f"stopped after {limits.max_duration_s:.0f}s to stay inside the broker's "
+                    "consumer timeout; run the operation again for the rest"
+                )
+                break
+            if method is None or props is None or body is None:
+                if now - last_arrival > limits.idle_end_s and not publisher.in_flight:
+                    self._report.notes.append(
+                        f"ended after examining {self._report.examined} of {limits.snapshot}: "
+                        f"no message arrived for {limits.idle_end_s:g}s (expired, taken by "
+                        f"someone else, or {self._prefetch()} held back); run it again for "
+                        "the rest"
+                    )
+                    break
+                continue
+            last_arrival = now
+            self._report.examined += 1
+            message = SweptMessage(
+                message_key(props, body),
+                method.exchange,
+                method.routing_key,
+                bool(method.redelivered),
+                props,
+                body,
+            )
+            if message.redelivered and message.key in self._handled:
+                # It came round again (someone requeued it behind us): the snapshot is done.
+                self._report.notes.append(f"message {message.key} came round again: ended")
+                break
+            if self._selector.take(message.key, message.routing_key, props, body):
+                next_slot = self._act(channel, publisher, method, message, next_slot)
+            self._progress()
+            if self._report.examined >= limits.snapshot or self._selector.satisfied:
+                break
+
+    def _act(
+        self,
+        channel: BlockingChannel,
+        publisher: ConfirmingPublisher[int],
+        method: pika.spec.Basic.Deliver,
+        message: SweptMessage,
+        next_slot: float,
+    ) -> float:
+        verdict = self._handler.verdict(message)
+        if isinstance(verdict, Leave):
+            self._outcome(message.key, message, OutcomeStatus.REFUSED, None, verdict.reason)
+            return next_slot
+        next_slot = self._pace(next_slot)
+        if isinstance(verdict, Reject):
+            channel._impl.basic_reject(method.delivery_tag, requeue=False)
+            self._handled.add(message.key)
+            self._outcome(message.key, message, OutcomeStatus.DONE, verdict.destination, "")
+            return next_slot
+        while publisher.in_flight >= self._limits.window and publisher.is_open:
+            self._connection.process_data_events(time_limit=0.01)
+            self._settle(publisher.poll(), channel)
+        if not publisher.is_open:
+            # The loop stops at the next message; this one stays held and goes back.
+            why = f"not attempted: {publisher.closed_reason}"
+            self._outcome(message.key, message, OutcomeStatus.SKIPPED, verdict.destination, why)
+            return next_slot
+        publisher.publish(
+            method.delivery_tag,
+            verdict.destination.exchange,
+            verdict.destination.routing_key,
+            verdict.body,
+            verdict.properties,
+        )
+        self._pending[method.delivery_tag] = _Pending(
+            message.key, message.properties.message_id, verdict.destination
+        )
+        self._handled.add(message.key)
+        return next_slot
+
+    def _pace(self, next_slot: float) -> float:
+        rate = self._limits.rate_limit
+        if not rate or rate <= 0:
+            return next_slot
+        delay = next_slot - time.monotonic()
+        if delay > 0:
+            self._connection.sleep(delay)  # keeps heartbeats and confirms flowing
+        return max(next_slot, time.monotonic() - 1.0 / rate) + 1.0 / rate
+
+    def _settle(self, confirmations: list[Confirmation[int]], channel: BlockingChannel) -> None:
+        for confirmation in confirmations:
+            pending = self._pending.pop(confirmation.token, None)
+            if pending is None:
+                continue
+            if confirmation.status is OutcomeStatus.DONE and channel.is_open:
+                # Buffered, not flushed one by one: the next I/O sends them together.
+                channel._impl.basic_ack(confirmation.token)
+            elif confirmation.status is OutcomeStatus.DONE:
+                confirmation = Confirmation(
+                    confirmation.token,
+                    OutcomeStatus.UNCONFIRMED,
+                    "copy confirmed but the source channel closed: the message is in both queues",
+                )
+            self._outcome(
+                pending.key,
+                None,
+                confirmation.status,
+                pending.destination,
+                confirmation.detail,
+                message_id=pending.message_id,
+            )
+
+    def _return_held(self, channel: BlockingChannel) -> None:
+        # cancel() rejects (requeue) what pika holds undispatched; the nack returns the rest.
+        if channel.is_open:
+            channel.cancel()
+            channel.basic_nack(0, multiple=True, requeue=True)
+
+    def _report_missing(self) -> None:
+        stopped = self._report.cancelled or self._report.error is not None
+        why = "not reached before the operation stopped" if stopped else "not found in the queue"
+        for key in self._selector.missing():
+            self._outcome(key, None, OutcomeStatus.SKIPPED, None, why)
+
+    def _stopped(self, reason: str, publisher: ConfirmingPublisher[int]) -> None:
+        # The broker returns every unacked source message to its queue by itself.
+        self._report.error = reason
+        for confirmation in publisher.abandon(reason):
+            pending = self._pending.pop(confirmation.token, None)
+            if pending is not None:
+                self._outcome(
+                    pending.key,
+                    None,
+                    confirmation.status,
+                    pending.destination,
+                    confirmation.detail,
+                    message_id=pending.message_id,
+                )
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def _outcome(
+        self,
+        key: str,
+        message: SweptMessage | None,
+        status: OutcomeStatus,
+        destination: Destination | None,
+        detail: str,
+        message_id: str | None = None,
+    ) -> None:
+        if message is not None:
+            message_id = message.properties.message_id
+        self._report.outcomes.append(MessageOutcome(key, status, message_id, destination, detail))
+        if status is OutcomeStatus.DONE:
+            self._done += 1
+        else:
+            self._failed += 1
+
+    def _progress(self, force: bool = False) -> None:
+        if self._on_progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self._last_progress >= PROGRESS_INTERVAL:
+            self._last_progress = now
+            self._on_progress(
+                Progress(self._done, self._failed, self._report.examined, self._total)
+            )
+
+
+def _refusal(queue: str, exc: pika.exceptions.ChannelClosedByBroker) -> Exception:
+    if exc.reply_code == 403:
+        return SourceBusy(
+            f"queue {queue!r} is in use by another consumer (another desk running an operation "
+            f"on it, or an application consuming it), so exclusive access was refused "
+            f"({exc.reply_text}); nothing was touched"
+        )
+    if exc.reply_code == 404:
+        return NotFound(f"queue {queue!r} does not exist ({exc.reply_text})")
+    return exc

@@ -1,0 +1,96 @@
+"""Fixtures for operations against the real broker: a profile, Operations, message helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+import pytest
+
+from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.config import Profile, TapSettings
+from opsdesk.operations.service import Operations
+from tests.conftest import BROKER_URL, BrokerObjects
+
+
+@dataclass(frozen=True)
+class Got:
+    """A message read back from a queue."""
+
+    routing_key: str
+    redelivered: bool
+    props: pika.BasicProperties
+    body: bytes
+
+
+def make_profile(read_only: bool = False, operator: str = "tester") -> Profile:
+    return Profile(
+        name="test",
+        endpoint=BrokerEndpoint(url=BROKER_URL),
+        bindings=(),
+        tap=TapSettings(queue="unused"),
+        read_only=read_only,
+        operator=operator,
+    )
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "history.sqlite"
+
+
+@pytest.fixture
+def ops(db_path: Path) -> Operations:
+    return Operations(make_profile(), db_path)
+
+
+def publish_many(
+    broker: BrokerObjects, queue: str, n: int, prefix: str = "m", **props: Any
+) -> list[str]:
+    """Publish n messages straight to `queue` (confirmed); their message ids, in order."""
+    ids = [f"{prefix}-{i:05d}" for i in range(n)]
+    for i, mid in enumerate(ids):
+        body = f'{{"n": {i}, "id": "{mid}", "pad": "{"x" * 40}"}}'.encode()
+        broker.publish(
+            "",
+            queue,
+            body,
+            message_id=mid,
+            content_type="application/json",
+            headers={"x-origin": "test", "x-n": i},
+            timestamp=1_700_000_000 + i,
+            **props,
+        )
+    return ids
+
+
+def drain(broker: BrokerObjects, queue: str) -> list[Got]:
+    """Read (and ack) every message in `queue`, in order."""
+    got: list[Got] = []
+    while True:
+        method, props, body = broker.channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            return got
+        got.append(Got(method.routing_key, bool(method.redelivered), props, body))
+
+
+def peek_all(broker: BrokerObjects, queue: str) -> list[Got]:
+    """Every message in `queue`, then all put back (they come back marked redelivered)."""
+    channel = broker.connection.channel()
+    got = []
+    while True:
+        method, props, body = channel.basic_get(queue, auto_ack=False)
+        if method is None:
+            break
+        got.append(Got(method.routing_key, bool(method.redelivered), props, body))
+    channel.close()  # returns every unacked message
+    return got
+
+
+@pytest.fixture
+def queues(broker: BrokerObjects, unique_name: str) -> Iterator[tuple[str, str]]:
+    """A source and a target queue, deleted afterwards."""
+    yield broker.queue(unique_name + ".src"), broker.queue(unique_name + ".dst")
