@@ -25,7 +25,23 @@ from opsdesk.store.event_store import StoreError
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = ("gui", "collect", "simulate", "queues", "export")
+# Broker and history write commands: (name, help, add-arguments, run) in operations_commands.
+OPERATION_COMMANDS = (
+    ("move", "move messages to another queue or exchange", "move"),
+    ("dead-letter", "dead-letter stuck or poison messages", "dead_letter"),
+    ("requeue-dead-letters", "send dead letters back where they came from", "requeue_dead_letters"),
+    ("replay", "replay payments from the history", "replay"),
+    ("purge", "purge a queue (typed confirmation)", "purge"),
+)
+SUBCOMMANDS = (
+    "gui",
+    "collect",
+    "simulate",
+    "queues",
+    "export",
+    "audit",
+    *(name for name, _help, _fn in OPERATION_COMMANDS),
+)
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -73,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulate", parents=[common], help="run a demo payment system")
     simulate.add_arguments(sim)
+
+    from opsdesk import audit_command, operations_commands
+
+    for name, help_text, fn in OPERATION_COMMANDS:
+        command = sub.add_parser(name, parents=[common], help=help_text)
+        getattr(operations_commands, f"add_{fn}_arguments")(command)
+    audit = sub.add_parser("audit", help="list or verify the audit log")
+    audit_command.add_audit_arguments(audit, parents=[common])
     return parser
 
 
@@ -133,6 +157,20 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return export_command.run(args, _profile(args), args.db or default_db_path())
 
 
+def _cmd_operation(args: argparse.Namespace) -> int:
+    from opsdesk import operations_commands
+
+    fn = next(fn for name, _help, fn in OPERATION_COMMANDS if name == args.command)
+    run = getattr(operations_commands, f"run_{fn}")
+    return int(run(args, _profile(args), args.db or default_db_path()))
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from opsdesk import audit_command
+
+    return audit_command.run_audit(args, _profile(args), args.db or default_db_path())
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from opsdesk.ui.app import run_gui  # the only place the headless CLI reaches for Qt
 
@@ -154,9 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _cmd_simulate,
         "queues": _cmd_queues,
         "export": _cmd_export,
+        "audit": _cmd_audit,
     }
     try:
-        return handlers[args.command](args)
+        return handlers.get(args.command, _cmd_operation)(args)
     except (ConfigError, StoreError, InvalidBrokerURL) as exc:
         print(f"opsdesk: {exc}", file=sys.stderr)
         return 2

@@ -38,6 +38,7 @@ def test_headless_commands_do_not_import_qt() -> None:
         "import sys; from opsdesk import cli; cli.build_parser(); "
         "import opsdesk.collect, opsdesk.simulate, opsdesk.broker.tap, opsdesk.queues_command; "
         "import opsdesk.broker.queue_monitor, opsdesk.export_command; "
+        "import opsdesk.operations_commands, opsdesk.audit_command; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')); "
         "print(bad); sys.exit(1 if bad else 0)"
     )
