@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pika
+import pika.exceptions
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -76,6 +78,14 @@ class BrokerObjects:
             body,
             pika.BasicProperties(**props),  # type: ignore[arg-type]
         )
+
+    def reconnect(self) -> None:
+        """A fresh connection, e.g. after the test restarted the broker."""
+        with contextlib.suppress(pika.exceptions.AMQPError):  # dead already: hence reconnecting
+            self.connection.close()
+        self.connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()
 
     def cleanup(self) -> None:
         if not self.connection.is_open:
