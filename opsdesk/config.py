@@ -101,6 +101,8 @@ class Profile:
     bindings: tuple[Binding, ...]
     tap: TapSettings
     read_only: bool = False
+    # The profile says `read_only = false` itself: only then may a remote broker be written to.
+    writes_allowed: bool = False
     operator: str = field(default_factory=getpass.getuser)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
@@ -174,7 +176,8 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
         endpoint=endpoint,
         bindings=bindings,
         tap=_tap_settings(name, raw.get("tap", {})),
-        read_only=bool(raw.get("read_only", False)),
+        read_only=bool(raw["read_only"]) if "read_only" in raw else not is_local_broker(url),
+        writes_allowed=raw.get("read_only") is False,
         operator=raw.get("operator") or getpass.getuser(),
         monitor=_monitor_settings(name, raw.get("monitor", {})),
         mappings=_mappings(name, raw.get("mappings", [])),
@@ -249,4 +252,13 @@ def resolve_profile(
     profile = profiles[name]
     chosen_url = url or os.environ.get(ENV_URL) or profile.endpoint.url
     endpoint = replace(profile.endpoint, url=chosen_url, password=_password_for(name, chosen_url))
-    return replace(profile, endpoint=endpoint)
+    # A broker elsewhere is production until the profile says otherwise: read-only.
+    read_only = profile.read_only or (
+        not profile.writes_allowed and not is_local_broker(chosen_url)
+    )
+    return replace(profile, endpoint=endpoint, read_only=read_only)
+
+
+def is_local_broker(url: str) -> bool:
+    host = urlsplit(url).hostname or "localhost"
+    return host in ("localhost", "::1") or host.startswith("127.")

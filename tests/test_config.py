@@ -126,3 +126,20 @@ for_seconds = 60
     path.write_text("[[profiles.bad.alerts]]\nname = 'x'\nkind = 'nope'\n")
     with pytest.raises(ConfigError, match="profile 'bad'"):
         load_profiles(path)
+
+
+def test_remote_brokers_are_read_only_unless_the_profile_says_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        """
+[profiles.prod]
+url = "amqps://ops@rabbit.prod.example:5671/payments"
+[profiles.staging]
+url = "amqp://ops@rabbit.staging.example/payments"
+read_only = false
+"""
+    )
+    assert resolve_profile("prod", config_path=path).read_only
+    assert not resolve_profile("staging", config_path=path).read_only
+    assert not resolve_profile(config_path=path).read_only  # local broker
+    assert resolve_profile(url="amqp://g@10.1.2.3/%2F", config_path=path).read_only
