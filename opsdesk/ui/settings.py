@@ -26,6 +26,9 @@ _HISTORY_SAVED_FILTERS = "history/saved_filters"
 _RETENTION_KEEP_DAYS = "history/retention_keep_days"
 _RETENTION_MAX_GB = "history/retention_max_gb"
 MAX_RETENTION_DAYS = 36_500
+_QUEUE_BROWSER_SPLITTER = "queue_browser/splitter"
+_QUEUE_BROWSER_PAGE_SIZE = "queue_browser/page_size"
+MAX_BROWSE_PAGE = 500
 
 
 class UiSettings:
@@ -147,6 +150,24 @@ class UiSettings:
     @retention_max_gb.setter
     def retention_max_gb(self, value: float) -> None:
         self._settings.setValue(_RETENTION_MAX_GB, max(float(value), 0.0))
+
+    @property
+    def queue_browser_splitter_state(self) -> QByteArray | None:
+        """How the queue browser divides its message table and the selected message's details."""
+        return self._bytes(_QUEUE_BROWSER_SPLITTER)
+
+    @queue_browser_splitter_state.setter
+    def queue_browser_splitter_state(self, value: QByteArray) -> None:
+        self._settings.setValue(_QUEUE_BROWSER_SPLITTER, value)
+
+    @property
+    def queue_browser_page_size(self) -> int:
+        """How many messages one browse fetches."""
+        return self._bounded_int(_QUEUE_BROWSER_PAGE_SIZE, 50, 1, MAX_BROWSE_PAGE)
+
+    @queue_browser_page_size.setter
+    def queue_browser_page_size(self, value: int) -> None:
+        self._settings.setValue(_QUEUE_BROWSER_PAGE_SIZE, min(max(int(value), 1), MAX_BROWSE_PAGE))
 
     def sync(self) -> None:
         """Write pending changes to disk now."""

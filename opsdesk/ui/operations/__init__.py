@@ -1,0 +1,1 @@
+"""Operator actions in the UI: browse queues, move, dead-letter, send home, purge, replay, audit."""

@@ -1,0 +1,62 @@
+"""Dead-letter through the broker's own mechanism, then send the dead letter home, via dialogs."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from opsdesk.operations.plan import OperationResult
+from opsdesk.operations.send_home import RETRY_HEADER
+from opsdesk.ui.operations.browse_table_model import COL_DEATHS
+from opsdesk.ui.operations.plan_view import COL_DESTINATION
+from opsdesk.ui.operations.queue_action_dialogs import DeadLetterDialog, SendHomeDialog
+from tests.conftest import BrokerObjects
+from tests.operations.conftest import drain, publish_many
+from tests.ui.operations.conftest import WAIT_MS, browse
+
+pytestmark = pytest.mark.broker
+
+
+def _run(qtbot, dialog) -> OperationResult:
+    with qtbot.waitSignal(dialog.plan_ready, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    assert dialog.run_button.isEnabled(), dialog.run_button.toolTip()
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    return finished.args[0]
+
+
+def test_dead_letter_the_selected_message_then_send_it_home(
+    qtbot, broker: BrokerObjects, unique_name: str, open_browser
+) -> None:
+    dlx = broker.exchange(unique_name + ".dlx", "fanout")
+    dlq = broker.queue(unique_name + ".dlq")
+    broker.channel.queue_bind(dlq, dlx)
+    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    ids = publish_many(broker, work, 3)
+    panel = open_browser()
+    browse(qtbot, panel, work)
+    panel.table.selectRow(1)
+
+    dialog = panel.queue_actions.open_dead_letter()
+    assert isinstance(dialog, DeadLetterDialog)
+    assert not dialog.selection_form.filter_choice.isVisibleTo(dialog)  # selected or first N
+    result = _run(qtbot, dialog)
+    assert result.ok and result.done == 1
+    assert f"dead-letter exchange '{dlx}'" in dialog.plan_view.text()
+
+    browse(qtbot, panel, dlq)
+    assert panel.model.index(0, COL_DEATHS).data() == f"1x rejected in {work}"
+    panel.table.selectRow(0)
+    home = panel.queue_actions.open_send_home()
+    assert isinstance(home, SendHomeDialog)
+    assert home.destination_form.queue_edit.text() == work  # pre-filled from x-death
+    assert home.own_origin_choice.isChecked()
+    result = _run(qtbot, home)
+    assert result.ok and result.done == 1
+    assert home.plan_view.row_texts(COL_DESTINATION) == [f"queue '{work}'"]
+
+    assert broker.message_count(dlq) == 0
+    back = drain(broker, work)
+    assert [g.props.message_id for g in back] == [ids[0], ids[2], ids[1]]
+    assert back[-1].props.headers[RETRY_HEADER] == 1
