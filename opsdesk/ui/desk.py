@@ -30,6 +30,9 @@ from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.message_banner import BannerLevel
+from opsdesk.ui.operations.audit_panel import AuditPanel
+from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
+from opsdesk.ui.operations.replay_dialog import open_replay_dialog
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
 
@@ -98,13 +101,21 @@ def build_desk(
     history = HistoryPanel(db_path, settings, operator=profile.operator)
     dashboard = DashboardPanel(db_path, monitor_bridge, DashboardSettings())
     alerts_view = AlertHistoryView(db_path, alert_bridge)
+    browser = QueueBrowserPanel(profile, db_path, settings)
+    audit = AuditPanel(db_path, operator=profile.operator)
     window = build_main_window(
         db_path,
         tap_bridge,
         settings,
         broker_label=profile.endpoint.redacted_url(),
         log_file=log_file,
-        panels=[("&History", history), ("&Dashboard", dashboard), ("Ale&rts", alerts_view)],
+        panels=[
+            ("&History", history),
+            ("&Dashboard", dashboard),
+            ("&Queues", browser),
+            ("Ale&rts", alerts_view),
+            ("A&udit", audit),
+        ],
     )
     alert_banner = AlertBanner()
     window.add_banner(alert_banner)
@@ -131,6 +142,14 @@ def build_desk(
     tap_bridge.events_stored.connect(dashboard.notify_events_stored)
     tap_bridge.events_stored.connect(lambda _events: search.wake())
     dashboard.payment_activated.connect(history.open_timeline)
+    monitor_bridge.queue_list_changed.connect(browser.set_known_queues)
+    browser.operation_finished.connect(audit.refresh)
+
+    def on_replay_requested(events: object) -> None:
+        dialog = open_replay_dialog(history, profile, db_path, events)  # type: ignore[arg-type]
+        dialog.operation_finished.connect(audit.refresh)
+
+    history.replay_requested.connect(on_replay_requested)
     alert_bridge.active_changed.connect(alert_banner.show_active)
     alert_bridge.transition.connect(tray.notify)
     rules = [profile.alerts]  # what the worker runs now; the dialog starts from it
@@ -140,7 +159,13 @@ def build_desk(
     return Desk(
         window,
         workers,
-        [history.shutdown, dashboard.shutdown, alerts_view.shutdown],
+        [
+            history.shutdown,
+            dashboard.shutdown,
+            alerts_view.shutdown,
+            browser.shutdown,
+            audit.shutdown,
+        ],
     )
 
 

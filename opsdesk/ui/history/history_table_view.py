@@ -19,6 +19,7 @@ class HistoryTableView(QTableView):
     payment_activated = Signal(str)  # the payment id of the row the operator opened
     current_row_changed = Signal(object)  # history row id (int) or None
     export_selection_requested = Signal()
+    replay_selection_requested = Signal()
     columns_changed = Signal()  # shown, order or widths changed: worth saving
 
     def __init__(self, model: HistoryTableModel, parent: QWidget | None = None) -> None:
@@ -194,6 +195,7 @@ class HistoryTableView(QTableView):
         copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(payment_id or ""))
         menu.addSeparator()
         menu.addAction("&Export Selection…", self.export_selection_requested.emit)
+        menu.addAction("&Replay Selection…", self.replay_selection_requested.emit)
         menu.popup(self.viewport().mapToGlobal(position))
 
 
