@@ -9,7 +9,7 @@ from pathlib import Path
 
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.store.errors import store_failures
-from opsdesk.store.event_store import EventStore, _event
+from opsdesk.store.event_store import EventStore, event_from_row
 
 _COLUMNS = ", ".join(f.name for f in fields(PaymentEvent))
 _CHUNK = 5000
@@ -31,7 +31,7 @@ def events_by_id(db_path: Path, event_ids: Iterable[str]) -> dict[str, PaymentEv
         with store_failures(f"cannot read {db_path}"):
             for chunk in _chunks(event_ids):
                 for row in store.db.conn.execute(sql, (chunk,)).fetchall():
-                    event = _event(row)
+                    event = event_from_row(row)
                     found[event.event_id] = event
     return found
 

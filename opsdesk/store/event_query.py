@@ -25,7 +25,7 @@ from opsdesk.events.model import PaymentEvent
 from opsdesk.store.database import open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.event_filter import EventFilter
-from opsdesk.store.event_store import _event
+from opsdesk.store.event_store import event_from_row
 from opsdesk.store.retention import history_size
 from opsdesk.store.search import SearchProgress, search_progress
 
@@ -116,7 +116,7 @@ class EventQuery:
             chunk = wanted[start : start + _ROWS_CHUNK]
             sql = f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))"
             for row in self._fetch(sql, [_json_ints(chunk)]):
-                found[row[0]] = _event(row)
+                found[row[0]] = event_from_row(row)
         return found
 
     def values(self, ids: Sequence[int], columns: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -172,7 +172,7 @@ class EventQuery:
             "ORDER BY coalesce(occurred_at, received_at), received_at, id LIMIT ?"
         )
         rows = self._fetch(sql, [payment_id, int(limit)])
-        return [(row[0], _event(row)) for row in rows]
+        return [(row[0], event_from_row(row)) for row in rows]
 
     def file_stats(self) -> FileStats:
         """Size on disk, oldest event and an estimate of the row count, all cheap."""

@@ -113,12 +113,12 @@ class EventStore:
     def latest(self, limit: int) -> list[PaymentEvent]:
         """The newest `limit` events, newest first."""
         rows = self._fetch(f"{_SELECT} ORDER BY id DESC LIMIT ?", (limit,))
-        return [_event(row) for row in rows]
+        return [event_from_row(row) for row in rows]
 
     def newer_than(self, row_id: int, limit: int) -> list[tuple[int, PaymentEvent]]:
         """Up to `limit` events stored after row `row_id`, oldest first, with their row ids."""
         rows = self._fetch(f"{_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (row_id, limit))
-        return [(row[0], _event(row)) for row in rows]
+        return [(row[0], event_from_row(row)) for row in rows]
 
     def max_row_id(self) -> int:
         """The row id of the newest event, 0 when there is none."""
@@ -151,9 +151,14 @@ class EventStore:
             return self._db.conn.execute(sql, params).fetchall()
 
 
-def _event(row: tuple[Any, ...]) -> PaymentEvent:
-    """Build a PaymentEvent from `id, <fields...>`."""
-    values = list(row[1:])
+def event_from_row(row: Sequence[Any]) -> PaymentEvent:
+    """A PaymentEvent from `id, <PaymentEvent fields...>`, as `SELECT id, *` returns it."""
+    return event_from_fields(row[1:])
+
+
+def event_from_fields(fields: Sequence[Any]) -> PaymentEvent:
+    """A PaymentEvent from its fields in declaration order (the events columns)."""
+    values = list(fields)
     values[_STATUS] = _status(values[_STATUS])
     return PaymentEvent(*values)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
 
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.events.timestamps import utc_iso
+from opsdesk.store.event_store import event_from_fields
 from opsdesk.store.statistics_windows import as_utc
 
 DEFAULT_MIN_AGE = timedelta(minutes=10)
@@ -16,7 +16,6 @@ DEFAULT_MIN_AGE = timedelta(minutes=10)
 DEFAULT_HORIZON = timedelta(hours=24)
 _TERMINAL = (Status.SUCCEEDED.value, Status.FAILED.value, Status.REFUNDED.value)
 _FIELDS = tuple(f.name for f in fields(PaymentEvent))
-_STATUS = _FIELDS.index("status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +102,7 @@ def events_of(conn: sqlite3.Connection, payment_id: str, limit: int = 500) -> li
         "ORDER BY received_at, id LIMIT ?",
         (payment_id, limit),
     ).fetchall()
-    return [_event(row) for row in rows]
-
-
-def _event(row: tuple[Any, ...]) -> PaymentEvent:
-    values = list(row)
-    try:
-        values[_STATUS] = Status(values[_STATUS])
-    except ValueError:
-        values[_STATUS] = Status.UNKNOWN
-    return PaymentEvent(*values)
+    return [event_from_fields(row) for row in rows]
 
 
 def _parse(text: str) -> datetime:
