@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,22 @@ pytestmark = pytest.mark.broker
 
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=180)
+
+
+def _restart_broker() -> None:
+    """stop_app/start_app, then wait until AMQP and the management API answer again."""
+    _rabbitmqctl("stop_app")
+    _rabbitmqctl("start_app")
+    _rabbitmqctl("await_startup", "--timeout", "120")
+    deadline = time.monotonic() + 60
+    for port in (5672, 15672):  # later tests use both: leave the broker as we found it
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"port {port} closed after the restart"
+                time.sleep(0.1)  # a listening port has no signal to wait on
 
 
 def test_killed_mover_then_broker_restart_loses_nothing(
@@ -41,9 +58,7 @@ def test_killed_mover_then_broker_restart_loses_nothing(
         mover.send_signal(signal.SIGKILL)
     finally:
         mover.wait(10)
-    _rabbitmqctl("stop_app")
-    _rabbitmqctl("start_app")
-    _rabbitmqctl("await_startup", "--timeout", "120")
+    _restart_broker()
     broker.reconnect()
     deadline = time.monotonic() + 10
     while broker.message_count(source) + broker.message_count(target) < len(ids):
