@@ -12,6 +12,7 @@ from typing import Protocol
 from PySide6.QtGui import QGuiApplication
 
 from opsdesk.alerting.rules import AlertRule
+from opsdesk.events.mapping import FieldMapping
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.broker.tap import Tap
@@ -29,6 +30,7 @@ from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.main_window import MainWindow
+from opsdesk.ui.mapping_dialog import MappingDialog, mappings_toml
 from opsdesk.ui.message_banner import BannerLevel
 from opsdesk.ui.operations.audit_panel import AuditPanel
 from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
@@ -156,6 +158,10 @@ def build_desk(
     window.add_settings_action(
         "&Alert Rules…", lambda: _edit_alert_rules(window, alert_worker, profile, rules)
     )
+    edited_mappings = [profile.mappings]  # the last accepted edit; the tap keeps its own
+    window.add_settings_action(
+        "&Decoding Mappings…", lambda: _edit_mappings(window, profile, edited_mappings)
+    )
     return Desk(
         window,
         workers,
@@ -185,6 +191,26 @@ def _edit_alert_rules(
         window.show_problem(
             f"Alert rules applied to this session. To keep them, replace the alerts of profile "
             f"{profile.name!r} in profiles.toml with the text now on the clipboard.",
+            BannerLevel.INFO,
+        )
+
+    dialog.accepted.connect(on_accepted)
+    dialog.open()
+
+
+def _edit_mappings(
+    window: MainWindow, profile: Profile, current: list[tuple[FieldMapping, ...]]
+) -> None:
+    dialog = MappingDialog(current[0], parent=window)
+
+    def on_accepted() -> None:
+        current[0] = dialog.mappings()
+        # The running tap decodes with the mappings it started with: nothing changes now.
+        QGuiApplication.clipboard().setText(mappings_toml(profile.name, current[0]))
+        window.show_problem(
+            f"Decoding mappings copied to the clipboard as TOML. To use them, replace the "
+            f"mappings of profile {profile.name!r} in profiles.toml with that text and "
+            "restart opsdesk.",
             BannerLevel.INFO,
         )
 

@@ -164,6 +164,9 @@ class AlertRulesDialog(QDialog):
         if 0 <= row < len(self._rules):
             del self._rules[row]
             self.rule_list.takeItem(row)
+            # The current row number may not change (removing row 0), so Qt says nothing:
+            # load the rule now shown there, or edits would overwrite it with the removed one.
+            self._on_current_row_changed(self.rule_list.currentRow())
         self._sync_editor_enabled()
         self._validate()
 

@@ -100,3 +100,13 @@ def test_duplicate_or_empty_names_block_ok_with_the_reason(qtbot):
     assert not ok_enabled(widget) and "needs a name" in widget.problem_label.text()
     widget.name_edit.setText("quiet again")
     assert ok_enabled(widget)
+
+
+def test_removing_the_first_rule_shows_the_next_one_and_edits_go_to_it(qtbot):
+    widget = dialog(qtbot)
+    widget.rule_list.setCurrentRow(0)
+    widget.remove_button.click()
+    assert widget.name_edit.text() == "payments success"
+    widget.name_edit.selectAll()
+    qtbot.keyClicks(widget.name_edit, "success rate")
+    assert [rule.name for rule in widget.rules()] == ["success rate", "quiet"]
