@@ -12,11 +12,11 @@ from typing import Protocol
 from PySide6.QtGui import QGuiApplication
 
 from opsdesk.alerting.rules import AlertRule
-from opsdesk.events.mapping import FieldMapping
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.broker.tap import Tap
 from opsdesk.config import Profile
+from opsdesk.events.mapping import FieldMapping
 from opsdesk.store.retention import RetentionThread
 from opsdesk.store.sample_recorder import SampleRecorder
 from opsdesk.store.search import SearchIndexerThread
