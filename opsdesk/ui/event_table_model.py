@@ -30,22 +30,22 @@ _Index = QModelIndex | QPersistentModelIndex
 
 # Foreground and background are always set together so the pair stays readable on light
 # and dark palettes alike; selected rows use the palette's highlight colours instead.
-_STATUS_COLOURS: dict[Status, tuple[QColor, QColor]] = {
+STATUS_COLOURS: dict[Status, tuple[QColor, QColor]] = {
     Status.SUCCEEDED: (QColor("#185c27"), QColor("#dff3e3")),
     Status.FAILED: (QColor("#8f1d1d"), QColor("#fbe0df")),
     Status.PENDING: (QColor("#6b5200"), QColor("#fff3cf")),
     Status.REFUNDED: (QColor("#27457a"), QColor("#e3eafa")),
 }
-_DECODE_ERROR_COLOURS = (QColor("#7a3e00"), QColor("#ffe6c7"))
+DECODE_ERROR_COLOURS = (QColor("#7a3e00"), QColor("#ffe6c7"))
 # A mark next to the word, so status does not rest on colour alone.
-_STATUS_MARKS = {
+STATUS_MARKS = {
     Status.SUCCEEDED: "✓",
     Status.FAILED: "✗",
     Status.PENDING: "…",
     Status.REFUNDED: "↺",
     Status.UNKNOWN: "?",
 }
-_DECODE_MARK = "⚠"
+DECODE_MARK = "⚠"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,7 @@ def _row(event: PaymentEvent) -> _Row:
     cells[EventTableModel.COL_RECEIVED] = format_timestamp(event.received_at)
     cells[EventTableModel.COL_OCCURRED] = format_timestamp(event.occurred_at)
     cells[EventTableModel.COL_TYPE] = _type_text(event)
-    cells[EventTableModel.COL_STATUS] = f"{_STATUS_MARKS[event.status]} {event.status.value}"
+    cells[EventTableModel.COL_STATUS] = f"{STATUS_MARKS[event.status]} {event.status.value}"
     cells[EventTableModel.COL_AMOUNT] = format_amount(event.amount_minor, event.currency)
     cells[EventTableModel.COL_MERCHANT] = event.merchant or ""
     cells[EventTableModel.COL_PAYMENT_ID] = event.payment_id or ""
@@ -219,22 +219,22 @@ def _row(event: PaymentEvent) -> _Row:
 def _type_text(event: PaymentEvent) -> str:
     # Flagged here too: the type column is always in view, the error column may not be.
     if event.decode_error:
-        return f"{_DECODE_MARK} {event.type or 'not decoded'}"
+        return f"{DECODE_MARK} {event.type or 'not decoded'}"
     return event.type or ""
 
 
 def _error_text(event: PaymentEvent) -> str:
     if event.decode_error:
         prefix = f"{event.error_code} · " if event.error_code else ""
-        return f"{prefix}{_DECODE_MARK} not decoded: {event.decode_error}"
+        return f"{prefix}{DECODE_MARK} not decoded: {event.decode_error}"
     return event.error_code or ""
 
 
 def _colours(event: PaymentEvent, column: int) -> tuple[QColor, QColor] | None:
     if column == EventTableModel.COL_STATUS:
-        return _STATUS_COLOURS.get(event.status)
+        return STATUS_COLOURS.get(event.status)
     if column in (EventTableModel.COL_TYPE, EventTableModel.COL_ERROR) and event.decode_error:
-        return _DECODE_ERROR_COLOURS
+        return DECODE_ERROR_COLOURS
     return None
 
 

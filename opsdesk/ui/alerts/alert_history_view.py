@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.ui.alerts.alert_bridge import AlertBridge
 from opsdesk.ui.alerts.alert_history_model import DEFAULT_ROW_CAP, AlertHistoryModel
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.dashboard.throttle import Throttle
 
 log = logging.getLogger(__name__)

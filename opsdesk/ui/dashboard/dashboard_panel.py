@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QSplitter, QVBoxLayout, QWidget
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.statistics_windows import PRESETS
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.dashboard.chart_stack import ChartStack
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_charts import draw_queue_depth, draw_success, draw_throughput

@@ -13,10 +13,10 @@ from opsdesk.store.event_query import SortKey
 
 # The live table's palette and marks, so a status reads the same in both tables.
 from opsdesk.ui.event_table_model import (
-    _DECODE_ERROR_COLOURS,
-    _DECODE_MARK,
-    _STATUS_COLOURS,
-    _STATUS_MARKS,
+    DECODE_ERROR_COLOURS,
+    DECODE_MARK,
+    STATUS_COLOURS,
+    STATUS_MARKS,
     format_timestamp,
 )
 from opsdesk.ui.money_text import format_amount
@@ -108,8 +108,8 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
     cells[COL_RECEIVED] = _time_text(text("received_at"))
     cells[COL_OCCURRED] = _time_text(text("occurred_at"))
     type_text = text("type")
-    cells[COL_TYPE] = f"{_DECODE_MARK} {type_text or 'not decoded'}" if decode_error else type_text
-    cells[COL_STATUS] = f"{_STATUS_MARKS[status]} {status.value}"
+    cells[COL_TYPE] = f"{DECODE_MARK} {type_text or 'not decoded'}" if decode_error else type_text
+    cells[COL_STATUS] = f"{STATUS_MARKS[status]} {status.value}"
     cells[COL_AMOUNT] = (
         format_amount(amount, currency) if isinstance(amount, int) else text("amount_minor")
     )
@@ -118,7 +118,7 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
     error = text("error_code")
     if decode_error:
         error = f"{error} · " if error else ""
-        error += f"{_DECODE_MARK} not decoded: {decode_error}"
+        error += f"{DECODE_MARK} not decoded: {decode_error}"
     cells[COL_ERROR] = error
     cells[COL_ROUTING_KEY] = text("routing_key")
     cells[COL_EXCHANGE] = text("exchange") or "(default)"
@@ -178,9 +178,9 @@ def alignment(column: int) -> int | None:
 def colours(row: HistoryRow, column: int) -> tuple[QColor, QColor] | None:
     """(foreground, background) for a cell that carries meaning in colour, else None."""
     if column == COL_STATUS:
-        return _STATUS_COLOURS.get(row.status)
+        return STATUS_COLOURS.get(row.status)
     if column in (COL_TYPE, COL_ERROR) and row.decode_error:
-        return _DECODE_ERROR_COLOURS
+        return DECODE_ERROR_COLOURS
     return None
 
 

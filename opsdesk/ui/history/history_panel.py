@@ -21,7 +21,7 @@ from opsdesk.store.errors import StoreError
 from opsdesk.store.event_filter import EventFilter, TimePreset
 from opsdesk.store.event_query import EventQuery
 from opsdesk.store.search import SearchProgress
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.event_details import EventDetailsPane
 from opsdesk.ui.history.export_dialog import ExportDialog
 from opsdesk.ui.history.filter_bar import FilterBar

@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_query import EventQuery, SortKey
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.history import history_cells as cells
 from opsdesk.ui.history.history_cells import HistoryRow
 from opsdesk.ui.history.history_id_queries import IdList, NewIds, ids_job, newer_job

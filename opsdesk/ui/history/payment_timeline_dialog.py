@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ui.event_details import EventDetailsPane
-from opsdesk.ui.event_table_model import _STATUS_COLOURS, _STATUS_MARKS, format_timestamp
+from opsdesk.ui.event_table_model import STATUS_COLOURS, STATUS_MARKS, format_timestamp
 from opsdesk.ui.history.timeline_steps import (
     TimelineStep,
     format_gap,
@@ -119,7 +119,7 @@ class PaymentTimelineDialog(QDialog):
         self.export_button.setEnabled(bool(self._steps))
         result = outcome(self._steps)
         self.outcome_label.setText(result.text)
-        foreground, background = _STATUS_COLOURS.get(result.status, (None, None))
+        foreground, background = STATUS_COLOURS.get(result.status, (None, None))
         self.outcome_label.setStyleSheet(
             ""
             if foreground is None or background is None
@@ -140,7 +140,7 @@ class PaymentTimelineDialog(QDialog):
                 format_timestamp(event.occurred_at or event.received_at),
                 format_gap(step.since_previous),
                 kind,
-                f"{_STATUS_MARKS[event.status]} {event.status.value}",
+                f"{STATUS_MARKS[event.status]} {event.status.value}",
                 event.error_code or "",
                 event.routing_key,
             )
@@ -152,8 +152,8 @@ class PaymentTimelineDialog(QDialog):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                if column == _COL_STATUS and event.status in _STATUS_COLOURS:
-                    fg, bg = _STATUS_COLOURS[event.status]
+                if column == _COL_STATUS and event.status in STATUS_COLOURS:
+                    fg, bg = STATUS_COLOURS[event.status]
                     item.setForeground(QBrush(fg))
                     item.setBackground(QBrush(bg))
                 table.setItem(row, column, item)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.event_query import EventQuery
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.history.payment_timeline_dialog import PaymentTimelineDialog
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from opsdesk.operations.plan import Action
 from opsdesk.store.audit import AuditLog, AuditRecord, AuditVerification
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
 from opsdesk.ui.operations.audit_csv import write_audit_csv
 from opsdesk.ui.operations.audit_table_model import AuditTableModel, record_text

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from opsdesk.config import Profile
 from opsdesk.operations.plan import OperationResult, Plan
 from opsdesk.operations.service import Operations
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.operations import plan_text
 from opsdesk.ui.operations.execution_view import ExecutionView
 from opsdesk.ui.operations.plan_view import PlanView

@@ -30,7 +30,7 @@ from opsdesk.operations.browse import MAX_BROWSE, WHAT_BROWSING_DOES, BrowsedMes
 from opsdesk.operations.errors import BrowseWarning
 from opsdesk.operations.queue_facts import management_client
 from opsdesk.operations.service import Operations
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
 from opsdesk.ui.operations.browse_table_model import BrowseTableModel
 from opsdesk.ui.operations.delivery_limit_prompt import ask_to_accept_risk

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from opsdesk.ui.dashboard.background_reader import BackgroundReader
+from opsdesk.ui.background_reader import BackgroundReader
 
 
 class Context:
