@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ class AlertRecord:
     message: str
 
 
-class AlertLog:
+class AlertLog(HistoryConnection):
     """Started/ended rows of alerts; one connection, used from the thread that opened it."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
@@ -97,22 +96,6 @@ class AlertLog:
             (),
         )
         return [AlertRecord(*row) for row in rows]
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> AlertLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _writable(self) -> None:
         if self._readonly:

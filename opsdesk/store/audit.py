@@ -9,12 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlite_utils import Database
 
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ def utc_now_text() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class AuditLog:
+class AuditLog(HistoryConnection):
     """One connection to the history file's audit_log; use it from the thread that opened it."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
@@ -259,23 +258,6 @@ class AuditLog:
         if head_hash != last_hash:
             return _bad(checked, last_id, f"record #{last_id} was replaced after it was written")
         return AuditVerification(ok=True, checked=checked)
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> AuditLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _bad(checked: int, record_id: int, problem: str) -> AuditVerification:

@@ -7,7 +7,8 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
-from typing import Literal
+from types import TracebackType
+from typing import Literal, Self
 
 from sqlite_utils import Database
 
@@ -125,3 +126,27 @@ def _check_readable_version(db: Database, path: Path) -> None:
             f"{path} has schema version {version}, older than {LATEST_VERSION}; "
             "open it once for writing to upgrade it"
         )
+
+
+class HistoryConnection:
+    """Closing and `with` support for a store object that owns one connection (`_db`)."""
+
+    _db: Database
+    _closed = False
+
+    def close(self) -> None:
+        """Close the connection; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -16,13 +16,12 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlite_utils import Database
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_store import event_from_row
@@ -63,7 +62,7 @@ class FileStats:
     count_estimate: int  # from the id range: exact unless rows in the middle were removed
 
 
-class EventQuery:
+class EventQuery(HistoryConnection):
     """A read-only connection to the history file; one per thread."""
 
     def __init__(self, path: str | Path) -> None:
@@ -188,23 +187,6 @@ class EventQuery:
         """How far the body search index has got (the text filter sees only indexed rows)."""
         with store_failures(f"cannot read {self._path}"):
             return search_progress(self._db.conn)
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> EventQuery:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         # fetchall() so no half-read cursor keeps a WAL snapshot (and blocks checkpoints).

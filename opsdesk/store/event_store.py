@@ -9,13 +9,12 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from sqlite_utils import Database
 
 from opsdesk.events.model import PaymentEvent, Status
-from opsdesk.store.database import Synchronous, open_history
+from opsdesk.store.database import HistoryConnection, Synchronous, open_history
 from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
 
 # The error classes are re-exported so callers need one import for the store.
@@ -45,7 +44,7 @@ class InsertResult:
     duplicates: int
 
 
-class EventStore:
+class EventStore(HistoryConnection):
     """One connection to the history file; use it from the thread that opened it."""
 
     def __init__(
@@ -127,23 +126,6 @@ class EventStore:
     def count(self) -> int:
         """How many events are stored (scans an index: not for every UI tick on huge files)."""
         return int(self._fetch("SELECT count(*) FROM events", ())[0][0])
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> EventStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         # fetchall() so no half-read cursor keeps a WAL snapshot (and blocks checkpoints).

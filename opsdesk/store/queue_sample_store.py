@@ -6,11 +6,10 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from opsdesk.broker.queue_sample import QueueSample
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
 
 log = logging.getLogger(__name__)
@@ -23,7 +22,7 @@ _INSERT = f"INSERT INTO queue_samples ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, 
 PRUNE_BATCH = 2000  # rows per delete transaction, so the ingest writer never waits long
 
 
-class QueueSampleStore:
+class QueueSampleStore(HistoryConnection):
     """One connection to the history file for queue samples; use it from one thread."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
@@ -113,23 +112,6 @@ class QueueSampleStore:
         if deleted:
             log.info("pruned %d queue samples taken before %s", deleted, older_than)
         return deleted
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> QueueSampleStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _writable(self) -> None:
         if self._readonly:

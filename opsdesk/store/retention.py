@@ -18,12 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 
 from sqlite_utils import Database
 
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.search import delete_indexed
 
@@ -60,7 +59,7 @@ class PruneResult:
         return self.deleted_by_age + self.deleted_by_size
 
 
-class Retention:
+class Retention(HistoryConnection):
     """A writing connection used for pruning; use it from the thread that opened it."""
 
     def __init__(self, path: str | Path) -> None:
@@ -145,23 +144,6 @@ class Retention:
         with store_failures(f"cannot read {self._path}"):
             row = self._db.conn.execute("SELECT min(received_at) FROM events").fetchone()
         return None if row[0] is None else str(row[0])
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> Retention:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _rows_over_size(self, max_bytes: int) -> int:
         """How many of the oldest events to delete so the data fits in `max_bytes`."""

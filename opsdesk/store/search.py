@@ -13,11 +13,10 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from sqlite_utils import Database
 
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
 
 __all__ = [
@@ -82,7 +81,7 @@ def _indexed_upto(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-class SearchIndexer:
+class SearchIndexer(HistoryConnection):
     """A writing connection that indexes bodies; use it from the thread that opened it."""
 
     def __init__(self, path: str | Path, *, batch_rows: int = BATCH_ROWS) -> None:
@@ -142,23 +141,6 @@ class SearchIndexer:
                     conn.rollback()
                 raise
         return count
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> SearchIndexer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SearchIndexerThread:

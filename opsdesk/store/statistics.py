@@ -7,13 +7,12 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store import statistics_breakdown, statistics_series, stuck_payments
-from opsdesk.store.database import open_history
+from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.statistics_queries import has_leading_index
 from opsdesk.store.statistics_values import (
@@ -34,7 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class Statistics:
+class Statistics(HistoryConnection):
     """Read-only statistics on the history file; use it from the thread that opened it.
 
     Every query is bounded by a window; the full 24-hour series of a busy desk takes tens of
@@ -145,23 +144,6 @@ class Statistics:
     def events_of(self, payment_id: str, limit: int = 500) -> list[PaymentEvent]:
         """A payment's events, oldest first (the click-through from a stuck payment)."""
         return self._read(lambda: stuck_payments.events_of(self._conn, payment_id, limit))
-
-    def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            self._db.close()
-
-    def __enter__(self) -> Statistics:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _read(self, query: Callable[[], T]) -> T:
         with store_failures(f"cannot read statistics from {self._path}"):
