@@ -11,7 +11,8 @@ import pika
 
 from opsdesk.events.model import RawMessage
 
-_PROPERTY_NAMES = (
+# The basic properties of an AMQP message, headers apart.
+PROPERTY_NAMES = (
     "content_type",
     "content_encoding",
     "delivery_mode",
@@ -55,7 +56,7 @@ def plain_value(value: Any) -> Any:
 def properties_dict(props: pika.BasicProperties) -> dict[str, Any]:
     """The message's basic properties that are set, without headers."""
     out: dict[str, Any] = {}
-    for name in _PROPERTY_NAMES:
+    for name in PROPERTY_NAMES:
         value = getattr(props, name, None)
         if value is not None:
             out[name] = plain_value(value)

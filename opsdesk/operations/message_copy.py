@@ -8,21 +8,7 @@ from typing import Any
 
 import pika
 
-_PROPERTY_NAMES = (
-    "content_type",
-    "content_encoding",
-    "delivery_mode",
-    "priority",
-    "correlation_id",
-    "reply_to",
-    "expiration",
-    "message_id",
-    "timestamp",
-    "type",
-    "user_id",
-    "app_id",
-    "cluster_id",
-)
+from opsdesk.broker.deliveries import PROPERTY_NAMES
 
 
 def utc_now_text() -> str:
@@ -40,7 +26,7 @@ def copy_properties(
     pika, which keeps every value but may pick another AMQP type tag for it (a small integer
     sent as a 64-bit `l` comes back as a 32-bit `I`).
     """
-    values = {name: getattr(props, name, None) for name in _PROPERTY_NAMES}
+    values = {name: getattr(props, name, None) for name in PROPERTY_NAMES}
     headers = dict(props.headers or {})
     headers.update(add_headers or {})
     values.update(changes)

@@ -25,6 +25,7 @@ from typing import Any
 import pika
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.deliveries import PROPERTY_NAMES
 from opsdesk.events.model import PaymentEvent
 from opsdesk.events.timestamps import to_utc_iso
 from opsdesk.operations.confirms import ConfirmingPublisher
@@ -59,22 +60,7 @@ METHOD = "publish the stored body and properties with confirms (mandatory), new 
 # What mask_pans leaves of a card number: 6 digits, stars, 4 digits (separators kept).
 _MASKED_PAN = re.compile(r"[0-9](?:[ -]?[0-9]){5}(?:[ -]?\*)+(?:[ -]?[0-9]){4}")
 # user_id is left out: the broker refuses one that is not the publishing connection's user.
-_PROPERTY_NAMES = frozenset(
-    {
-        "content_type",
-        "content_encoding",
-        "delivery_mode",
-        "priority",
-        "correlation_id",
-        "reply_to",
-        "expiration",
-        "message_id",
-        "timestamp",
-        "type",
-        "app_id",
-        "cluster_id",
-    }
-)
+_PROPERTY_NAMES = frozenset(PROPERTY_NAMES) - {"user_id"}
 
 
 @dataclass(frozen=True, slots=True)
