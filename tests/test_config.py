@@ -143,3 +143,14 @@ read_only = false
     assert not resolve_profile("staging", config_path=path).read_only
     assert not resolve_profile(config_path=path).read_only  # local broker
     assert resolve_profile(url="amqp://g@10.1.2.3/%2F", config_path=path).read_only
+
+
+def test_the_readme_profile_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("[profiles.prod]")
+    example = tmp_path / "profiles.toml"
+    example.write_text(readme[start : readme.index("```", start)])
+    prod = load_profiles(example)["prod"]
+    assert prod.read_only and prod.tap.queue == "opsdesk.tap.prod.alice"
+    assert [rule.name for rule in prod.alerts] == ["settlement backlog"]
+    assert [mapping.name for mapping in prod.mappings] == ["ledger"]

@@ -17,6 +17,8 @@ from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.broker.tap import Tap
 from opsdesk.config import Profile
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.store.errors import StoreError
+from opsdesk.store.event_store import EventStore
 from opsdesk.store.retention import RetentionThread
 from opsdesk.store.sample_recorder import SampleRecorder
 from opsdesk.store.search import SearchIndexerThread
@@ -97,6 +99,7 @@ def build_desk(
 ) -> Desk:
     from opsdesk.ui.app import app_icon, build_main_window  # app imports this module
 
+    _create_history(db_path)
     tap_bridge = TapBridge()
     monitor_bridge = MonitorBridge()
     alert_bridge = AlertBridge()
@@ -173,6 +176,17 @@ def build_desk(
             audit.shutdown,
         ],
     )
+
+
+def _create_history(db_path: Path) -> None:
+    """A first run creates the history here (a new file: milliseconds), so every panel can
+    open it at once instead of reporting it missing until the tap's first batch."""
+    if db_path.exists():
+        return  # migrating an existing file can take seconds: the tap's writer does that
+    try:
+        EventStore(db_path).close()
+    except StoreError as exc:
+        log.warning("cannot create the history file: %s", exc)  # the tap will report it
 
 
 def _edit_alert_rules(
