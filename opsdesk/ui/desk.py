@@ -28,7 +28,6 @@ from opsdesk.ui.alerts.alert_history_view import AlertHistoryView
 from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog, rules_to_toml
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
-from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.main_window import MainWindow
@@ -104,7 +103,7 @@ def build_desk(
     monitor_bridge = MonitorBridge()
     alert_bridge = AlertBridge()
     history = HistoryPanel(db_path, settings, operator=profile.operator)
-    dashboard = DashboardPanel(db_path, monitor_bridge, DashboardSettings())
+    dashboard = DashboardPanel(db_path, monitor_bridge, settings)
     alerts_view = AlertHistoryView(db_path, alert_bridge)
     browser = QueueBrowserPanel(profile, db_path, settings)
     audit = AuditPanel(db_path, operator=profile.operator)

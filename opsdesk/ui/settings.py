@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from opsdesk.store.statistics_windows import PRESETS
+from opsdesk.store.stuck_payments import DEFAULT_MIN_AGE
+from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.event_table_model import DEFAULT_ROW_CAP
 
 ORGANIZATION = "opsdesk"
@@ -29,6 +33,14 @@ MAX_RETENTION_DAYS = 36_500
 _QUEUE_BROWSER_SPLITTER = "queue_browser/splitter"
 _QUEUE_BROWSER_PAGE_SIZE = "queue_browser/page_size"
 MAX_BROWSE_PAGE = 500
+
+
+DEFAULT_DASHBOARD_PRESET = "1h"
+MIN_STUCK_MINUTES = 1
+MAX_STUCK_MINUTES = 24 * 60
+_DASHBOARD_WINDOW = "dashboard/window"
+_DASHBOARD_BREAKDOWN = "dashboard/breakdown"
+_DASHBOARD_STUCK_AFTER = "dashboard/stuck_after_minutes"
 
 
 class UiSettings:
@@ -168,6 +180,47 @@ class UiSettings:
     @queue_browser_page_size.setter
     def queue_browser_page_size(self, value: int) -> None:
         self._settings.setValue(_QUEUE_BROWSER_PAGE_SIZE, min(max(int(value), 1), MAX_BROWSE_PAGE))
+
+    @property
+    def dashboard_window_preset(self) -> str:
+        """The last preset window chosen (`15m`, `1h`, `24h`, `7d`); custom ones are not kept."""
+        value: Any = self._settings.value(_DASHBOARD_WINDOW, DEFAULT_DASHBOARD_PRESET)
+        return value if value in PRESETS else DEFAULT_DASHBOARD_PRESET
+
+    @dashboard_window_preset.setter
+    def dashboard_window_preset(self, value: str) -> None:
+        if value in PRESETS:
+            self._settings.setValue(_DASHBOARD_WINDOW, value)
+
+    @property
+    def dashboard_breakdown(self) -> Breakdown:
+        value: Any = self._settings.value(_DASHBOARD_BREAKDOWN, Breakdown.OVERALL.value)
+        try:
+            return Breakdown(value)
+        except ValueError:
+            return Breakdown.OVERALL
+
+    @dashboard_breakdown.setter
+    def dashboard_breakdown(self, value: Breakdown) -> None:
+        self._settings.setValue(_DASHBOARD_BREAKDOWN, value.value)
+
+    @property
+    def dashboard_stuck_after(self) -> timedelta:
+        """How long a payment may go without an outcome before it is listed as stuck."""
+        default = int(DEFAULT_MIN_AGE.total_seconds() // 60)
+        raw: Any = self._settings.value(_DASHBOARD_STUCK_AFTER, default)
+        try:
+            minutes = int(raw)
+        except (TypeError, ValueError):
+            minutes = default
+        return timedelta(minutes=min(max(minutes, MIN_STUCK_MINUTES), MAX_STUCK_MINUTES))
+
+    @dashboard_stuck_after.setter
+    def dashboard_stuck_after(self, value: timedelta) -> None:
+        minutes = int(value.total_seconds() // 60)
+        self._settings.setValue(
+            _DASHBOARD_STUCK_AFTER, min(max(minutes, MIN_STUCK_MINUTES), MAX_STUCK_MINUTES)
+        )
 
     def sync(self) -> None:
         """Write pending changes to disk now."""

@@ -32,7 +32,6 @@ from opsdesk.ui.dashboard.dashboard_reads import (
     load_payment_events,
     load_queue_history,
 )
-from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.dashboard_toolbar import CUSTOM, DashboardToolbar
 from opsdesk.ui.dashboard.durations import window_text
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
@@ -42,6 +41,7 @@ from opsdesk.ui.dashboard.queue_tracks import QueueTracks
 from opsdesk.ui.dashboard.stuck_payments_view import StuckPaymentsPanel
 from opsdesk.ui.dashboard.throttle import Throttle
 from opsdesk.ui.dashboard.time_chart import count_text
+from opsdesk.ui.settings import UiSettings
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class DashboardPanel(QWidget):
         self,
         db_path: Path,
         monitor: MonitorBridge | None,
-        settings: DashboardSettings,
+        settings: UiSettings,
         *,
         clock: Callable[[], datetime] = utc_now,
         refresh_interval_ms: int = REFRESH_INTERVAL_MS,
@@ -77,9 +77,9 @@ class DashboardPanel(QWidget):
         self.setObjectName("dashboardPanel")
         self._settings = settings
         self._clock = clock
-        self._choice = WindowChoice(span=PRESETS[settings.window_preset])
-        self._preset = settings.window_preset
-        self._breakdown = settings.breakdown
+        self._choice = WindowChoice(span=PRESETS[settings.dashboard_window_preset])
+        self._preset = settings.dashboard_window_preset
+        self._breakdown = settings.dashboard_breakdown
         self._following = True
         self._tracks = QueueTracks()
         self.snapshot: DashboardSnapshot | None = None
@@ -138,7 +138,7 @@ class DashboardPanel(QWidget):
         self._choice = choice
         if choice.span is not None:
             self._preset = next(k for k, v in PRESETS.items() if v == choice.span)
-            self._settings.window_preset = self._preset
+            self._settings.dashboard_window_preset = self._preset
             self.toolbar.show_window(self._preset)
         else:
             self.toolbar.show_window(CUSTOM)
@@ -148,7 +148,7 @@ class DashboardPanel(QWidget):
 
     def set_breakdown(self, breakdown: Breakdown) -> None:
         self._breakdown = breakdown
-        self._settings.breakdown = breakdown
+        self._settings.dashboard_breakdown = breakdown
         self.toolbar.show_breakdown(breakdown)
         self.refresh_now()
 
@@ -220,7 +220,7 @@ class DashboardPanel(QWidget):
             breakdown=self._breakdown,
             now=self._clock(),
             latest_samples=dict(self._tracks.latest),
-            stuck_after=self._settings.stuck_after,
+            stuck_after=self._settings.dashboard_stuck_after,
         )
         self._reader.submit(
             "snapshot", partial(compute_snapshot, query=query), self._show_snapshot, self._failed

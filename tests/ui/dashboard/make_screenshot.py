@@ -29,8 +29,8 @@ from opsdesk.store.event_store import EventStore
 from opsdesk.store.queue_sample_store import QueueSampleStore
 from opsdesk.ui.alerts.alert_banner import AlertBanner
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
-from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.queue_tracks import epoch_seconds
+from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import event
 
 MERCHANTS = ("northwind-travel", "acme-shop", "blue-bottle", "café-zürich", "globex", "initech")
@@ -122,9 +122,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "history.db"
         build(db, now)
-        settings = DashboardSettings(
-            QSettings(str(Path(folder) / "ui.ini"), QSettings.Format.IniFormat)
-        )
+        settings = UiSettings(QSettings(str(Path(folder) / "ui.ini"), QSettings.Format.IniFormat))
         panel = DashboardPanel(db, None, settings, clock=lambda: now)
         # The window shows firing alerts above its tabs: evaluate a rule on the same samples.
         window = QWidget()

@@ -16,10 +16,10 @@ from opsdesk.store.event_store import EventStore
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
-from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.queue_tracks import epoch_seconds
+from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import (
     DLQ,
     DLQ_READY,
@@ -64,9 +64,7 @@ def bridge():
 
 @pytest.fixture
 def panel(qtbot, history, clock, bridge, tmp_path):
-    settings = DashboardSettings(
-        QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat)
-    )
+    settings = UiSettings(QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat))
     panel = DashboardPanel(
         history,
         bridge,

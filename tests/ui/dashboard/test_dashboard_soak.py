@@ -14,8 +14,8 @@ from PySide6.QtCore import QSettings
 from opsdesk.broker.queue_sample import MonitorPhase, MonitorState
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
-from opsdesk.ui.dashboard.dashboard_settings import DashboardSettings
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
+from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import NOW, REQUESTS, queue_samples, write_history
 
 TICKS = 320
@@ -28,7 +28,7 @@ def test_dashboard_survives_hundreds_of_chart_updates(qtbot, tmp_path):
     write_history(path)
     clock = [NOW]
     bridge = MonitorBridge()
-    settings = DashboardSettings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
+    settings = UiSettings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
     panel = DashboardPanel(
         path,
         bridge,
