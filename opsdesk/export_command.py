@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from opsdesk.config import Profile
-from opsdesk.events.timestamps import utc_iso
+from opsdesk.history_options import add_filter_arguments, filter_from_args
 from opsdesk.store.errors import StoreError
-from opsdesk.store.event_filter import EventFilter, TimePreset, preset_range
 from opsdesk.store.export import (
     ALL_COLUMNS,
     DEFAULT_COLUMNS,
@@ -23,37 +21,13 @@ from opsdesk.store.export import (
     export_events,
 )
 
-_RELATIVE = re.compile(r"([0-9]+)\s*(s|m|min|h|d|w)", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=[f.value for f in ExportFormat], help="default: from --out's suffix"
     )
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="file to write")
-    when = "ISO-8601 (UTC unless an offset is given), an age such as 15m, 2h, 7d, or 'today'"
-    parser.add_argument("--since", metavar="TIME", help=f"received at or after: {when}")
-    parser.add_argument("--until", metavar="TIME", help=f"received before: {when}")
-    for option, dest, what in (
-        ("--status", "status", "status (succeeded, failed, pending, refunded, unknown)"),
-        ("--merchant", "merchant", "merchant"),
-        ("--type", "type", "event type"),
-        ("--currency", "currency", "ISO-4217 currency"),
-        ("--error-code", "error_code", "error code"),
-    ):
-        parser.add_argument(
-            option, dest=dest, action="append", metavar="VALUE", help=f"{what} (repeatable)"
-        )
-    parser.add_argument("--payment-id", metavar="ID", help="one payment's events")
-    parser.add_argument("--routing-key", metavar="KEY", help="exact routing key")
-    parser.add_argument("--exchange", metavar="NAME", help="exact exchange")
-    parser.add_argument("--amount-min", type=int, metavar="MINOR", help="amount in minor units")
-    parser.add_argument("--amount-max", type=int, metavar="MINOR", help="amount in minor units")
-    parser.add_argument("--text", metavar="WORDS", help="words that must all occur in the body")
-    parser.add_argument(
-        "--undecoded", action="store_true", help="only events whose body did not decode"
-    )
+    add_filter_arguments(parser)
     parser.add_argument(
         "--raw", action="store_true", help="add headers, properties and body (masked) columns"
     )
@@ -103,38 +77,6 @@ def run(
         f"manifest: {result.manifest_path}\nsha256: {result.sha256}\n"
     )
     return 0
-
-
-def filter_from_args(args: argparse.Namespace, now: datetime | None = None) -> EventFilter:
-    """The EventFilter the options describe; ValueError for an unreadable time."""
-    return EventFilter(
-        since=parse_time(args.since, now) if args.since else None,
-        until=parse_time(args.until, now) if args.until else None,
-        statuses=tuple(args.status or ()),
-        types=tuple(args.type or ()),
-        merchants=tuple(args.merchant or ()),
-        currencies=tuple(args.currency or ()),
-        payment_id=args.payment_id,
-        error_codes=tuple(args.error_code or ()),
-        routing_key=args.routing_key,
-        exchange=args.exchange,
-        amount_min=args.amount_min,
-        amount_max=args.amount_max,
-        text=args.text,
-        decode_errors_only=args.undecoded,
-    )
-
-
-def parse_time(text: str, now: datetime | None = None) -> str:
-    """ISO-8601, an age before `now` ("15m", "2h", "7d") or "today", as stored UTC text."""
-    now = now if now is not None else datetime.now().astimezone()
-    value = text.strip()
-    if value.lower() == "today":
-        return preset_range(TimePreset.TODAY, now)[0]
-    if match := _RELATIVE.fullmatch(value):
-        span = timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
-        return utc_iso(now - span)
-    return value  # EventFilter validates and normalises it
 
 
 def _format(args: argparse.Namespace) -> ExportFormat:

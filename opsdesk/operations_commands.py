@@ -13,6 +13,7 @@ from typing import TextIO
 
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
+from opsdesk.history_options import add_filter_arguments, filter_from_args
 from opsdesk.operations.plan import Destination, Plan
 from opsdesk.operations.replay import GUARDS
 from opsdesk.operations.selection import MessageFilter, Selection
@@ -236,20 +237,8 @@ def add_replay_arguments(parser: argparse.ArgumentParser) -> None:
         "--override", action="append", choices=GUARDS, metavar="GUARD", help="one guard"
     )
     filters = parser.add_argument_group("history filters (instead of --event-id)")
-    filters.add_argument("--since", metavar="TIME", help="received at or after (ISO, 2h, today)")
-    filters.add_argument("--until", metavar="TIME", help="received before")
-    for option, dest in (
-        ("--status", "status"),
-        ("--merchant", "merchant"),
-        ("--type", "type"),
-        ("--currency", "currency"),
-        ("--error-code", "error_code"),
-    ):
-        filters.add_argument(option, dest=dest, action="append", metavar="VALUE")
-    filters.add_argument("--payment-id", metavar="ID")
-    filters.add_argument("--match-routing-key", dest="filter_routing_key", metavar="KEY")
-    filters.add_argument("--exchange", dest="filter_exchange", metavar="NAME")
-    filters.add_argument("--text", metavar="WORDS")
+    # --routing-key names the destination here, so the filter's is --match-routing-key.
+    add_filter_arguments(filters, routing_key_option="--match-routing-key")
     add_write_options(parser)
 
 
@@ -279,23 +268,9 @@ def run_replay(
 
 
 def _filtered(args: argparse.Namespace, db_path: Path) -> list[PaymentEvent | str]:
-    from opsdesk.export_command import parse_time
-    from opsdesk.store.event_filter import EventFilter
     from opsdesk.store.event_query import EventQuery
 
-    event_filter = EventFilter(
-        since=parse_time(args.since) if args.since else None,
-        until=parse_time(args.until) if args.until else None,
-        statuses=tuple(args.status or ()),
-        types=tuple(args.type or ()),
-        merchants=tuple(args.merchant or ()),
-        currencies=tuple(args.currency or ()),
-        payment_id=args.payment_id,
-        error_codes=tuple(args.error_code or ()),
-        routing_key=args.filter_routing_key,
-        exchange=args.filter_exchange,
-        text=args.text,
-    )
+    event_filter = filter_from_args(args)
     if event_filter.is_empty:
         raise ValueError("name events with --event-id or narrow them with history filters")
     with EventQuery(db_path) as query:
