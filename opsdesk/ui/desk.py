@@ -114,7 +114,7 @@ def build_desk(
         broker_label=profile.endpoint.redacted_url(),
         log_file=log_file,
         panels=[
-            ("&History", history),
+            ("His&tory", history),
             ("&Dashboard", dashboard),
             ("&Queues", browser),
             ("Ale&rts", alerts_view),
