@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pika
 import pika.exceptions
@@ -20,6 +20,19 @@ os.environ.pop("OPSDESK_URL", None)
 os.environ.pop("OPSDESK_PASSWORD", None)
 
 BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def poll_until(
+    condition: Callable[[], bool], timeout: float, failure: str, interval: float = 0.05
+) -> None:
+    """Wait for state that raises no signal (another process, the broker's counters, a port).
+
+    The one place the tests poll: a condition checked every `interval` up to a deadline.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(interval)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from opsdesk.config import TapSettings
 from opsdesk.simulate import SimulatorSettings, declare_topology, run_simulation, teardown
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BROKER_URL, BrokerObjects, poll_until
 
 pytestmark = pytest.mark.broker
 
@@ -29,6 +28,14 @@ def collect_command(db: Path, exchange: str, queue: str, *extra: str) -> list[st
         "--url", BROKER_URL, "--db", str(db), "--exchange", f"{exchange}:#",
         "--queue", queue, *extra,
     ]  # fmt: skip
+
+
+def stored_events(db: Path) -> int:
+    try:
+        with EventStore(db, readonly=True) as store:
+            return store.count()
+    except StoreError:
+        return 0  # not created yet
 
 
 def declare_tap_queue(broker: BrokerObjects, queue: str, exchange: str) -> None:
@@ -91,21 +98,16 @@ def test_collector_killed_mid_stream_loses_and_duplicates_nothing(
     cmd = collect_command(db, exchange, queue, "--config", str(profiles))
     first = subprocess.Popen(cmd)
     try:
-        deadline = time.monotonic() + 60
-        stored = 0
-        while stored < 500:  # no signal crosses the process boundary: poll with a deadline
-            assert time.monotonic() < deadline, "collector stored nothing"
+
+        def stored_at_least_500() -> bool:
             assert first.poll() is None, "collector exited early"
-            try:
-                with EventStore(db, readonly=True) as store:
-                    stored = store.count()
-            except StoreError:
-                pass  # not created yet
-            time.sleep(0.05)
+            return stored_events(db) >= 500
+
+        poll_until(stored_at_least_500, 60, "collector stored nothing")
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
-    assert stored < total, "killed mid-stream"
+    assert stored_events(db) < total, "killed mid-stream"
 
     subprocess.run([*cmd, "--idle-exit", "1.5"], check=True, timeout=120, capture_output=True)
     with EventStore(db, readonly=True) as store:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +16,7 @@ import pytest
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Profile, TapSettings
 from opsdesk.operations.service import Operations
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BROKER_URL, BrokerObjects, poll_until
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,43 @@ def peek_all(broker: BrokerObjects, queue: str) -> list[Got]:
 def queues(broker: BrokerObjects, unique_name: str) -> Iterator[tuple[str, str]]:
     """A source and a target queue, deleted afterwards."""
     yield broker.queue(unique_name + ".src"), broker.queue(unique_name + ".dst")
+
+
+MOVER = """
+import sys
+from pathlib import Path
+from opsdesk.operations.plan import Destination
+from opsdesk.operations.service import Operations
+from tests.operations.conftest import make_profile
+
+ops = Operations(make_profile(), Path(sys.argv[3]))
+plan = ops.plan_move(sys.argv[1], Destination.queue(sys.argv[2]))
+ops.execute(plan, on_progress=lambda p: print(p.done, flush=True), rate_limit=300)
+"""
+
+
+def kill_mover_mid_move(source: str, target: str, db_path: Path, moved: int) -> None:
+    """Run a move in another process (slowly) and SIGKILL it once `moved` were confirmed."""
+    mover = subprocess.Popen(
+        [sys.executable, "-c", MOVER, source, target, str(db_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    try:
+        assert mover.stdout is not None
+        for line in mover.stdout:
+            if int(line) >= moved:
+                break
+        mover.send_signal(signal.SIGKILL)
+    finally:
+        mover.wait(10)
+
+
+def wait_until_all_back(broker: BrokerObjects, source: str, target: str, total: int) -> None:
+    """Unacked messages return to the source once the broker notices the dead connection."""
+    poll_until(
+        lambda: broker.message_count(source) + broker.message_count(target) >= total,
+        timeout=10,
+        failure="unacked messages did not come back",
+    )

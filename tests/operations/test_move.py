@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pika
@@ -21,7 +17,15 @@ from opsdesk.operations.service import Operations
 from opsdesk.operations.sweep import SweepLimits
 from opsdesk.store.audit import AuditLog
 from tests.conftest import BROKER_URL, BrokerObjects
-from tests.operations.conftest import Got, drain, make_profile, peek_all, publish_many
+from tests.operations.conftest import (
+    Got,
+    drain,
+    kill_mover_mid_move,
+    make_profile,
+    peek_all,
+    publish_many,
+    wait_until_all_back,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -236,42 +240,13 @@ def test_two_desks_moving_at_once_never_duplicate(
     assert len(outcomes) == 2
 
 
-MOVER = """
-import sys
-from pathlib import Path
-from opsdesk.operations.plan import Destination
-from opsdesk.operations.service import Operations
-from tests.operations.conftest import make_profile
-
-ops = Operations(make_profile(), Path(sys.argv[3]))
-plan = ops.plan_move(sys.argv[1], Destination.queue(sys.argv[2]))
-ops.execute(plan, on_progress=lambda p: print(p.done, flush=True), rate_limit=300)
-"""
-
-
 def test_a_mover_killed_mid_move_loses_nothing(
     broker: BrokerObjects, queues: tuple[str, str], db_path: Path
 ) -> None:
     source, target = queues
     ids = publish_many(broker, source, 300)
-    mover = subprocess.Popen(
-        [sys.executable, "-c", MOVER, source, target, str(db_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).parents[2],
-    )
-    try:
-        assert mover.stdout is not None
-        for line in mover.stdout:
-            if int(line) >= 30:
-                break
-        mover.send_signal(signal.SIGKILL)
-    finally:
-        mover.wait(10)
-    deadline = time.monotonic() + 10
-    while broker.message_count(source) + broker.message_count(target) < len(ids):
-        assert time.monotonic() < deadline, "unacked messages did not come back"
-        time.sleep(0.05)  # polling the broker's counts: there is nothing to wait on
+    kill_mover_mid_move(source, target, db_path, moved=30)
+    wait_until_all_back(broker, source, target, len(ids))
     moved = [g.props.message_id for g in drain(broker, target)]
     left = [g.props.message_id for g in drain(broker, source)]
     assert set(moved) | set(left) == set(ids)  # nothing lost

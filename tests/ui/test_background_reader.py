@@ -115,5 +115,5 @@ def test_nothing_is_delivered_after_stop(qtbot, log):
     assert started.wait(5)
     threading.Timer(0.05, release.set).start()
     reader.stop()
-    qtbot.wait(50)
+    qtbot.wait(50)  # the absence under test: a result that arrives after stop() is dropped
     assert delivered == [] and log[-1][0] == "close"

@@ -75,7 +75,6 @@ def test_chart_updates_and_table_flushes_survive_a_long_run(qtbot):
     next_tick.timeout.connect(tick)
     next_tick.start()
     qtbot.waitUntil(lambda: ticks[0] >= TICKS and model.pending_count == 0, timeout=60_000)
-    qtbot.wait(20)  # let the last repaint run
 
     x, y = curve.getData()
     assert np.array_equal(x, last_data["x"]) and np.array_equal(y, last_data["y"])
