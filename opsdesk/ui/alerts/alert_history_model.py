@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from opsdesk.store.alert_log import AlertRecord
 from opsdesk.ui.alerts.alert_text import value_text
 from opsdesk.ui.dashboard.durations import duration_text
 from opsdesk.ui.event_table_model import format_timestamp
+from opsdesk.ui.rows_table_model import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -21,7 +22,7 @@ FIRING = "● firing"
 _FIRING_COLOURS = (QColor("#8f1d1d"), QColor("#fbe0df"))
 
 
-class AlertHistoryModel(QAbstractTableModel):
+class AlertHistoryModel(RowsTableModel[AlertRecord]):
     """One row per alert (rule on subject, started, ended); at most `row_cap` rows."""
 
     COL_STARTED = 0
@@ -46,7 +47,6 @@ class AlertHistoryModel(QAbstractTableModel):
     def __init__(self, *, row_cap: int = DEFAULT_ROW_CAP, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._row_cap = row_cap
-        self._records: list[AlertRecord] = []
         self._now: datetime | None = None
 
     @property
@@ -55,33 +55,14 @@ class AlertHistoryModel(QAbstractTableModel):
 
     def set_records(self, newest_first: Sequence[AlertRecord], now: datetime) -> None:
         """Replace the rows; `now` gives firing alerts their duration so far."""
-        self.beginResetModel()
-        self._records = list(newest_first[: self._row_cap])
         self._now = now
-        self.endResetModel()
+        self.replace_rows(newest_first[: self._row_cap])
 
     def record_at(self, row: int) -> AlertRecord | None:
-        return self._records[row] if 0 <= row < len(self._records) else None
+        return self.row_at(row)
 
     def firing_count(self) -> int:
-        return sum(1 for record in self._records if record.ended_at is None)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
+        return sum(1 for record in self._rows if record.ended_at is None)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         record = self.record_at(index.row()) if index.isValid() else None

@@ -6,9 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
@@ -28,6 +26,7 @@ from opsdesk.store.stuck_payments import StuckPayment
 from opsdesk.ui.dashboard.durations import duration_text, window_text
 from opsdesk.ui.event_table_model import EventTableModel, format_timestamp
 from opsdesk.ui.money_text import format_amount
+from opsdesk.ui.rows_table_model import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 # The lifecycle table shows only what differs between one payment's events.
@@ -46,7 +45,7 @@ _EVENT_COLUMN_SAMPLES = {
 }
 
 
-class StuckPaymentsModel(QAbstractTableModel):
+class StuckPaymentsModel(RowsTableModel[StuckPayment]):
     """Oldest first, as the statistics return them."""
 
     COL_AGE = 0
@@ -56,39 +55,16 @@ class StuckPaymentsModel(QAbstractTableModel):
     COL_PAYMENT = 4  # last: ids vary in length, and it takes the remaining width
     HEADERS = ("Age", "Merchant", "Amount", "Last event", "Payment")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._payments: list[StuckPayment] = []
-
     def set_payments(self, payments: Sequence[StuckPayment]) -> None:
-        self.beginResetModel()
-        self._payments = list(payments)
-        self.endResetModel()
+        self.replace_rows(payments)
 
     def payment_at(self, row: int) -> StuckPayment | None:
-        return self._payments[row] if 0 <= row < len(self._payments) else None
+        return self.row_at(row)
 
     def row_of(self, payment_id: str) -> int | None:
-        for row, payment in enumerate(self._payments):
+        for row, payment in enumerate(self._rows):
             if payment.payment_id == payment_id:
                 return row
-        return None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._payments)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from opsdesk.store.audit import AuditRecord
+from opsdesk.ui.rows_table_model import RowsTableModel
 
 COL_ID = 0
 COL_TIME = 1
@@ -64,37 +65,20 @@ def record_text(record: AuditRecord) -> str:
     return "\n".join(lines)
 
 
-class AuditTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[AuditRecord, ...] = ()
+class AuditTableModel(RowsTableModel[AuditRecord]):
+    HEADERS = HEADERS
 
     def set_records(self, records: Sequence[AuditRecord]) -> None:
-        self.beginResetModel()
-        self._rows = tuple(records)
-        self.endResetModel()
+        self.replace_rows(records)
 
     def records(self) -> tuple[AuditRecord, ...]:
-        return self._rows
+        return tuple(self._rows)
 
     def record(self, row: int) -> AuditRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def row_of(self, record_id: int) -> int | None:
         return next((i for i, r in enumerate(self._rows) if r.id == record_id), None)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         record = self.record(index.row()) if index.isValid() else None

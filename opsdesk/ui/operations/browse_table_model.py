@@ -6,11 +6,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations.browse import BrowsedMessage
 from opsdesk.ui.dashboard.durations import duration_text
+from opsdesk.ui.rows_table_model import RowsTableModel
 
 COL_POSITION = 0
 COL_MESSAGE_ID = 1
@@ -46,21 +47,20 @@ def size_text(size: int) -> str:
     return f"{size:,} B" if size < 10_240 else f"{size / 1024:,.1f} KiB"
 
 
-class BrowseTableModel(QAbstractTableModel):
+class BrowseTableModel(RowsTableModel[BrowsedMessage]):
     """Rows of BrowsedMessage; `set_history` marks those the desk's history already holds."""
+
+    HEADERS = HEADERS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: tuple[BrowsedMessage, ...] = ()
         self._history: dict[str, PaymentEvent] = {}
         self._now = time.time()
 
     def set_messages(self, messages: Sequence[BrowsedMessage]) -> None:
-        self.beginResetModel()
-        self._rows = tuple(messages)
         self._history = {}
         self._now = time.time()
-        self.endResetModel()
+        self.replace_rows(messages)
 
     def set_history(self, copies: Mapping[str, PaymentEvent]) -> None:
         self._history = dict(copies)
@@ -70,26 +70,13 @@ class BrowseTableModel(QAbstractTableModel):
             )
 
     def message(self, row: int) -> BrowsedMessage | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def messages(self) -> tuple[BrowsedMessage, ...]:
-        return self._rows
+        return tuple(self._rows)
 
     def history_copy(self, message: BrowsedMessage) -> PaymentEvent | None:
         return self._history.get(message.message_id) if message.message_id else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         message = self.message(index.row()) if index.isValid() else None
