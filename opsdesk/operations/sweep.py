@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import pika
@@ -46,12 +47,16 @@ MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
 # bounds memory). A sweep whose held messages fill it stops and says so.
 MAX_HELD = 20_000
 PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks
+IO_WAIT = 0.05  # longest wait for I/O while nothing can be done (a confirm or delivery ends it)
+BATCH = 100  # deliveries handled between two turns of I/O, so publishes go out steadily
+
+_Delivery = tuple[pika.spec.Basic.Deliver, pika.spec.BasicProperties, bytes]
 
 
 @dataclass(frozen=True, slots=True)
 class SweepLimits:
     snapshot: int  # the source's ready count when the operation started
-    window: int = 500  # publishes in flight at once
+    window: int = 1000  # publishes in flight at once
     rate_limit: float | None = None  # messages per second; None: as fast as confirms allow
     idle_end_s: float = 1.0  # end when nothing arrives this long (TTL, a stall)
     confirm_timeout_s: float = 15.0
@@ -104,6 +109,7 @@ class Sweep:
         self._done = 0
         self._failed = 0
         self._last_progress = 0.0
+        self._started = 0.0
 
     def run(self) -> SweepReport:
         if self._limits.snapshot <= 0:
@@ -141,55 +147,85 @@ class Sweep:
     # -- the loop -----------------------------------------------------------------------------
 
     def _consume(self, channel: BlockingChannel, publisher: ConfirmingPublisher[int]) -> None:
-        limits = self._limits
-        started = last_arrival = time.monotonic()
-        next_slot = started
-        for method, props, body in channel.consume(
-            self._queue, exclusive=True, inactivity_timeout=0.05
-        ):
+        # Deliveries are queued by pika's dispatch and taken here in batches while the confirm
+        # window has room; the I/O wait ends as soon as a confirm or a delivery arrives.
+        arrivals: deque[_Delivery] = deque()
+        channel.basic_consume(
+            self._queue, lambda _ch, m, p, b: arrivals.append((m, p, b)), exclusive=True
+        )
+        self._started = last_arrival = time.monotonic()
+        next_slot = self._started
+        while True:
+            room = publisher.in_flight < self._limits.window
+            publisher.pump(0 if arrivals and room else IO_WAIT)
             self._settle(publisher.poll(), channel)
-            if self._cancel.is_set():
-                self._report.cancelled = True
-                break
-            if not publisher.is_open:
-                self._report.error = f"cannot publish: {publisher.closed_reason}"
-                break
             now = time.monotonic()
-            if now - started > limits.max_duration_s:
-                self._report.notes.append(
-                    f"stopped after {limits.max_duration_s:.0f}s to stay inside the broker's "
-                    "consumer timeout; run the operation again for the rest"
-                )
-                break
-            if method is None or props is None or body is None:
-                if now - last_arrival > limits.idle_end_s and not publisher.in_flight:
-                    self._report.notes.append(
-                        f"ended after examining {self._report.examined} of {limits.snapshot}: "
-                        f"no message arrived for {limits.idle_end_s:g}s (expired, taken by "
-                        f"someone else, or {self._prefetch()} held back); run it again for "
-                        "the rest"
-                    )
-                    break
+            if not arrivals:
+                if self._should_stop(publisher):
+                    return
+                if now - last_arrival > self._limits.idle_end_s and not publisher.in_flight:
+                    self._note_idle_end()
+                    return
                 continue
             last_arrival = now
-            self._report.examined += 1
-            message = SweptMessage(
-                message_key(props, body),
-                method.exchange,
-                method.routing_key,
-                bool(method.redelivered),
-                props,
-                body,
+            for _ in range(BATCH):
+                self._settle(publisher.poll(), channel)  # pacing may have let confirms in
+                if self._should_stop(publisher):
+                    return
+                if not arrivals or publisher.in_flight >= self._limits.window:
+                    break
+                next_slot, ended = self._examine(channel, publisher, arrivals.popleft(), next_slot)
+                if ended:
+                    return
+
+    def _should_stop(self, publisher: ConfirmingPublisher[int]) -> bool:
+        if self._cancel.is_set():
+            self._report.cancelled = True
+        elif not publisher.is_open:
+            self._report.error = f"cannot publish: {publisher.closed_reason}"
+        elif time.monotonic() - self._started > self._limits.max_duration_s:
+            self._report.notes.append(
+                f"stopped after {self._limits.max_duration_s:.0f}s to stay inside the broker's "
+                "consumer timeout; run the operation again for the rest"
             )
-            if message.redelivered and message.key in self._handled:
-                # It came round again (someone requeued it behind us): the snapshot is done.
-                self._report.notes.append(f"message {message.key} came round again: ended")
-                break
-            if self._selector.take(message.key, message.routing_key, props, body):
-                next_slot = self._act(channel, publisher, method, message, next_slot)
-            self._progress()
-            if self._report.examined >= limits.snapshot or self._selector.satisfied:
-                break
+        else:
+            return False
+        return True
+
+    def _note_idle_end(self) -> None:
+        self._report.notes.append(
+            f"ended after examining {self._report.examined} of {self._limits.snapshot}: "
+            f"no message arrived for {self._limits.idle_end_s:g}s (expired, taken by "
+            f"someone else, or {self._prefetch()} held back); run it again for the rest"
+        )
+
+    def _examine(
+        self,
+        channel: BlockingChannel,
+        publisher: ConfirmingPublisher[int],
+        delivery: _Delivery,
+        next_slot: float,
+    ) -> tuple[float, bool]:
+        """Act on one delivery if it is selected; also says whether the sweep has ended."""
+        method, props, body = delivery
+        self._report.examined += 1
+        message = SweptMessage(
+            message_key(props, body),
+            method.exchange,
+            method.routing_key,
+            bool(method.redelivered),
+            props,
+            body,
+        )
+        if message.redelivered and message.key in self._handled:
+            # It came round again (someone requeued it behind us): the snapshot is done.
+            self._report.notes.append(f"message {message.key} came round again: ended")
+            return next_slot, True
+        if self._selector.take(message.key, message.routing_key, props, body):
+            next_slot = self._act(channel, publisher, method, message, next_slot)
+        self._progress()
+        ended = self._report.examined >= self._limits.snapshot or self._selector.satisfied
+        return next_slot, ended
 
     def _act(
         self,
@@ -209,9 +245,6 @@ class Sweep:
             self._handled.add(message.key)
             self._outcome(message.key, message, OutcomeStatus.DONE, verdict.destination, "")
             return next_slot
-        while publisher.in_flight >= self._limits.window and publisher.is_open:
-            self._connection.process_data_events(time_limit=0.01)
-            self._settle(publisher.poll(), channel)
         if not publisher.is_open:
             # The loop stops at the next message; this one stays held and goes back.
             why = f"not attempted: {publisher.closed_reason}"
@@ -263,9 +296,11 @@ class Sweep:
             )
 
     def _return_held(self, channel: BlockingChannel) -> None:
-        # cancel() rejects (requeue) what pika holds undispatched; the nack returns the rest.
+        # basic_cancel rejects (requeue) what pika holds undispatched; the nack returns the
+        # rest, including deliveries this sweep queued but never examined.
         if channel.is_open:
-            channel.cancel()
+            for tag in list(channel.consumer_tags):
+                channel.basic_cancel(tag)
             channel.basic_nack(0, multiple=True, requeue=True)
 
     def _report_missing(self) -> None:
