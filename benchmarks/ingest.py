@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/ingest.py [--events 100000] [--history-rows 1000000]
 
-Both consumers read their own copy of the same ~1 KB events (two queues bound to one
-exchange). The raw consumer does nothing but ack (prefetch 1000, ack multiple every 500);
-the collector decodes, masks, stores into a history that already holds --history-rows
-events, and acks after each commit. Also prints the collector's peak memory (RSS).
+Both consumers read their own copy of the same ~1 KB persistent events from a durable queue
+(two such queues bound to one exchange): the tap's queue is durable, so the raw consumer's is
+too, or the broker's disk work would differ between them. The raw consumer does nothing but
+ack (prefetch 1000, ack multiple every 500); the collector decodes, masks, stores into a
+history that already holds --history-rows events, and acks after each commit. Also prints
+the collector's peak memory (RSS).
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def main() -> None:
     db = workdir / "history.sqlite"
     try:
         ch.exchange_declare(exchange, "topic")
-        ch.queue_declare(raw_q, arguments={"x-max-length": n + 1000})
+        ch.queue_declare(raw_q, durable=True, arguments={"x-max-length": n + 1000})
         tap_args = TapSettings(queue=tap_q, max_length=n + 1000).queue_arguments()
         ch.queue_declare(tap_q, durable=True, arguments=tap_args)
         for q in (raw_q, tap_q):

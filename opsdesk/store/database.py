@@ -33,7 +33,11 @@ JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def open_history(
-    path: Path, *, readonly: bool = False, synchronous: Synchronous = "FULL"
+    path: Path,
+    *,
+    readonly: bool = False,
+    synchronous: Synchronous = "FULL",
+    autocheckpoint: bool = True,
 ) -> Database:
     """Open (and for a writer create and migrate) the history file at `path`."""
     conn = _connect_readonly(path) if readonly else _connect_writer(path)
@@ -47,7 +51,8 @@ def open_history(
                 db.enable_wal()
                 db.execute(f"PRAGMA synchronous = {_synchronous(synchronous)}")
                 db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-                db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+                pages = WAL_AUTOCHECKPOINT_PAGES if autocheckpoint else 0
+                db.execute(f"PRAGMA wal_autocheckpoint = {pages}")
                 db.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
                 if schema_version(db) != LATEST_VERSION:
                     migrate(db, label=str(path))

@@ -53,10 +53,14 @@ class EventStore(HistoryConnection):
         *,
         readonly: bool = False,
         synchronous: Synchronous = "FULL",
+        autocheckpoint: bool = True,
     ) -> None:
+        """`autocheckpoint=False`: commits never checkpoint; run a WalCheckpointer beside it."""
         self._path = Path(path)
         self._readonly = readonly
-        self._db: Database = open_history(self._path, readonly=readonly, synchronous=synchronous)
+        self._db: Database = open_history(
+            self._path, readonly=readonly, synchronous=synchronous, autocheckpoint=autocheckpoint
+        )
         self._closed = False
 
     @property
