@@ -174,8 +174,11 @@ class ConfirmingPublisher(Generic[Token]):
 
     def _end_wait(self) -> None:
         # A negative channel number asks BlockingConnection to end process_data_events
-        # without dispatching anything: pika's own mechanism for "an event arrived".
-        self._connection._request_channel_dispatch(-self._blocking.channel_number)
+        # without dispatching anything: pika's own mechanism for "an event arrived". Without
+        # it (another pika), waits run to their time limit: slower, never wrong.
+        request = getattr(self._connection, "_request_channel_dispatch", None)
+        if request is not None:
+            request(-self._blocking.channel_number)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
