@@ -37,3 +37,16 @@ class BrowseWarning(OperationError):
 
 class NotConfirmed(OperationError):
     """The plan needs a (typed) confirmation that was not given."""
+
+
+def consume_refused(queue: str, reply_code: int, reply_text: str) -> OperationError | None:
+    """Why the broker refused to let an operation consume `queue`, for the codes that say."""
+    if reply_code == 403:
+        return SourceBusy(
+            f"queue {queue!r} is in use by another consumer (another desk running an operation "
+            f"on it, or an application consuming it), so exclusive access was refused "
+            f"({reply_text}); nothing was touched"
+        )
+    if reply_code == 404:
+        return NotFound(f"queue {queue!r} does not exist ({reply_text})")
+    return None

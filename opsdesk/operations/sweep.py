@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pika
 import pika.exceptions
@@ -28,15 +28,14 @@ import pika.spec
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 from opsdesk.operations.confirms import Confirmation, ConfirmingPublisher
-from opsdesk.operations.errors import NotFound, SourceBusy
+from opsdesk.operations.errors import consume_refused
 from opsdesk.operations.plan import (
     Destination,
-    MessageOutcome,
     OutcomeStatus,
-    Progress,
     ProgressCallback,
 )
 from opsdesk.operations.selection import Selector, message_key
+from opsdesk.operations.sweep_report import ProgressThrottle, SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,6 @@ MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
 # prefetch slot: this many may be held at once (the broker sends up to this many, so it also
 # bounds memory). A sweep whose held messages fill it stops and says so.
 MAX_HELD = 20_000
-PROGRESS_INTERVAL = 0.2  # seconds between progress callbacks
 IO_WAIT = 0.05  # longest wait for I/O while nothing can be done (a confirm or delivery ends it)
 BATCH = 100  # deliveries handled between two turns of I/O, so publishes go out steadily
 
@@ -63,15 +61,6 @@ class SweepLimits:
     # Stop taking new messages well before the broker's consumer_timeout (30 min default)
     # would close the channel on the messages this sweep holds.
     max_duration_s: float = 20 * 60
-
-
-@dataclass(slots=True)
-class SweepReport:
-    outcomes: list[MessageOutcome] = field(default_factory=list)
-    examined: int = 0
-    cancelled: bool = False
-    error: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +90,10 @@ class Sweep:
         self._handler = handler
         self._limits = limits
         self._cancel = cancel or threading.Event()
-        self._on_progress = on_progress
-        self._total = total
+        self._progress = ProgressThrottle(on_progress, total)
         self._report = SweepReport()
         self._pending: dict[int, _Pending] = {}
         self._handled: set[str] = set()
-        self._done = 0
-        self._failed = 0
-        self._last_progress = 0.0
         self._started = 0.0
 
     def run(self) -> SweepReport:
@@ -122,7 +107,10 @@ class Sweep:
                 self._consume(channel, publisher)
             except pika.exceptions.ChannelClosedByBroker as exc:
                 if not self._pending and self._report.examined == 0:
-                    raise _refusal(self._queue, exc) from exc
+                    refusal = consume_refused(self._queue, exc.reply_code, exc.reply_text)
+                    if refusal is None:
+                        raise
+                    raise refusal from exc
                 self._stopped(f"the broker closed the channel: {exc.reply_text}", publisher)
                 return self._report
             except pika.exceptions.AMQPConnectionError as exc:
@@ -135,7 +123,7 @@ class Sweep:
             publisher.close()
             if channel.is_open:
                 channel.close()
-            self._progress(force=True)
+            self._progress(self._report, force=True)
         return self._report
 
     def _prefetch(self) -> int:
@@ -223,7 +211,7 @@ class Sweep:
             return next_slot, True
         if self._selector.take(message.key, message.routing_key, props, body):
             next_slot = self._act(channel, publisher, method, message, next_slot)
-        self._progress()
+        self._progress(self._report)
         ended = self._report.examined >= self._limits.snapshot or self._selector.satisfied
         return next_slot, ended
 
@@ -237,18 +225,18 @@ class Sweep:
     ) -> float:
         verdict = self._handler.verdict(message)
         if isinstance(verdict, Leave):
-            self._outcome(message.key, message, OutcomeStatus.REFUSED, None, verdict.reason)
+            self._record(message, OutcomeStatus.REFUSED, None, verdict.reason)
             return next_slot
         next_slot = self._pace(next_slot)
         if isinstance(verdict, Reject):
             channel._impl.basic_reject(method.delivery_tag, requeue=False)
             self._handled.add(message.key)
-            self._outcome(message.key, message, OutcomeStatus.DONE, verdict.destination, "")
+            self._record(message, OutcomeStatus.DONE, verdict.destination, "")
             return next_slot
         if not publisher.is_open:
             # The loop stops at the next message; this one stays held and goes back.
             why = f"not attempted: {publisher.closed_reason}"
-            self._outcome(message.key, message, OutcomeStatus.SKIPPED, verdict.destination, why)
+            self._record(message, OutcomeStatus.SKIPPED, verdict.destination, why)
             return next_slot
         publisher.publish(
             method.delivery_tag,
@@ -286,14 +274,7 @@ class Sweep:
                     OutcomeStatus.UNCONFIRMED,
                     "copy confirmed but the source channel closed: the message is in both queues",
                 )
-            self._outcome(
-                pending.key,
-                None,
-                confirmation.status,
-                pending.destination,
-                confirmation.detail,
-                message_id=pending.message_id,
-            )
+            self._record_pending(pending, confirmation)
 
     def _return_held(self, channel: BlockingChannel) -> None:
         # basic_cancel rejects (requeue) what pika holds undispatched; the nack returns the
@@ -307,7 +288,7 @@ class Sweep:
         stopped = self._report.cancelled or self._report.error is not None
         why = "not reached before the operation stopped" if stopped else "not found in the queue"
         for key in self._selector.missing():
-            self._outcome(key, None, OutcomeStatus.SKIPPED, None, why)
+            self._report.record(key, OutcomeStatus.SKIPPED, None, None, why)
 
     def _stopped(self, reason: str, publisher: ConfirmingPublisher[int]) -> None:
         # The broker returns every unacked source message to its queue by itself.
@@ -315,52 +296,23 @@ class Sweep:
         for confirmation in publisher.abandon(reason):
             pending = self._pending.pop(confirmation.token, None)
             if pending is not None:
-                self._outcome(
-                    pending.key,
-                    None,
-                    confirmation.status,
-                    pending.destination,
-                    confirmation.detail,
-                    message_id=pending.message_id,
-                )
+                self._record_pending(pending, confirmation)
 
-    # -- reporting ----------------------------------------------------------------------------
-
-    def _outcome(
+    def _record(
         self,
-        key: str,
-        message: SweptMessage | None,
+        message: SweptMessage,
         status: OutcomeStatus,
         destination: Destination | None,
         detail: str,
-        message_id: str | None = None,
     ) -> None:
-        if message is not None:
-            message_id = message.properties.message_id
-        self._report.outcomes.append(MessageOutcome(key, status, message_id, destination, detail))
-        if status is OutcomeStatus.DONE:
-            self._done += 1
-        else:
-            self._failed += 1
+        message_id = message.properties.message_id
+        self._report.record(message.key, status, message_id, destination, detail)
 
-    def _progress(self, force: bool = False) -> None:
-        if self._on_progress is None:
-            return
-        now = time.monotonic()
-        if force or now - self._last_progress >= PROGRESS_INTERVAL:
-            self._last_progress = now
-            self._on_progress(
-                Progress(self._done, self._failed, self._report.examined, self._total)
-            )
-
-
-def _refusal(queue: str, exc: pika.exceptions.ChannelClosedByBroker) -> Exception:
-    if exc.reply_code == 403:
-        return SourceBusy(
-            f"queue {queue!r} is in use by another consumer (another desk running an operation "
-            f"on it, or an application consuming it), so exclusive access was refused "
-            f"({exc.reply_text}); nothing was touched"
+    def _record_pending(self, pending: _Pending, confirmation: Confirmation[int]) -> None:
+        self._report.record(
+            pending.key,
+            confirmation.status,
+            pending.message_id,
+            pending.destination,
+            confirmation.detail,
         )
-    if exc.reply_code == 404:
-        return NotFound(f"queue {queue!r} does not exist ({exc.reply_text})")
-    return exc
