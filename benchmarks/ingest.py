@@ -77,7 +77,12 @@ def publish(
         channel.basic_publish(exchange, "payment.succeeded", event_body(i), props)
 
 
-def wait_for_depth(channel, queue: str, n: int, timeout: float = 300) -> None:
+def wait_for_depth(
+    channel: pika.adapters.blocking_connection.BlockingChannel,
+    queue: str,
+    n: int,
+    timeout: float = 300,
+) -> None:
     deadline = time.monotonic() + timeout
     while channel.queue_declare(queue, passive=True).method.message_count < n:
         if time.monotonic() > deadline:
