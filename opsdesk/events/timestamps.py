@@ -17,6 +17,14 @@ _CANONICAL = re.compile(
 )
 
 
+# Already UTC, seconds or finer, in a shape fromisoformat accepts (a fraction of 3 or 6 digits):
+# cut to milliseconds without building a datetime. Same day rule as _CANONICAL.
+_UTC_SECONDS = re.compile(
+    r"([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(?:\.([0-9]{3})(?:[0-9]{3})?)?(?:[zZ]|\+00:00)"
+)
+
+
 def utc_iso(moment: datetime) -> str:
     """The format opsdesk stores: millisecond precision, 'Z' suffix, so text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -27,8 +35,12 @@ def to_utc_iso(value: Any) -> str | None:
 
     A time without an offset is taken as UTC (what producers that omit it mean in practice).
     """
-    if isinstance(value, str) and _CANONICAL.fullmatch(value):
-        return value
+    if isinstance(value, str):
+        if _CANONICAL.fullmatch(value):
+            return value
+        utc = _UTC_SECONDS.fullmatch(value)
+        if utc is not None:
+            return f"{utc[1]}.{utc[2] or '000'}Z"
     try:
         moment = _to_datetime(value)
         return None if moment is None else utc_iso(moment)

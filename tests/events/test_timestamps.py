@@ -61,3 +61,32 @@ def test_result_sorts_as_time():
     later = to_utc_iso(datetime(2024, 5, 2, 3, tzinfo=UTC))
     assert earlier is not None and later is not None
     assert earlier < later
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-05-01T12:00:00Z",
+        "2024-05-01T12:00:00z",
+        "2024-05-01T12:00:00+00:00",
+        "2024-05-01T12:00:00.987Z",
+        "2024-05-01T12:00:00.987654Z",
+        "2024-05-01T12:00:00.987654+00:00",
+        "2024-05-01T12:00:00.9Z",  # fraction fromisoformat (3.11) rejects: None both ways
+        "2024-05-01T12:00:00.98765Z",
+        "2024-02-28T23:59:59Z",
+        "2024-02-29T00:00:00Z",  # day 29+: the slow path checks the calendar
+        "2023-02-29T00:00:00Z",
+        "2024-05-01T24:00:00Z",
+        "2024-05-01T12:00:00+00:30",
+    ],
+)
+def test_the_utc_fast_path_agrees_with_the_parser(text):
+    """Shapes the regex takes give exactly what parsing them as datetimes gives."""
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
+        expected = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+        expected = expected.replace("+00:00", "Z")
+    except ValueError:
+        expected = None
+    assert to_utc_iso(text) == expected
