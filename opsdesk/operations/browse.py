@@ -28,7 +28,6 @@ from opsdesk.events.masking import mask_pans
 from opsdesk.operations.death_headers import Death, deaths
 from opsdesk.operations.errors import BrowseWarning, NotFound, SourceBusy
 from opsdesk.operations.queue_facts import QueueFacts, refuse_streams
-from opsdesk.operations.selection import message_key
 from opsdesk.operations.sweep import MAX_PREFETCH
 from opsdesk.operations.verdicts import SweptMessage
 
@@ -111,16 +110,7 @@ def peek(
         channel.basic_qos(prefetch_count=min(count, MAX_PREFETCH))
         for method, props, body in channel.consume(queue, inactivity_timeout=0.05):
             if method is not None and props is not None and body is not None:
-                got.append(
-                    SweptMessage(
-                        message_key(props, body),
-                        method.exchange,
-                        method.routing_key,
-                        bool(method.redelivered),
-                        props,
-                        body,
-                    )
-                )
+                got.append(SweptMessage.of(method, props, body))
             if len(got) >= wanted or time.monotonic() > deadline:
                 break
     except pika.exceptions.ChannelClosedByBroker as exc:

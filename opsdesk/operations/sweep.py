@@ -34,7 +34,7 @@ from opsdesk.operations.plan import (
     OutcomeStatus,
     ProgressCallback,
 )
-from opsdesk.operations.selection import Selector, message_key
+from opsdesk.operations.selection import Selector
 from opsdesk.operations.sweep_report import ProgressThrottle, SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
 
@@ -197,14 +197,7 @@ class Sweep:
         """Act on one delivery if it is selected; also says whether the sweep has ended."""
         method, props, body = delivery
         self._report.examined += 1
-        message = SweptMessage(
-            message_key(props, body),
-            method.exchange,
-            method.routing_key,
-            bool(method.redelivered),
-            props,
-            body,
-        )
+        message = SweptMessage.of(method, props, body)
         if message.redelivered and message.key in self._handled:
             # It came round again (someone requeued it behind us): the snapshot is done.
             self._report.notes.append(f"message {message.key} came round again: ended")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pika
+import pika.spec
 
 from opsdesk.operations.plan import Destination
+from opsdesk.operations.selection import message_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,20 @@ class SweptMessage:
     redelivered: bool
     properties: pika.BasicProperties
     body: bytes
+
+    @classmethod
+    def of(
+        cls, method: pika.spec.Basic.Deliver, props: pika.BasicProperties, body: bytes
+    ) -> SweptMessage:
+        """The message of one delivery, keyed as a browse row is (selection.message_key)."""
+        return cls(
+            message_key(props, body),
+            method.exchange,
+            method.routing_key,
+            bool(method.redelivered),
+            props,
+            body,
+        )
 
 
 @dataclass(frozen=True, slots=True)
