@@ -22,8 +22,11 @@ Synchronous = Literal["FULL", "NORMAL"]
 BUSY_TIMEOUT_S = 5.0
 PRIVATE_MODE = 0o600
 # Random event_id/payment_id keys touch pages all over their indexes. With SQLite's 2 MiB
-# default a 500-row batch into a 1M-row file spent ~36 ms in executemany, ~19 ms with this.
-WRITER_CACHE_KIB = 64 * 1024
+# default a 500-row batch into a 1M-row file spent ~36 ms in executemany, ~19 ms with 64 MiB.
+# Since checkpoints left the commit (checkpointer.py) 16 MiB measured as fast as 64 MiB
+# (benchmarks/checkpoint.py, benchmarks/ingest.py) and the collector's peak RSS fell from
+# 128 MB to 77 MB: the OS page cache keeps the hot pages anyway.
+WRITER_CACHE_KIB = 16 * 1024
 # Checkpoint when the WAL reaches ~64 MiB instead of SQLite's 4 MiB: each checkpoint
 # ends in an fsync of pages scattered over the file, and fewer, larger checkpoints made
 # ingest into a 1M-row file ~1.5x faster (benchmarks/store_insert.py). The WAL file is
