@@ -2,9 +2,10 @@
 
 SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold: the tap's
 writer then stalls while pages scattered over the whole file are written and fsynced, and
-the batch's ack waits for it. Into a 1M-row history that halved ingest. The tap's writer
-turns the automatic checkpoint off and this thread checkpoints instead, with a connection of
-its own: a PASSIVE checkpoint never blocks the writer, so the two overlap.
+the batch's ack waits for it: into a 1M-row history that halved the store's rate
+(benchmarks/checkpoint.py). The tap's writer turns the automatic checkpoint off and this
+thread checkpoints instead, with a connection of its own: a PASSIVE checkpoint never blocks
+the writer, so the two overlap.
 
 During a long burst a passive checkpoint rarely finds a moment with nothing new in the WAL,
 so the WAL keeps growing; past `restart_frames` a TRUNCATE checkpoint waits for the writer's
