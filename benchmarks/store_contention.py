@@ -11,6 +11,7 @@ per batch. Both are measured alone and beside a spinning thread, in the same run
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import threading
 import time
@@ -78,15 +79,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     n = parser.parse_args().rows
     with tempfile.TemporaryDirectory() as tmp, EventStore(Path(tmp) / "h.sqlite") as store:
-        multi = event_store._CHUNK_ROWS
+        multi: tuple[int, ...] = event_store._CHUNK_ROWS
         results = {}
-        for label, chunks in (("multi-row INSERT", multi), ("one row per statement", (1,))):
-            event_store._CHUNK_ROWS = chunks  # type: ignore[misc]
+        cases: tuple[tuple[str, tuple[int, ...]], ...] = (
+            ("multi-row INSERT", multi),
+            ("one row per statement", (1,)),
+        )
+        for label, chunks in cases:
+            event_store._CHUNK_ROWS = chunks  # type: ignore[assignment]
             alone = rate(store, make_events(f"{label}-a", n))
             second = make_events(f"{label}-b", n)
-            busy = beside_busy_thread(lambda events=second: rate(store, events))
+            busy = beside_busy_thread(functools.partial(rate, store, second))
             results[label] = (alone, busy)
-        event_store._CHUNK_ROWS = multi  # type: ignore[misc]
+        event_store._CHUNK_ROWS = multi  # type: ignore[assignment]
     for label, (alone, busy) in results.items():
         print(f"{label:22}: {alone:9,.0f} rows/s alone, {busy:9,.0f} rows/s beside a busy thread")
 

@@ -18,7 +18,7 @@ BIN = Path(sys.executable).parent
         ["ruff", "check", "."],
         ["ruff", "format", "--check", "."],
         ["lint-imports"],
-        ["mypy", "opsdesk"],
+        ["mypy", "opsdesk", "benchmarks"],
     ],
     ids=["ruff-check", "ruff-format", "import-layers", "mypy"],
 )
