@@ -31,6 +31,15 @@ class Throttle(QObject):
     def pending(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def ready(self) -> bool:
+        """True when a request now would run at once (nothing pending, the interval is over)."""
+        if self.pending:
+            return False
+        if self._last_call is None:
+            return True
+        return (time.monotonic() - self._last_call) * 1000 >= self._interval_ms
+
     def request(self) -> None:
         """Run func now if the interval has passed since the last run, else once it has."""
         if self._timer.isActive():

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QDateTime, QSettings, Qt, QTimeZone
+from PySide6.QtCore import QCoreApplication, QDateTime, QSettings, Qt, QTimeZone
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -237,12 +237,17 @@ def _qt_time(moment):
 
 def test_a_burst_of_stored_events_coalesces_into_few_refreshes(qtbot, panel):
     wait_for_snapshot(qtbot, panel)
-    qtbot.wait(100)  # past the throttle interval of the first refresh
+    # Past the throttle interval of the first refresh, so the burst's first request runs at once.
+    qtbot.waitUntil(lambda: panel._stats_throttle.ready, timeout=WAIT_MS)
     shown = []
     panel.snapshot_shown.connect(shown.append)
     for _ in range(500):
         panel.notify_events_stored()
     qtbot.waitUntil(lambda: len(shown) >= 1, timeout=WAIT_MS)
-    qtbot.wait(300)  # several throttle intervals: nothing more may come
+    # Until nothing is deferred or being read, so no further refresh can come of the burst.
+    qtbot.waitUntil(
+        lambda: not panel._stats_throttle.pending and not panel._reader.busy, timeout=WAIT_MS
+    )
+    QCoreApplication.processEvents()  # deliver a result posted just before that
     # One at once, one for the rest of the burst (the reader may merge them when busy).
     assert 1 <= len(shown) <= 2

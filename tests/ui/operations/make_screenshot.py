@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pika
-from PySide6.QtCore import QCoreApplication, QPoint, QSettings
+from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QSettings, QTimer
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -33,10 +33,13 @@ MERCHANTS = ("northwind-books", "acme-travel", "blue-bottle-coffee", "fjord-outd
 
 
 def wait(app: QCoreApplication, done: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Process events until `done()` or the deadline; each event (or a 50 ms tick) rechecks."""
     deadline = time.monotonic() + seconds
+    tick = QTimer()
+    tick.start(50)  # wakes the loop below even when no other event comes
     while not done() and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.005)
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    tick.stop()
 
 
 def fill(channel: pika.adapters.blocking_connection.BlockingChannel, prefix: str) -> list[str]:
