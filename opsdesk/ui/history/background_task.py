@@ -7,7 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from opsdesk.ui.thread_task import ThreadTask
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +17,7 @@ Progress = Callable[[int, int], None]
 Work = Callable[[Progress, threading.Event], Any]
 
 
-class BackgroundTask(QObject):
+class BackgroundTask(ThreadTask):
     """Runs `work(on_progress, cancel)` once; create it in the UI thread so signals arrive queued.
 
     Exactly one of `succeeded`, `failed` follows `start()`; `cancelled` work reports through
@@ -27,39 +29,11 @@ class BackgroundTask(QObject):
     failed = Signal(object)  # the exception
 
     def __init__(self, name: str, work: Work, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._name = name
         self._work = work
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._started = False
-        self._delivered = False
-        # Connected first, so every other receiver already sees `running` as False.
-        self.succeeded.connect(self._on_outcome)
-        self.failed.connect(self._on_outcome)
+        super().__init__(name, parent)
 
-    @property
-    def running(self) -> bool:
-        """Started, and its outcome not yet delivered to the UI thread."""
-        return self._started and not self._delivered
-
-    def start(self) -> None:
-        self._started = True
-        self._thread.start()
-
-    def cancel(self) -> None:
-        """Ask the work to stop at its next check; its outcome still arrives as a signal."""
-        self._cancel.set()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait for the thread to end; True when it has."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            log.warning("%s did not stop within %.1fs", self._name, timeout)
-            return False
-        return True
+    def _outcome_signals(self) -> tuple[SignalInstance, ...]:
+        return (self.succeeded, self.failed)
 
     def _run(self) -> None:
         try:
@@ -69,6 +43,3 @@ class BackgroundTask(QObject):
             self.failed.emit(exc)
             return
         self.succeeded.emit(result)
-
-    def _on_outcome(self, _: object) -> None:
-        self._delivered = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from opsdesk.config import Profile
 from opsdesk.operations.plan import Plan, Progress
 from opsdesk.operations.service import Operations
+from opsdesk.ui.thread_task import ThreadTask
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +19,12 @@ log = logging.getLogger(__name__)
 PROGRESS_EMIT_S = 0.1
 
 
-class OperationTask(QObject):
+class OperationTask(ThreadTask):
     """Runs `Operations.execute(plan)` once; create it in the UI thread so signals arrive queued.
 
     Exactly one of `finished` (an OperationResult, also when cancelled) or `failed` (the
-    exception: refused, broker unreachable, ...) follows `start()`.
+    exception: refused, broker unreachable, ...) follows `start()`. `cancel()` stops it at the
+    next message; what was confirmed stays done, the rest goes back.
     """
 
     progressed = Signal(object)  # Progress
@@ -39,45 +40,15 @@ class OperationTask(QObject):
         rate_limit: float | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
         self._profile = profile
         self._db_path = db_path
         self._plan = plan
         self._rate_limit = rate_limit
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="operation", daemon=True)
         self._last_emit = 0.0
-        self._started = False
-        self._delivered = False
-        self.finished.connect(self._on_outcome)
-        self.failed.connect(self._on_outcome)
+        super().__init__("operation", parent)
 
-    @property
-    def running(self) -> bool:
-        """Started, and its outcome not yet delivered to the UI thread."""
-        return self._started and not self._delivered
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancel.is_set()
-
-    def start(self) -> None:
-        self._started = True
-        self._thread.start()
-
-    def cancel(self) -> None:
-        """Stop at the next message; what was confirmed stays done, the rest goes back."""
-        self._cancel.set()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait for the thread to end; True when it has."""
-        if self._thread.ident is None:
-            return True
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            log.warning("the operation did not stop within %.1fs", timeout)
-            return False
-        return True
+    def _outcome_signals(self) -> tuple[SignalInstance, ...]:
+        return (self.finished, self.failed)
 
     def _on_progress(self, progress: Progress) -> None:
         now = time.monotonic()
@@ -107,6 +78,3 @@ class OperationTask(QObject):
             signal.emit(value)
         except RuntimeError:  # the window went away first; the audit log has the outcome
             log.warning("%s finished after its window closed", self._plan.action.value)
-
-    def _on_outcome(self, _: object) -> None:
-        self._delivered = True
