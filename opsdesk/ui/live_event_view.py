@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QItemSelection, Signal
+from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ui.event_table_model import EventTableModel
-
-_Index = QModelIndex | QPersistentModelIndex
+from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
 # Sample texts that size each column for its usual content.
 _COLUMN_SAMPLES = {
@@ -23,7 +22,7 @@ _COLUMN_SAMPLES = {
 }
 
 
-class LiveEventTableView(QTableView):
+class LiveEventTableView(PinnedTableView):
     """Inserting at the top never moves the rows the user is looking at or has selected."""
 
     # following: the view shows the newest event; newer: events above the visible rows.
@@ -31,42 +30,18 @@ class LiveEventTableView(QTableView):
     current_event_changed = Signal(object)  # PaymentEvent | None
 
     def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model, parent)
         self._model = model
-        self._anchor: tuple[int, int] | None = None  # (top visible row, its y) before an insert
         self._shown_event: PaymentEvent | None = None
-        self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setCornerButtonEnabled(False)
-        rows = self.verticalHeader()
-        rows.hide()
-        # Fixed heights: no per-row measuring, whatever the row count.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        columns = self.horizontalHeader()
-        columns.setStretchLastSection(True)
-        columns.setHighlightSections(False)
         padding = 24
         for column, sample in _COLUMN_SAMPLES.items():
             self.setColumnWidth(column, self.fontMetrics().horizontalAdvance(sample) + padding)
-        model.rowsAboutToBeInserted.connect(self._on_rows_about_to_be_inserted)
-        model.rowsInserted.connect(self._on_rows_inserted)
         model.rowsRemoved.connect(self._on_layout_moved)
         model.modelReset.connect(self._on_layout_moved)
         self.verticalScrollBar().valueChanged.connect(self._on_layout_moved)
         selection = self.selectionModel()
         selection.selectionChanged.connect(self._on_selection_changed)
         selection.currentRowChanged.connect(self._on_current_row_changed)
-
-    def is_following(self) -> bool:
-        """True when new events should appear in view: at the top, nothing selected."""
-        return self.verticalScrollBar().value() == 0 and not self.selectionModel().hasSelection()
 
     def newer_row_count(self) -> int:
         """How many rows lie above the first visible one."""
@@ -87,24 +62,8 @@ class LiveEventTableView(QTableView):
         """Drop the selection (and the current row) without moving the view."""
         self.selectionModel().clear()
 
-    def _on_rows_about_to_be_inserted(self, parent: _Index, first: int, last: int) -> None:
-        self._anchor = None
-        if first != 0 or self.is_following():
-            return
-        top = self.rowAt(0)
-        if top >= 0:
-            self._anchor = (top, self.rowViewportPosition(top))
-
-    def _on_rows_inserted(self, parent: _Index, first: int, last: int) -> None:
-        anchor, self._anchor = self._anchor, None
-        if anchor is not None:
-            top, y = anchor
-            # Qt lays the view out lazily; the scroll range must include the new rows now,
-            # or setValue below would be clamped to the old range.
-            self.updateGeometries()
-            moved_to = top + (last - first + 1)
-            bar = self.verticalScrollBar()
-            bar.setValue(bar.value() + self.rowViewportPosition(moved_to) - y)
+    def _on_rows_inserted(self, parent: Index, first: int, last: int) -> None:
+        super()._on_rows_inserted(parent, first, last)
         self._emit_follow_state()
 
     def _on_layout_moved(self, *_: object) -> None:
@@ -114,7 +73,7 @@ class LiveEventTableView(QTableView):
         self._emit_follow_state()
         self._emit_current_event()
 
-    def _on_current_row_changed(self, current: _Index, previous: _Index) -> None:
+    def _on_current_row_changed(self, current: Index, previous: Index) -> None:
         self._emit_current_event()
 
     def _emit_current_event(self) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from opsdesk.ui.history import history_cells as cells
 from opsdesk.ui.history.history_table_model import HistoryTableModel
+from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
-_Index = QModelIndex | QPersistentModelIndex
 _PADDING = 24
 
 
-class HistoryTableView(QTableView):
+class HistoryTableView(PinnedTableView):
     """Enter or double-click on a row asks for its payment's timeline."""
 
     payment_activated = Signal(str)  # the payment id of the row the operator opened
@@ -23,30 +23,13 @@ class HistoryTableView(QTableView):
     columns_changed = Signal()  # shown, order or widths changed: worth saving
 
     def __init__(self, model: HistoryTableModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(model, parent)
         self.setObjectName("historyTable")
         self._model = model
-        self._anchor: tuple[int, int] | None = None
-        self.setModel(model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setAlternatingRowColors(True)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setCornerButtonEnabled(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._on_context_menu_requested)
-        rows = self.verticalHeader()
-        rows.hide()
-        # Fixed heights: Qt never measures rows, so it never asks for rows it does not show.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_header_menu_requested)
@@ -56,8 +39,6 @@ class HistoryTableView(QTableView):
         header.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
         header.sectionMoved.connect(self._on_columns_changed)
         header.sectionResized.connect(self._on_columns_changed)
-        model.rowsAboutToBeInserted.connect(self._on_rows_about_to_be_inserted)
-        model.rowsInserted.connect(self._on_rows_inserted)
         self.doubleClicked.connect(self._on_double_clicked)
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
 
@@ -125,10 +106,10 @@ class HistoryTableView(QTableView):
         if payment_id:
             self.payment_activated.emit(payment_id)
 
-    def _on_double_clicked(self, index: _Index) -> None:
+    def _on_double_clicked(self, index: Index) -> None:
         self._activate(index.row())
 
-    def _on_current_row_changed(self, current: _Index, previous: _Index) -> None:
+    def _on_current_row_changed(self, current: Index, previous: Index) -> None:
         self.current_row_changed.emit(
             self._model.row_id(current.row()) if current.isValid() else None
         )
@@ -144,27 +125,6 @@ class HistoryTableView(QTableView):
 
     def _on_columns_changed(self, *_: object) -> None:
         self.columns_changed.emit()
-
-    def _on_rows_about_to_be_inserted(self, parent: _Index, first: int, last: int) -> None:
-        self._anchor = None
-        # At the very top with nothing selected the operator is watching for new rows.
-        at_top = self.verticalScrollBar().value() == 0
-        if first != 0 or (at_top and not self.selectionModel().hasSelection()):
-            return
-        top = self.rowAt(0)
-        if top >= 0:
-            self._anchor = (top, self.rowViewportPosition(top))
-
-    def _on_rows_inserted(self, parent: _Index, first: int, last: int) -> None:
-        anchor, self._anchor = self._anchor, None
-        if anchor is None:
-            return
-        top, y = anchor
-        # The scroll range must include the new rows before the value can move into it.
-        self.updateGeometries()
-        moved_to = top + (last - first + 1)
-        bar = self.verticalScrollBar()
-        bar.setValue(bar.value() + self.rowViewportPosition(moved_to) - y)
 
     def _on_header_menu_requested(self, position: QPoint) -> None:
         menu = QMenu(self)
