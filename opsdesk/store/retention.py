@@ -25,6 +25,7 @@ from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.search import delete_indexed
+from opsdesk.store.wakeable_thread import WakeableThread
 
 __all__ = ["PruneResult", "Retention", "RetentionThread", "history_size"]
 
@@ -195,7 +196,7 @@ class Retention(HistoryConnection):
         return deleted
 
 
-class RetentionThread:
+class RetentionThread(WakeableThread):
     """Prunes now and then every `interval` seconds in the background; stoppable at once."""
 
     def __init__(
@@ -208,16 +209,13 @@ class RetentionThread:
         batch: int = DEFAULT_BATCH,
         on_result: Callable[[PruneResult], None] | None = None,
     ) -> None:
+        super().__init__("opsdesk-retention")
         self._path = Path(path)
         self._limits = (max_age_days, max_bytes)
         self._interval = interval
         self._batch = batch
         self._on_result = on_result  # called on the worker thread
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None  # why the thread ended early, if it did
 
     def configure(self, max_age_days: float | None, max_bytes: int | None) -> None:
         """New limits (e.g. from the settings dialog), applied by a prune started now."""
@@ -226,24 +224,7 @@ class RetentionThread:
         self._wake.set()
 
     def prune_now(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the retention thread was already started")
-        self._thread = threading.Thread(target=self._run, name="opsdesk-retention", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """End after the current batch (not the whole prune) and wait for the thread."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        self.wake()
 
     def _run(self) -> None:
         try:

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.wakeable_thread import WakeableThread
 
 __all__ = [
     "INDEXED_UPTO_KEY",
@@ -143,7 +144,7 @@ class SearchIndexer(HistoryConnection):
         return count
 
 
-class SearchIndexerThread:
+class SearchIndexerThread(WakeableThread):
     """Keeps the index caught up in the background; sleeps when there is nothing to index."""
 
     def __init__(
@@ -154,38 +155,13 @@ class SearchIndexerThread:
         batch_rows: int = BATCH_ROWS,
         pause: float = 0.02,
     ) -> None:
+        super().__init__("opsdesk-search-indexer")
         self._path = Path(path)
         self._idle_interval = idle_interval
         self._batch_rows = batch_rows
         self._pause = pause  # between batches: leaves the write lock to ingest
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         # Set whenever a pass found nothing left to index; cleared when it indexed rows.
         self.caught_up = threading.Event()
-        self.error: BaseException | None = None  # why the thread ended early, if it did
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the search indexer was already started")
-        self._thread = threading.Thread(target=self._run, name="opsdesk-search-indexer")
-        self._thread.daemon = True
-        self._thread.start()
-
-    def wake(self) -> None:
-        """Index now instead of at the end of the idle sleep (e.g. after a batch was stored)."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the thread to end after its current batch and wait for it."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
         try:
