@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import faulthandler
+import gc
 import os
 import threading
 import time
@@ -13,6 +15,8 @@ import pika
 import pika.exceptions
 import pytest
 
+from opsdesk.ui.main_thread_gc import collect_due
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read the user's real profiles.
 os.environ["OPSDESK_CONFIG"] = os.path.join(os.path.dirname(__file__), "no-such-profiles.toml")
@@ -20,6 +24,23 @@ os.environ.pop("OPSDESK_URL", None)
 os.environ.pop("OPSDESK_PASSWORD", None)
 
 BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+# As in the app (opsdesk.ui.main_thread_gc): the cycle collector never runs on a worker
+# thread, where it could free an earlier test's widgets. Tests collect on this thread.
+gc.disable()
+
+# pytest-timeout's signal only fires when Python code runs; a hang inside C (a Qt or SQLite
+# call) would hold CI until its own limit. faulthandler's watchdog thread ends the run instead,
+# with every thread's stack printed.
+HARD_TIMEOUT_S = 300
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    faulthandler.dump_traceback_later(HARD_TIMEOUT_S, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def poll_until(
@@ -44,6 +65,7 @@ def no_thread_left_running() -> Iterator[None]:
     for thread in threading.enumerate():
         if thread not in before:
             thread.join(max(0.0, deadline - time.monotonic()))
+    collect_due()
     leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {[t.name for t in leaked]}"
 

@@ -23,6 +23,7 @@ from opsdesk.store.event_store import EventStore
 from opsdesk.ui.crash_dialog import CrashReporter
 from opsdesk.ui.demo_traffic import DemoTraffic
 from opsdesk.ui.event_table_model import EventTableModel
+from opsdesk.ui.main_thread_gc import MainThreadCollector
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.settings import APPLICATION, ORGANIZATION, UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
@@ -38,6 +39,7 @@ def run_gui(
 ) -> int:
     """Open the window on `profile`, record into `db_path`, and return the exit code."""
     app = _application()
+    collector = MainThreadCollector(app)  # before any worker thread starts
     reporter = CrashReporter(log_file)
     reporter.install()  # here only: widgets never touch the hooks, so tests keep theirs
     try:
@@ -58,6 +60,7 @@ def run_gui(
         return code
     finally:
         reporter.uninstall()
+        collector.deleteLater()  # collection stays manual: worker threads may still be ending
 
 
 def build_main_window(

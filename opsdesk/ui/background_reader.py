@@ -8,6 +8,7 @@ lets statistics refresh incrementally instead of recomputing a whole window ever
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -29,40 +30,52 @@ FailureCallback = Callable[[Exception], None]
 
 @dataclass(frozen=True, slots=True)
 class _Request:
+    """What the worker sees of a job: no callbacks, so it holds no reference to a widget."""
+
     key: str
     job: Callable[[Any], Any]
-    on_success: SuccessCallback
-    on_failure: FailureCallback | None
+    number: int
 
 
 @dataclass(frozen=True, slots=True)
 class _Delivery:
-    request: _Request
+    key: str
+    number: int
     result: Any
     error: Exception | None
     seconds: float
 
 
 class _Courier(QObject):
-    """Lives in the UI thread; its signal, emitted on the worker, arrives there queued."""
+    """Lives in the UI thread with the callbacks; its signal, emitted on the worker, queues.
+
+    The callbacks stay on this side so that the last reference to a widget is never dropped
+    on the worker thread, which would destroy it there (Qt objects die on their own thread).
+    """
 
     delivered = Signal(object)  # _Delivery
 
     def __init__(self) -> None:
         super().__init__()
         self.open = True
+        self.callbacks: dict[int, tuple[SuccessCallback, FailureCallback | None]] = {}
         self.delivered.connect(self._on_delivered)
 
+    def close(self) -> None:
+        self.open = False
+        self.callbacks.clear()
+
     def _on_delivered(self, delivery: _Delivery) -> None:
-        if not self.open:
+        callbacks = self.callbacks.pop(delivery.number, None)
+        if not self.open or callbacks is None:
             return  # stopped meanwhile: the widgets these callbacks touch may be gone
-        request = delivery.request
+        on_success, on_failure = callbacks
         if delivery.error is None:
-            request.on_success(delivery.result)
-        elif request.on_failure is not None:
-            request.on_failure(delivery.error)
+            on_success(delivery.result)
+        elif on_failure is not None:
+            on_failure(delivery.error)
         else:
-            log.warning("background %s failed: %s", request.key, delivery.error)
+            log.warning("background %s failed: %s", delivery.key, delivery.error)
 
 
 class BackgroundReader(Generic[C]):
@@ -88,6 +101,7 @@ class BackgroundReader(Generic[C]):
         self._condition = threading.Condition()
         self._pending: dict[str, _Request] = {}
         self._running: str | None = None
+        self._numbers = itertools.count()
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.last_seconds: dict[str, float] = {}  # duration of each key's latest job
@@ -109,8 +123,12 @@ class BackgroundReader(Generic[C]):
         with self._condition:
             if self._stopping:
                 return
-            self._pending.pop(key, None)  # re-queued at the back, in submission order
-            self._pending[key] = _Request(key, job, on_success, on_failure)
+            replaced = self._pending.pop(key, None)  # re-queued at the back, in submission order
+            if replaced is not None:
+                self._courier.callbacks.pop(replaced.number, None)
+            request = _Request(key, job, next(self._numbers))
+            self._courier.callbacks[request.number] = (on_success, on_failure)
+            self._pending[key] = request
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
@@ -118,7 +136,7 @@ class BackgroundReader(Generic[C]):
 
     def stop(self, timeout: float = 5.0) -> None:
         """Drop queued jobs, let the running one finish, close the context; deliver nothing more."""
-        self._courier.open = False
+        self._courier.close()
         with self._condition:
             self._stopping = True
             self._pending.clear()
@@ -157,7 +175,8 @@ class BackgroundReader(Generic[C]):
                 self.last_seconds[request.key] = seconds
                 log.debug("%s: %s took %.1f ms", self._name, request.key, seconds * 1000)
                 if self._courier.open:
-                    self._courier.delivered.emit(_Delivery(request, result, error, seconds))
+                    delivery = _Delivery(request.key, request.number, result, error, seconds)
+                    self._courier.delivered.emit(delivery)
         finally:
             if opened:
                 try:

@@ -9,6 +9,8 @@ from PySide6.QtCore import QObject, SignalInstance
 
 log = logging.getLogger(__name__)
 
+OUTCOME_JOIN_S = 2.0  # the thread has emitted its outcome: it is returning
+
 
 class ThreadTask(QObject):
     """Runs `_run` once on a thread of its own; create it in the UI thread so signals queue.
@@ -58,4 +60,8 @@ class ThreadTask(QObject):
         raise NotImplementedError
 
     def _on_outcome(self, _: object) -> None:
+        # The outcome is the thread's last act; joining it here, before any other receiver
+        # can drop this task, means the thread's reference to it is never the last one (that
+        # would destroy a QObject on the worker thread).
+        self._thread.join(OUTCOME_JOIN_S)
         self._delivered = True

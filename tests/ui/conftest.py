@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
 
+from opsdesk.ui.main_thread_gc import MainThreadCollector
 from opsdesk.ui.settings import UiSettings
 
 _HERE = Path(__file__).parent
@@ -36,6 +37,14 @@ def _private_qsettings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     QCoreApplication.setOrganizationName("opsdesk-tests")
     QCoreApplication.setApplicationName(f"opsdesk-tests-{os.getpid()}")
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_on_the_ui_thread(qapp: QCoreApplication) -> Iterator[None]:
+    """Long UI tests collect garbage as the app does: on this thread, between events."""
+    collector = MainThreadCollector(qapp)
+    yield
+    collector.deleteLater()
 
 
 @pytest.fixture
