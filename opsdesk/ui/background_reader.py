@@ -91,7 +91,9 @@ class BackgroundReader(Generic[C]):
         close_context: Callable[[C], None],
         *,
         name: str = "background-reader",
+        owner: QObject | None = None,
     ) -> None:
+        """`owner`: when it is destroyed (even without `stop()`), the reader stops too."""
         self._open_context = open_context
         self._close_context = close_context
         self._name = name
@@ -105,6 +107,8 @@ class BackgroundReader(Generic[C]):
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.last_seconds: dict[str, float] = {}  # duration of each key's latest job
+        if owner is not None:
+            owner.destroyed.connect(self._on_owner_destroyed)
 
     @property
     def busy(self) -> bool:
@@ -146,6 +150,9 @@ class BackgroundReader(Generic[C]):
             thread.join(timeout)
             if thread.is_alive():
                 log.warning("%s did not stop within %.1fs", self._name, timeout)
+
+    def _on_owner_destroyed(self, *_: object) -> None:
+        self.stop()
 
     def _next(self) -> _Request | None:
         with self._condition:

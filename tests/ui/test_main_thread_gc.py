@@ -32,15 +32,17 @@ def test_a_busy_worker_never_collects_the_ui_threads_garbage(qtbot, qapp):
         seen: list[str] = []
         _make_cycle(seen)
 
+        kept: list[list[object]] = []
+
         def allocate() -> None:
             # Far past the young generation's threshold: automatic collection would run here.
-            kept = [[] for _ in range(50_000)]
-            assert len(kept) == 50_000
+            # Kept alive, so the count stays past it until the UI thread collects.
+            kept.extend([] for _ in range(50_000))
 
         worker = threading.Thread(target=allocate, name="busy-worker")
         worker.start()
         worker.join()
-        assert seen == []
+        assert seen == [] and len(kept) == 50_000
         qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
         assert seen == ["MainThread", "MainThread"]
     finally:

@@ -59,7 +59,7 @@ class AlertHistoryView(QWidget):
         self._clock = clock
         self.model = AlertHistoryModel(row_cap=row_cap, parent=self)
         self._reader: BackgroundReader[AlertLog] = BackgroundReader(
-            partial(_open_log, db_path), AlertLog.close, name="alert-history-reader"
+            partial(_open_log, db_path), AlertLog.close, name="alert-history-reader", owner=self
         )
         self._title = QLabel("Alert history", self)
         self.table = QTableView(self)

@@ -84,7 +84,10 @@ class DashboardPanel(QWidget):
         self._tracks = QueueTracks()
         self.snapshot: DashboardSnapshot | None = None
         self._reader: BackgroundReader[DashboardSources] = BackgroundReader(
-            partial(DashboardSources, db_path), DashboardSources.close, name="dashboard-reader"
+            partial(DashboardSources, db_path),
+            DashboardSources.close,
+            name="dashboard-reader",
+            owner=self,
         )
 
         self.toolbar = DashboardToolbar(self)

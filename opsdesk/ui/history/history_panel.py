@@ -69,7 +69,7 @@ class HistoryPanel(QWidget):
         self._retention: RetentionDialog | None = None
         self._closed = False
         self.reader: BackgroundReader[EventQuery] = BackgroundReader(
-            lambda: EventQuery(db_path), EventQuery.close, name="history-query"
+            lambda: EventQuery(db_path), EventQuery.close, name="history-query", owner=self
         )
         self.pages = PageReader(db_path)
         self.model = HistoryTableModel(self.reader, self.pages, live_interval_ms=live_interval_ms)

@@ -66,7 +66,10 @@ class AuditPanel(QWidget):
         self._closed = False
         self._loaded = False
         self.reader: BackgroundReader[AuditLog] = BackgroundReader(
-            lambda: AuditLog(db_path, readonly=True), AuditLog.close, name="audit-reader"
+            lambda: AuditLog(db_path, readonly=True),
+            AuditLog.close,
+            name="audit-reader",
+            owner=self,
         )
 
         self.action_box = QComboBox()

@@ -57,7 +57,10 @@ class OperationDialog(QDialog):
         self._generation = 0
         self._ran = False  # the shown plan has run: preview again to run again
         self.reader: BackgroundReader[Operations] = BackgroundReader(
-            lambda: Operations(profile, db_path), lambda _ops: None, name="operation-plan"
+            lambda: Operations(profile, db_path),
+            lambda _ops: None,
+            name="operation-plan",
+            owner=self,
         )
         self.parameters = QWidget()
         self.parameters_layout = QVBoxLayout(self.parameters)

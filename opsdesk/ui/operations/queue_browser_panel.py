@@ -75,7 +75,10 @@ class QueueBrowserPanel(QWidget):
         self._generation = 0
         self.risk_box: QMessageBox | None = None
         self.reader: BackgroundReader[Operations] = BackgroundReader(
-            lambda: Operations(profile, db_path), lambda _ops: None, name="queue-browser"
+            lambda: Operations(profile, db_path),
+            lambda _ops: None,
+            name="queue-browser",
+            owner=self,
         )
 
         self.queue_box = QComboBox()
