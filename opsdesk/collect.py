@@ -64,7 +64,7 @@ class _Progress:
 def run_collect(profile: Profile, db_path: Path, limits: CollectLimits) -> TapCounters:
     """Blocks until a limit is reached or SIGINT/SIGTERM; returns the final counters."""
     progress = _Progress()
-    tap = Tap(profile, db_path, progress)
+    tap = Tap(profile, db_path, progress, with_events=False)
     interrupted = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

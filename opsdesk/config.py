@@ -61,6 +61,8 @@ class TapSettings:
     # Decode in a child process, off this process's GIL: measured +10% ingest rate for +60 MB
     # (benchmarks/ingest.py), so it is for collectors on servers, not the default.
     decode_process: bool = False
+    # Decode and store in a child process; this one only consumes and acks (store_process.py).
+    store_process: bool = False
 
     def queue_arguments(self) -> dict[str, Any]:
         args: dict[str, Any] = {"x-overflow": self.overflow}
@@ -147,6 +149,7 @@ def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
         "batch_size",
         "batch_interval",
         "decode_process",
+        "store_process",
     }
     unknown = set(raw) - known
     if unknown:

@@ -16,21 +16,21 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, datetime
 from pathlib import Path
 
+from opsdesk.broker.commit_report import CommitReport, report_of
 from opsdesk.broker.decode_worker import DecodeProcess, EventFields, to_events, to_wire
-from opsdesk.broker.deliveries import DeliveryBatch, to_raw_message
+from opsdesk.broker.deliveries import DeliveryBatch, received_stamp, to_raw_message
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.checkpointer import WalCheckpointer
-from opsdesk.store.event_store import EventStore, InsertResult, StoreError
+from opsdesk.store.event_store import EventStore, StoreError
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
-Committed = Callable[[DeliveryBatch, InsertResult], None]
+Committed = Callable[[DeliveryBatch, CommitReport], None]
 
 
 class BatchWriter:
@@ -97,7 +97,7 @@ class BatchWriter:
                     self._to_decode.task_done()
                     return
                 assert isinstance(item, DeliveryBatch)
-                received_at = _now_iso()
+                received_at = received_stamp()
                 future = None
                 if child is not None and not self._failed.is_set():
                     future = child.submit([to_wire(d) for d in item.deliveries], received_at)
@@ -174,7 +174,7 @@ class BatchWriter:
                     assert isinstance(item, tuple)
                     batch: DeliveryBatch = item[0]
                     events: list[PaymentEvent] = item[1]
-                    self._on_committed(batch, store.insert_batch(events))
+                    self._on_committed(batch, report_of(store.insert_batch(events)))
             except StoreError as exc:
                 self._fail(exc)
             finally:
@@ -184,7 +184,3 @@ class BatchWriter:
         log.error("cannot write the history: %s", exc)
         self._failed.set()
         self._on_fatal(exc)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -83,3 +83,8 @@ class DeliveryBatch:
     generation: int  # which channel the delivery tags belong to
     deliveries: list[Delivery] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+
+
+def received_stamp() -> str:
+    """The received_at of a batch being decoded now: UTC, milliseconds, 'Z'."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pika
@@ -19,11 +20,13 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 from opsdesk.broker.batch_writer import BatchWriter
+from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.connection import connection_parameters
 from opsdesk.broker.deliveries import Delivery, DeliveryBatch
+from opsdesk.broker.store_process import ProcessBatchWriter
 from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
 from opsdesk.config import Binding, Profile
-from opsdesk.store.event_store import InsertResult, StoreError
+from opsdesk.store.event_store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +39,17 @@ DRAIN_TIMEOUT = 5.0  # on stop, how long to wait for what already arrived to be 
 class Tap:
     """Ingest worker: `start()`, then `stop()`; state and counters go to the listener."""
 
-    def __init__(self, profile: Profile, db_path: Path, listener: TapListener) -> None:
+    def __init__(
+        self, profile: Profile, db_path: Path, listener: TapListener, *, with_events: bool = True
+    ) -> None:
+        """`with_events=False`: the listener's on_stored is never called (nobody shows them)."""
         self._profile = profile
         self._db_path = db_path
         self._listener = listener
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
         self._stopping = threading.Event()
-        self._writer = BatchWriter(
-            db_path,
-            self._on_committed,
-            self._fail,
-            profile.mappings,
-            decode_in_process=profile.tap.decode_process,
-        )
+        self._writer = _writer(profile, db_path, self._on_committed, self._fail, with_events)
         self._counters = TapCounters()
         self._counters_lock = threading.Lock()
         self._generation = 0
@@ -242,20 +242,19 @@ class Tap:
 
     # -- writer thread ------------------------------------------------------------------
 
-    def _on_committed(self, batch: DeliveryBatch, result: InsertResult) -> None:
-        decode_errors = sum(1 for e in result.inserted if e.decode_error is not None)
+    def _on_committed(self, batch: DeliveryBatch, report: CommitReport) -> None:
         with self._counters_lock:
             c = self._counters
             self._counters = TapCounters(
                 c.received,
-                c.stored + len(result.inserted),
-                c.duplicates + result.duplicates,
-                c.decode_errors + decode_errors,
+                c.stored + report.stored,
+                c.duplicates + report.duplicates,
+                c.decode_errors + report.decode_errors,
             )
             counters = self._counters
         self._ack_after_commit(batch)
-        if result.inserted:
-            self._listener.on_stored(result.inserted)
+        if report.events:
+            self._listener.on_stored(report.events)
         self._listener.on_counters(counters)
 
     def _ack_after_commit(self, batch: DeliveryBatch) -> None:
@@ -282,6 +281,23 @@ class Tap:
 
     def _report(self, phase: TapPhase, detail: str = "", retry_in: float | None = None) -> None:
         self._listener.on_state(TapState(phase, detail, retry_in))
+
+
+def _writer(
+    profile: Profile,
+    db_path: Path,
+    on_committed: Callable[[DeliveryBatch, CommitReport], None],
+    on_fatal: Callable[[StoreError], None],
+    with_events: bool,
+) -> BatchWriter | ProcessBatchWriter:
+    tap = profile.tap
+    if tap.store_process:
+        return ProcessBatchWriter(
+            db_path, on_committed, on_fatal, profile.mappings, with_events=with_events
+        )
+    return BatchWriter(
+        db_path, on_committed, on_fatal, profile.mappings, decode_in_process=tap.decode_process
+    )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -99,13 +99,20 @@ def tap_setup(broker: BrokerObjects, unique_name: str, tmp_path: Path) -> Iterat
     yield exchange, queue, tmp_path / "history.sqlite"
 
 
-@pytest.mark.parametrize("decode_process", [True, False], ids=["child-decoder", "thread-decoder"])
+WRITERS = {
+    "thread-decoder": {},
+    "child-decoder": {"decode_process": True},
+    "store-process": {"store_process": True},
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS.values(), ids=WRITERS.keys())
 def test_stores_each_event_once_and_acks_after_commit(
-    tap_setup, broker: BrokerObjects, decode_process: bool
+    tap_setup, broker: BrokerObjects, writer: dict[str, bool]
 ) -> None:
     exchange, queue, db = tap_setup
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue, decode_process=decode_process), db, recorder)
+    tap = Tap(make_profile(exchange, queue, **writer), db, recorder)
     tap.start()
     try:
         recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
@@ -125,6 +132,7 @@ def test_stores_each_event_once_and_acks_after_commit(
     assert {e.event_id for e in events} >= {f"m-{i}" for i in range(50)}
     assert all("4111 1111 1111 1111" not in e.body for e in events), "card number masked"
     assert {e.status for e in events if e.decode_error is None} == {Status.SUCCEEDED}
+    assert sorted(e.event_id for e in recorder.stored) == sorted(e.event_id for e in events)
 
 
 def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> None:

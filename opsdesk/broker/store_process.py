@@ -1,0 +1,175 @@
+"""Decode and store in a child process, so pika's frame parsing keeps this process's GIL.
+
+On two cores the broker takes one; a single Python process splits the other between pika,
+decoding and SQLite under one GIL. With this writer the tap's process only consumes and
+acks, and one child process decodes and commits, each with a GIL of its own. Deliveries
+cross as plain tuples (bytes pickle as a copy); what comes back per batch is three counts,
+plus the stored events only when the listener shows them (the window does, `collect` not).
+Acks still wait for the commit: the child reports each batch after its COMMIT, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from pathlib import Path
+
+from opsdesk.broker.commit_report import CommitReport, report_of
+from opsdesk.broker.decode_worker import WireDelivery, decode_wire, to_events, to_wire
+from opsdesk.broker.deliveries import DeliveryBatch, received_stamp
+from opsdesk.events.mapping import FieldMapping
+from opsdesk.store.checkpointer import WalCheckpointer
+from opsdesk.store.event_store import EventStore, StoreError
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+Committed = Callable[[DeliveryBatch, CommitReport], None]
+
+
+class _Child:
+    """The child's history connection and checkpointer; module state of the child only."""
+
+    store: EventStore | None = None
+    checkpointer: WalCheckpointer | None = None
+    mappings: tuple[FieldMapping, ...] = ()
+
+
+def _open(db_path: Path, mappings: tuple[FieldMapping, ...]) -> None:
+    _Child.store = EventStore(db_path, autocheckpoint=False)
+    _Child.checkpointer = WalCheckpointer(db_path)
+    _Child.checkpointer.start()
+    _Child.mappings = mappings
+
+
+def _store(wire: list[WireDelivery], received_at: str, with_events: bool) -> CommitReport:
+    assert _Child.store is not None, "the history is not open in this process"
+    events = to_events(decode_wire(wire, received_at, _Child.mappings))
+    return report_of(_Child.store.insert_batch(events), with_events)
+
+
+def _close() -> None:
+    if _Child.checkpointer is not None:
+        _Child.checkpointer.stop()
+    if _Child.store is not None:
+        _Child.store.close()
+    _Child.store = _Child.checkpointer = None
+
+
+class ProcessBatchWriter:
+    """BatchWriter's contract (`put`, `pending`, `stop`, `ready`) with the work in a child."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        on_committed: Committed,
+        on_fatal: Callable[[StoreError], None],
+        mappings: Sequence[FieldMapping] = (),
+        *,
+        with_events: bool = True,
+    ) -> None:
+        self._db_path = db_path
+        self._mappings = tuple(mappings)
+        self._with_events = with_events
+        self._on_committed = on_committed
+        self._on_fatal = on_fatal
+        self._batches: queue.Queue[DeliveryBatch | object] = queue.Queue()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._failed = threading.Event()
+        self.ready = threading.Event()  # set once the history is open (or failed to open)
+        self._thread = threading.Thread(target=self._run, name="tap-store-process")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, batch: DeliveryBatch) -> None:
+        with self._lock:
+            self._pending += 1
+        self._batches.put(batch)
+
+    def pending(self) -> int:
+        """Batches handed over and not yet committed (or dropped after a failure)."""
+        with self._lock:
+            return self._pending
+
+    def stop(self) -> None:
+        """Commit what was handed over, then end the child and the thread."""
+        self._batches.put(_STOP)
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        # spawn, never fork: the parent has threads (and, in the app, Qt).
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            opened = self._open(pool)
+            self.ready.set()
+            self._submit_until_stopped(pool if opened else None)
+        finally:
+            self.ready.set()
+            self._close(pool)
+
+    def _open(self, pool: ProcessPoolExecutor) -> bool:
+        try:
+            pool.submit(_open, self._db_path, self._mappings).result()
+            return True
+        except StoreError as exc:
+            self._fail(exc)
+        except (BrokenProcessPool, OSError) as exc:
+            self._fail(StoreError(f"cannot start the history writer process: {exc}"))
+        return False
+
+    def _submit_until_stopped(self, pool: ProcessPoolExecutor | None) -> None:
+        while (item := self._batches.get()) is not _STOP:
+            assert isinstance(item, DeliveryBatch)
+            if pool is None or self._failed.is_set():
+                self._done()
+                continue
+            wire = [to_wire(d) for d in item.deliveries]
+            future = pool.submit(_store, wire, received_stamp(), self._with_events)
+            # One worker, FIFO: results arrive in submission order, so acks keep their order.
+            future.add_done_callback(partial(self._on_result, item))
+
+    def _on_result(self, batch: DeliveryBatch, future: Future[CommitReport]) -> None:
+        try:
+            if self._failed.is_set():
+                return
+            try:
+                report = future.result()
+            except StoreError as exc:
+                self._fail(exc)
+                return
+            except BrokenProcessPool as exc:
+                self._fail(StoreError(f"the history writer process died: {exc}"))
+                return
+            self._on_committed(batch, report)
+        finally:
+            self._done()
+
+    def _close(self, pool: ProcessPoolExecutor) -> None:
+        try:
+            pool.submit(_close).result()  # after every batch: the worker runs them in order
+        except (BrokenProcessPool, OSError) as exc:
+            log.warning("history writer process did not close cleanly: %s", exc)
+        pool.shutdown(wait=True)
+
+    def _done(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def _fail(self, exc: StoreError) -> None:
+        if self._failed.is_set():
+            return
+        log.error("cannot write the history: %s", exc)
+        self._failed.set()
+        self._on_fatal(exc)

@@ -1,0 +1,103 @@
+"""The child-process writer: commits in order, reports counts, fails as a StoreError."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pika
+
+from opsdesk.broker.commit_report import CommitReport
+from opsdesk.broker.deliveries import Delivery, DeliveryBatch
+from opsdesk.broker.store_process import ProcessBatchWriter
+from opsdesk.store.event_store import EventStore, StoreError
+
+
+def batch(first: int, count: int) -> DeliveryBatch:
+    deliveries = [
+        Delivery(
+            i + 1,
+            "payments.events",
+            "payment.succeeded",
+            False,
+            pika.BasicProperties(message_id=f"m-{i}"),
+            json.dumps({"type": "payment.succeeded", "payment_id": f"p-{i}"}).encode(),
+        )
+        for i in range(first, first + count)
+    ]
+    not_utf8 = b"\xff" + str(first).encode()  # its identity is its content hash
+    deliveries.append(
+        Delivery(first + count + 1, "payments.events", "x", False, pika.BasicProperties(), not_utf8)
+    )
+    return DeliveryBatch(1, deliveries)
+
+
+class Reports:
+    def __init__(self) -> None:
+        self.committed: list[tuple[int, CommitReport]] = []
+        self.fatal: list[StoreError] = []
+        self.changed = threading.Condition()
+
+    def on_committed(self, batch: DeliveryBatch, report: CommitReport) -> None:
+        with self.changed:
+            self.committed.append((batch.deliveries[0].delivery_tag, report))
+            self.changed.notify_all()
+
+    def on_fatal(self, exc: StoreError) -> None:
+        with self.changed:
+            self.fatal.append(exc)
+            self.changed.notify_all()
+
+
+def test_batches_commit_in_order_with_counts_and_no_events(tmp_path: Path) -> None:
+    db = tmp_path / "history.sqlite"
+    reports = Reports()
+    writer = ProcessBatchWriter(db, reports.on_committed, reports.on_fatal, with_events=False)
+    writer.start()
+    try:
+        assert writer.ready.wait(60)
+        for first in (0, 10, 20, 0):  # the last one again: all duplicates
+            writer.put(batch(first, 10))
+    finally:
+        writer.stop()
+    assert not writer.is_alive() and writer.pending() == 0
+    assert reports.fatal == []
+    assert [tag for tag, _ in reports.committed] == [1, 11, 21, 1]
+    assert [r.stored for _, r in reports.committed] == [11, 11, 11, 0]
+    assert [r.duplicates for _, r in reports.committed] == [0, 0, 0, 11]
+    assert all(r.decode_errors == (1 if r.stored else 0) for _, r in reports.committed)
+    assert all(r.events == () for _, r in reports.committed)
+    with EventStore(db, readonly=True) as store:
+        assert store.count() == 33
+
+
+def test_stored_events_come_back_when_asked(tmp_path: Path) -> None:
+    reports = Reports()
+    writer = ProcessBatchWriter(tmp_path / "h.sqlite", reports.on_committed, reports.on_fatal)
+    writer.start()
+    try:
+        writer.put(batch(0, 3))
+    finally:
+        writer.stop()
+    ((_, report),) = reports.committed
+    assert sorted(e.event_id for e in report.events)[:3] == ["m-0", "m-1", "m-2"]
+    assert len(report.events) == report.stored == 4
+
+
+def test_a_history_that_cannot_open_is_one_store_error_and_nothing_committed(
+    tmp_path: Path,
+) -> None:
+    not_a_database = tmp_path / "history.sqlite"
+    not_a_database.write_bytes(b"this is not SQLite" * 100)
+    reports = Reports()
+    writer = ProcessBatchWriter(not_a_database, reports.on_committed, reports.on_fatal)
+    writer.start()
+    try:
+        assert writer.ready.wait(60)
+        writer.put(batch(0, 5))
+    finally:
+        writer.stop()
+    assert not writer.is_alive() and writer.pending() == 0
+    assert len(reports.fatal) == 1 and isinstance(reports.fatal[0], StoreError)
+    assert reports.committed == []
