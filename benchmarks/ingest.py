@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -35,6 +36,7 @@ from opsdesk.broker.deliveries import Delivery, to_raw_message
 from opsdesk.config import TapSettings
 from opsdesk.events.decode import decode, decode_many
 from opsdesk.events.model import PaymentEvent, RawMessage
+from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore
 
 URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
@@ -109,6 +111,30 @@ def raw_consume(queue: str, n: int) -> float:
     ch.cancel()
     conn.close()
     return (n - 1) / elapsed
+
+
+def store_ceiling(db: Path, n: int) -> float:
+    """Events/s the history alone takes: n events decoded beforehand, 500 per transaction.
+
+    No broker, no decoding, the tap's own store path (insert_batch beside a checkpointer
+    thread): no collector can persist faster than this into the same file.
+    """
+    received = _now_iso()
+    events = [
+        decode(RawMessage(body=event_body(i), routing_key="payment.succeeded"), received)
+        for i in range(n)
+    ]
+    store = EventStore(db, autocheckpoint=False)
+    checkpointer = WalCheckpointer(db)
+    checkpointer.start()
+    try:
+        started = time.perf_counter()
+        for i in range(0, n, 500):
+            store.insert_batch(events[i : i + 500])
+        return n / (time.perf_counter() - started)
+    finally:
+        checkpointer.stop()
+        store.close()
 
 
 def straightforward_collect(queue: str, n: int, db: Path) -> float:
@@ -190,6 +216,26 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def broker_cpu_s() -> float:
+    """CPU seconds the RabbitMQ node (beam.smp) has used so far, from /proc."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # ended meanwhile
+        if text[text.index("(") + 1 : text.rindex(")")] == "beam.smp":
+            after = text[text.rindex(")") + 2 :].split()
+            ticks += int(after[11]) + int(after[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_s() -> float:
+    """CPU seconds of this process's waited-for children (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def collector_rate(db: Path, since: str) -> tuple[int, float]:
     """Stored events and their rate, from the received_at stamps the collector wrote."""
     import sqlite3
@@ -204,8 +250,11 @@ def collector_rate(db: Path, since: str) -> tuple[int, float]:
     return count, count / span if span > 0 else float("nan")
 
 
-def one_round(args: argparse.Namespace, template: Path) -> tuple[float, float, float, float]:
-    """(raw msg/s, collector events/s, collector peak MB, straightforward loop events/s)."""
+Round = tuple[float, float, float, float, float]
+
+
+def one_round(args: argparse.Namespace, template: Path) -> Round:
+    """(raw msg/s, collector events/s, peak MB, straightforward loop events/s, store ceiling)."""
     n = args.events
     tag = uuid.uuid4().hex[:8]
     exchange, raw_q, tap_q = f"bench.{tag}.x", f"bench.{tag}.raw", f"bench.{tag}.tap"
@@ -226,10 +275,15 @@ def one_round(args: argparse.Namespace, template: Path) -> tuple[float, float, f
         for q in (raw_q, tap_q, loop_q):
             wait_for_depth(ch, q, n)
         _fresh_copy(template, db)
+        ceiling = store_ceiling(db, n)
+        _fresh_copy(template, db)
         loop = straightforward_collect(loop_q, n, db)
         _fresh_copy(template, db)  # afresh for the collector
 
+        cpu, broker = time.process_time(), broker_cpu_s()
         raw = raw_consume(raw_q, n)
+        raw_cpu = (time.process_time() - cpu, broker_cpu_s() - broker)
+        cpu, broker = children_cpu_s(), broker_cpu_s()
         since = datetime.utcnow().isoformat()
         cmd = [
             sys.executable, "-m", "opsdesk.cli", "collect", "--url", URL, "--db", str(db),
@@ -243,6 +297,7 @@ def one_round(args: argparse.Namespace, template: Path) -> tuple[float, float, f
         peak = PeakRss(collector.pid)
         peak.start()
         stdout, stderr = collector.communicate()
+        collect_cpu = (children_cpu_s() - cpu, broker_cpu_s() - broker)
         peak.stop()
         if collector.returncode != 0:
             raise SystemExit(f"collect failed ({collector.returncode}): {stderr[-2000:]}")
@@ -253,9 +308,13 @@ def one_round(args: argparse.Namespace, template: Path) -> tuple[float, float, f
         peak_mb = peak.peak_kib / 1024
         print(
             f"  raw {raw:7,.0f} msg/s   collect {rate:7,.0f} events/s = {rate / raw:4.0%}"
-            f"   peak {peak_mb:4.0f} MB   straightforward loop {loop:7,.0f} events/s"
+            f" ({rate / ceiling:4.0%} of the store's {ceiling:6,.0f})   peak {peak_mb:4.0f} MB"
+            f"   straightforward loop {loop:7,.0f} events/s\n"
+            f"    CPU per message: raw consumer {_us(raw_cpu[0], n)} + broker {_us(raw_cpu[1], n)}"
+            f"; collector with its child {_us(collect_cpu[0], n)} + broker {_us(collect_cpu[1], n)}"
+            f" -> at most {2 / (sum(collect_cpu) / n):,.0f} events/s on 2 cores"
         )
-        return raw, rate, peak_mb, loop
+        return raw, rate, peak_mb, loop, ceiling
     finally:
         for q in (raw_q, tap_q, loop_q):
             ch.queue_delete(q)
@@ -264,6 +323,10 @@ def one_round(args: argparse.Namespace, template: Path) -> tuple[float, float, f
         for f in workdir.iterdir():
             f.unlink()
         workdir.rmdir()
+
+
+def _us(seconds: float, n: int) -> str:
+    return f"{seconds / n * 1e6:4.0f} us"
 
 
 def main() -> None:
@@ -293,6 +356,11 @@ def main() -> None:
     print(
         f"straightforward loop (median): {loop:7,.0f} events/s = {loop / raw:.0%} of raw; "
         f"the collector is {rate / loop:.1f}x it"
+    )
+    ceiling = statistics.median(r[4] for r in rounds)
+    print(
+        f"store ceiling (median)    : {ceiling:10,.0f} events/s into the same history, no broker "
+        f"= {ceiling / raw:.0%} of raw; the collector reaches {rate / ceiling:.0%} of it"
     )
     peak = max(r[2] for r in rounds)
     print(f"collector peak RSS (max)  : {peak:10.0f} MB, children included (target < 150 MB)")
