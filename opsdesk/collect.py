@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -64,6 +64,8 @@ class _Progress:
 def run_collect(profile: Profile, db_path: Path, limits: CollectLimits) -> TapCounters:
     """Blocks until a limit is reached or SIGINT/SIGTERM; returns the final counters."""
     progress = _Progress()
+    if profile.tap.store_process is None:  # headless: commit in a child (TapSettings)
+        profile = replace(profile, tap=replace(profile.tap, store_process=True))
     tap = Tap(profile, db_path, progress, with_events=False)
     interrupted = threading.Event()
 

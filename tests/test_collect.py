@@ -104,10 +104,13 @@ def test_collector_killed_mid_stream_loses_and_duplicates_nothing(
             return stored_events(db) >= 500
 
         poll_until(stored_at_least_500, 60, "collector stored nothing")
+        writers = children_of(first.pid)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
     assert stored_events(db) < total, "killed mid-stream"
+    assert writers, "collect commits in a child process"
+    poll_until(lambda: not any(map(running, writers)), 30, "the writer process outlived collect")
 
     subprocess.run([*cmd, "--idle-exit", "1.5"], check=True, timeout=120, capture_output=True)
     with EventStore(db, readonly=True) as store:
@@ -115,6 +118,23 @@ def test_collector_killed_mid_stream_loses_and_duplicates_nothing(
         ids = {e.event_id for e in store.latest(total + 10)}
     assert ids == {f"e{i}" for i in range(total)}
     assert broker.message_count(queue) == 0
+
+
+def children_of(pid: int) -> list[int]:
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").glob("*/children")
+        for child in task.read_text().split()
+    ]
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
 
 
 def test_collect_refuses_bad_url_with_a_clear_message(tmp_path) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +37,7 @@ from opsdesk.store.event_store import EventStore, StoreError
 log = logging.getLogger(__name__)
 
 _STOP = object()
+PARENT_CHECK_S = 0.5
 Committed = Callable[[DeliveryBatch, CommitReport], None]
 
 
@@ -45,10 +48,23 @@ class _Child:
     checkpointer: WalCheckpointer | None = None
 
 
-def _open(db_path: Path) -> None:
+def _open(db_path: Path, parent: int) -> None:
     _Child.store = EventStore(db_path, autocheckpoint=False)
     _Child.checkpointer = WalCheckpointer(db_path)
     _Child.checkpointer.start()
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this process once the tap's process is gone (killed -9: nobody will stop us).
+
+    A batch being committed then is committed or rolled back; it was never acked either way,
+    so the broker redelivers it and the store's identity check keeps it single.
+    """
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    log.warning("the tap's process %d is gone; the history writer process ends", parent)
+    os._exit(0)
 
 
 def _store(fields: list[EventFields], with_events: bool) -> CommitReport:
@@ -123,7 +139,7 @@ class ProcessBatchWriter:
 
     def _open(self, pool: ProcessPoolExecutor) -> bool:
         try:
-            pool.submit(_open, self._db_path).result()
+            pool.submit(_open, self._db_path, os.getpid()).result()
             return True
         except StoreError as exc:
             self._fail(exc)
