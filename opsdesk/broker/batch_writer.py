@@ -48,10 +48,12 @@ class BatchWriter:
         mappings: Sequence[FieldMapping] = (),
         *,
         decode_in_process: bool = False,
+        with_events: bool = True,
     ) -> None:
         self._db_path = db_path
         self._mappings = tuple(mappings)
         self._decode_in_process = decode_in_process
+        self._with_events = with_events
         self._on_committed = on_committed
         self._on_fatal = on_fatal
         self._to_decode: queue.Queue[DeliveryBatch | object] = queue.Queue()
@@ -174,7 +176,8 @@ class BatchWriter:
                     assert isinstance(item, tuple)
                     batch: DeliveryBatch = item[0]
                     events: list[PaymentEvent] = item[1]
-                    self._on_committed(batch, report_of(store.insert_batch(events)))
+                    report = report_of(store.insert_batch(events), self._with_events)
+                    self._on_committed(batch, report)
             except StoreError as exc:
                 self._fail(exc)
             finally:

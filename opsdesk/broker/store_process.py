@@ -157,7 +157,12 @@ class ProcessBatchWriter:
             # the two processes share the work more evenly than with decoding in the child.
             wire = [to_wire(d) for d in item.deliveries]
             fields = decode_wire(wire, received_stamp(), self._mappings)
-            future = pool.submit(_store, fields, self._with_events)
+            try:
+                future = pool.submit(_store, fields, self._with_events)
+            except BrokenProcessPool as exc:  # died with nothing in flight to report it
+                self._fail(StoreError(f"the history writer process died: {exc}"))
+                self._done()
+                continue
             # One worker, FIFO: results arrive in submission order, so acks keep their order.
             future.add_done_callback(partial(self._on_result, item))
 
@@ -189,8 +194,9 @@ class ProcessBatchWriter:
             self._pending -= 1
 
     def _fail(self, exc: StoreError) -> None:
-        if self._failed.is_set():
-            return
+        with self._lock:  # the submitting thread and the pool's result thread both fail
+            if self._failed.is_set():
+                return
+            self._failed.set()
         log.error("cannot write the history: %s", exc)
-        self._failed.set()
         self._on_fatal(exc)

@@ -1,9 +1,9 @@
 """The tap: copy payment events from the broker into the history, acking only after COMMIT.
 
-Three threads share the work: the *consumer* (here) owns the pika connection and only
-collects deliveries into batches; a BatchWriter decodes them on one thread and commits them
-on another, then asks the consumer's I/O loop (the one thread-safe pika call,
-`add_callback_threadsafe`) to ack each committed batch.
+The *consumer* (here) owns the pika connection and only collects deliveries into batches;
+a writer (tap_writer) decodes them and commits them, on two threads (BatchWriter) or with
+the commits in a child process (ProcessBatchWriter), then asks the consumer's I/O loop (the
+one thread-safe pika call, `add_callback_threadsafe`) to ack each committed batch.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
-from opsdesk.broker.batch_writer import BatchWriter
 from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.connection import connection_parameters
 from opsdesk.broker.deliveries import Delivery, DeliveryBatch
-from opsdesk.broker.store_process import ProcessBatchWriter
 from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
+from opsdesk.broker.tap_writer import tap_writer
 from opsdesk.config import Binding, Profile
 from opsdesk.store.event_store import StoreError
 
@@ -49,7 +47,7 @@ class Tap:
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
         self._stopping = threading.Event()
-        self._writer = _writer(profile, db_path, self._on_committed, self._fail, with_events)
+        self._writer = tap_writer(profile, db_path, self._on_committed, self._fail, with_events)
         self._counters = TapCounters()
         self._counters_lock = threading.Lock()
         self._generation = 0
@@ -281,23 +279,6 @@ class Tap:
 
     def _report(self, phase: TapPhase, detail: str = "", retry_in: float | None = None) -> None:
         self._listener.on_state(TapState(phase, detail, retry_in))
-
-
-def _writer(
-    profile: Profile,
-    db_path: Path,
-    on_committed: Callable[[DeliveryBatch, CommitReport], None],
-    on_fatal: Callable[[StoreError], None],
-    with_events: bool,
-) -> BatchWriter | ProcessBatchWriter:
-    tap = profile.tap
-    if tap.store_process:
-        return ProcessBatchWriter(
-            db_path, on_committed, on_fatal, profile.mappings, with_events=with_events
-        )
-    return BatchWriter(
-        db_path, on_committed, on_fatal, profile.mappings, decode_in_process=tap.decode_process
-    )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -261,3 +261,22 @@ def test_adyen_batch_stores_one_event_per_item_once(tap_setup, broker: BrokerObj
         tap.stop()
     assert recorder.counters.stored == 3
     assert {e.format for e in recorder.stored} == {"adyen"}
+
+
+@pytest.mark.parametrize("writer", WRITERS.values(), ids=WRITERS.keys())
+def test_without_events_only_counters_are_reported(
+    tap_setup, broker: BrokerObjects, writer: dict[str, bool]
+) -> None:
+    exchange, queue, db = tap_setup
+    recorder = Recorder()
+    tap = Tap(make_profile(exchange, queue, **writer), db, recorder, with_events=False)
+    tap.start()
+    try:
+        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+        for i in range(20):
+            broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
+        recorder.wait_for(lambda: recorder.counters.stored == 20)
+    finally:
+        tap.stop()
+    assert recorder.stored == []  # nobody shows them: none decoded back or handed over
+    assert broker.message_count(queue) == 0
