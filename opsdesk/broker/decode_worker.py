@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from opsdesk.broker.deliveries import Delivery, plain_value, properties_dict
+from opsdesk.broker.deliveries import Delivery, plain_value, properties_dict, to_raw_message
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent, RawMessage
@@ -53,6 +53,17 @@ def decode_wire(
         raw = RawMessage(body, exchange, routing_key, properties, headers, redelivered)
         out.extend(_event_fields(e) for e in decode_many(raw, received_at, mappings))
     return out
+
+
+def decode_fields(
+    deliveries: Sequence[Delivery], received_at: str, mappings: Sequence[FieldMapping]
+) -> list[EventFields]:
+    """Decode deliveries here into PaymentEvent field tuples, ready to cross to a child."""
+    return [
+        _event_fields(event)
+        for delivery in deliveries
+        for event in decode_many(to_raw_message(delivery), received_at, mappings)
+    ]
 
 
 def to_events(fields: Sequence[EventFields]) -> list[PaymentEvent]:

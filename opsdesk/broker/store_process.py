@@ -23,12 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from opsdesk.broker.commit_report import CommitReport, report_of
-from opsdesk.broker.decode_worker import (
-    EventFields,
-    decode_wire,
-    to_events,
-    to_wire,
-)
+from opsdesk.broker.decode_worker import EventFields, decode_fields, to_events
 from opsdesk.broker.deliveries import DeliveryBatch, received_stamp
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.store.checkpointer import WalCheckpointer
@@ -155,8 +150,7 @@ class ProcessBatchWriter:
                 continue
             # Decoded here, beside the consumer: measured, the child then only writes, and
             # the two processes share the work more evenly than with decoding in the child.
-            wire = [to_wire(d) for d in item.deliveries]
-            fields = decode_wire(wire, received_stamp(), self._mappings)
+            fields = decode_fields(item.deliveries, received_stamp(), self._mappings)
             try:
                 future = pool.submit(_store, fields, self._with_events)
             except BrokenProcessPool as exc:  # died with nothing in flight to report it

@@ -52,6 +52,9 @@ class Recorder:
         with self.cond:
             assert self.cond.wait_for(predicate, timeout), "condition not reached in time"
 
+    def wait_connected(self) -> None:
+        self.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in self.states))
+
 
 class GatedRecorder(Recorder):
     """Holds the tap's writer once `hold_after` events are stored, until released."""
@@ -81,6 +84,12 @@ def native_event(i: int, status: str = "succeeded") -> bytes:
             "card": "4111 1111 1111 1111",
         }
     ).encode()
+
+
+def publish_native(broker: BrokerObjects, exchange: str, count: int) -> None:
+    """`count` native succeeded events, each with its own message_id m-<i>."""
+    for i in range(count):
+        broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
 
 
 def make_profile(exchange: str, queue: str, url: str = BROKER_URL, **tap: object) -> Profile:
@@ -115,9 +124,8 @@ def test_stores_each_event_once_and_acks_after_commit(
     tap = Tap(make_profile(exchange, queue, **writer), db, recorder)
     tap.start()
     try:
-        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
-        for i in range(50):
-            broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
+        recorder.wait_connected()
+        publish_native(broker, exchange, 50)
         broker.publish(exchange, "payment.failed", b"\xff\xfe not json")
         recorder.wait_for(lambda: recorder.counters.stored == 51)
     finally:
@@ -140,7 +148,7 @@ def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> N
     recorder = Recorder()
     tap = Tap(make_profile(exchange, queue, max_length=3), db, recorder)
     tap.start()
-    recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+    recorder.wait_connected()
     tap.stop()
     # While the desk is closed the queue keeps the newest events and drops the oldest.
     for i in range(5):
@@ -253,7 +261,7 @@ def test_adyen_batch_stores_one_event_per_item_once(tap_setup, broker: BrokerObj
     tap = Tap(make_profile(exchange, queue), db, recorder)
     tap.start()
     try:
-        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
+        recorder.wait_connected()
         broker.publish(exchange, "payment.adyen", body)
         broker.publish(exchange, "payment.adyen", body)  # the provider resends the batch
         recorder.wait_for(lambda: recorder.counters.duplicates == 3)
@@ -272,9 +280,8 @@ def test_without_events_only_counters_are_reported(
     tap = Tap(make_profile(exchange, queue, **writer), db, recorder, with_events=False)
     tap.start()
     try:
-        recorder.wait_for(lambda: any(s.phase is TapPhase.CONNECTED for s in recorder.states))
-        for i in range(20):
-            broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
+        recorder.wait_connected()
+        publish_native(broker, exchange, 20)
         recorder.wait_for(lambda: recorder.counters.stored == 20)
     finally:
         tap.stop()
