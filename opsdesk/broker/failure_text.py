@@ -1,0 +1,92 @@
+"""One plain sentence an operator can act on, for each way talking to the broker fails.
+
+pika's exceptions read like "AMQPConnectionError: (AMQPConnectorSocketConnectError:
+ConnectionRefusedError(111, ...),)"; the status bar, banners and audit notes show these
+sentences instead, and the log keeps the exception itself.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+
+import pika.exceptions
+
+# The broker's reply inside the text pika wraps it in: "(403) 'ACCESS_REFUSED - Login ...'".
+_REPLY = re.compile(r"\((\d{3})\)\s*['\"]?([A-Z_]+)\s*-\s*(.*?)['\"]?\)*$")
+
+
+def describe_broker_failure(exc: BaseException, where: str = "") -> str:
+    """A sentence for `exc`, naming `where` (host:port, or a URL without its password)."""
+    at = f" at {where}" if where else ""
+    cause = _root_cause(exc)
+    if isinstance(exc, pika.exceptions.ProbableAuthenticationError):
+        return f"The broker{at} refused the user name or password (check the profile's user)."
+    if isinstance(exc, pika.exceptions.ProbableAccessDeniedError):
+        reply = _reply_text(exc)
+        return f"The broker{at} refused access to the virtual host: {reply or 'not allowed'}."
+    if isinstance(exc, pika.exceptions.ChannelClosedByBroker):
+        return f"The broker refused a request: {_strip_code(exc.reply_text)} ({exc.reply_code})."
+    if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
+        if exc.reply_code == 320:
+            return f"The broker{at} closed the connection (shut down or forced by an operator)."
+        return (
+            f"The broker{at} closed the connection: {_strip_code(exc.reply_text)} "
+            f"({exc.reply_code})."
+        )
+    if isinstance(exc, pika.exceptions.StreamLostError):
+        return f"The connection to the broker{at} was lost (network, or the broker restarted)."
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"Nothing answers{at}: the connection was refused (is RabbitMQ running, and is "
+            "the port right?)."
+        )
+    if isinstance(cause, socket.gaierror):
+        return f"The broker's host name cannot be resolved{at} (check the profile's URL)."
+    if isinstance(cause, TimeoutError | socket.timeout):
+        return f"The broker{at} did not answer in time (network, firewall or a busy broker)."
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return f"The broker's TLS certificate{at} could not be verified: {cause.verify_message}."
+    if isinstance(cause, ssl.SSLError):
+        return f"The TLS handshake with the broker{at} failed: {cause.reason or cause}."
+    if isinstance(exc, pika.exceptions.IncompatibleProtocolError):
+        return f"The server{at} does not speak AMQP 0-9-1, or closed the connection at once."
+    if isinstance(cause, OSError):
+        return f"The broker{at} cannot be reached: {cause.strerror or cause}."
+    text = str(exc) or type(exc).__name__
+    return f"The broker{at} cannot be used: {text}."
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The OS or TLS error under pika's wrappers, when there is one."""
+    seen: set[int] = set()
+    current: BaseException = exc
+    while id(current) not in seen:
+        seen.add(id(current))
+        inner = getattr(current, "exception", None)  # pika's connector errors
+        if isinstance(inner, BaseException):
+            current = inner
+            continue
+        if current.args and isinstance(current.args[0], BaseException):
+            current = current.args[0]
+            continue
+        if current.__cause__ is not None:
+            current = current.__cause__
+            continue
+        break
+    return current
+
+
+def _reply_text(exc: BaseException) -> str:
+    for arg in exc.args:
+        match = _REPLY.search(str(arg))
+        if match:
+            return match.group(3).strip()
+    return ""
+
+
+def _strip_code(reply_text: str) -> str:
+    """"NOT_FOUND - no queue 'x' in vhost '/'" -> "no queue 'x' in vhost '/'"."""
+    head, sep, rest = reply_text.partition(" - ")
+    return rest if sep and head.isupper() else reply_text
