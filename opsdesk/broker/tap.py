@@ -21,6 +21,7 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.connection import connection_parameters
 from opsdesk.broker.deliveries import Delivery, DeliveryBatch
+from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
 from opsdesk.broker.tap_writer import tap_writer
 from opsdesk.config import Binding, Profile
@@ -53,6 +54,7 @@ class Tap:
         self._generation = 0
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
+        self._filling = DeliveryBatch(0)  # the consumer thread's batch being filled
         self._connection_was_up = False
         self._queue_note = ""  # shown to the operator when the tap queue is not as configured
         self._fatal: BaseException | None = None
@@ -92,7 +94,7 @@ class Tap:
             self._reconnect_loop()
         finally:
             self._writer.stop()  # even after a bug, never leave the writer waiting
-            self._report(TapPhase.STOPPED, _describe(self._fatal) if self._fatal else "")
+            self._report(TapPhase.STOPPED, str(self._fatal) if self._fatal else "")
 
     def _reconnect_loop(self) -> None:
         backoff = BACKOFF_FIRST
@@ -107,7 +109,7 @@ class Tap:
                 if self._connection_was_up:
                     backoff = BACKOFF_FIRST  # it was working: retry quickly once
                 delay = backoff * random.uniform(0.8, 1.2)
-                reason = _describe(exc)
+                reason = describe_broker_failure(exc, self._profile.endpoint.host_port())
                 log.warning("tap: %s; retrying in %.1fs", reason, delay)
                 self._report(TapPhase.RECONNECTING, reason, retry_in=delay)
                 self._stopping.wait(delay)
@@ -124,7 +126,8 @@ class Tap:
         self._generation += 1
         missing = self._declare(connection, channel)
         channel.basic_qos(prefetch_count=self._profile.tap.prefetch)
-        batch = DeliveryBatch(self._generation)
+        self._filling = DeliveryBatch(self._generation)
+        batch_size = self._profile.tap.batch_size
 
         def on_message(
             ch: BlockingChannel,
@@ -132,8 +135,8 @@ class Tap:
             props: pika.BasicProperties,
             body: bytes,
         ) -> None:
-            nonlocal batch
-            batch.deliveries.append(
+            filling = self._filling
+            filling.deliveries.append(
                 Delivery(
                     method.delivery_tag,
                     method.exchange,
@@ -143,24 +146,24 @@ class Tap:
                     body,
                 )
             )
-            if len(batch.deliveries) >= self._profile.tap.batch_size:
-                batch = self._hand_over(batch)
+            if len(filling.deliveries) >= batch_size:
+                self._hand_over()
 
-        channel.basic_consume(self._profile.tap.queue, on_message, auto_ack=False)
+        consumer_tag = channel.basic_consume(self._profile.tap.queue, on_message, auto_ack=False)
         self._connection_was_up = True
         self._report_connected(missing)
         interval = self._profile.tap.batch_interval
         next_bind_retry = time.monotonic() + BIND_RETRY
         while not self._stopping.is_set() and self._fatal is None:
             connection.process_data_events(time_limit=interval / 2)
-            if batch.deliveries and time.monotonic() - batch.started >= interval:
-                batch = self._hand_over(batch)
+            if self._filling.deliveries and time.monotonic() - self._filling.started >= interval:
+                self._hand_over()
             if missing and time.monotonic() >= next_bind_retry:
                 still_missing = self._bind(connection, channel, missing)
                 if still_missing != missing:
                     self._report_connected(still_missing)
                 missing, next_bind_retry = still_missing, time.monotonic() + BIND_RETRY
-        self._drain(connection, batch)
+        self._drain(connection, channel, consumer_tag)
 
     def _declare(self, connection: BlockingConnection, channel: BlockingChannel) -> list[Binding]:
         """Declare the tap queue and bind what exists; return the bindings still missing."""
@@ -210,7 +213,13 @@ class Tap:
             detail += f" (exchange not found, retrying: {names})"
         self._report(TapPhase.CONNECTED, detail)
 
-    def _hand_over(self, batch: DeliveryBatch) -> DeliveryBatch:
+    def _hand_over(self) -> None:
+        """Give the filling batch to the writer and start a new one.
+
+        A handed-over batch is never appended to again: its ack covers exactly what the
+        writer stores (finding 1 of issue 9 was a drain that kept filling it).
+        """
+        batch, self._filling = self._filling, DeliveryBatch(self._generation)
         if batch.deliveries:
             with self._counters_lock:
                 c = self._counters
@@ -218,13 +227,16 @@ class Tap:
                     c.received + len(batch.deliveries), c.stored, c.duplicates, c.decode_errors
                 )
             self._writer.put(batch)
-        return DeliveryBatch(self._generation)
 
-    def _drain(self, connection: BlockingConnection, batch: DeliveryBatch) -> None:
+    def _drain(
+        self, connection: BlockingConnection, channel: BlockingChannel, consumer_tag: str
+    ) -> None:
         """On a clean stop: store and ack what already arrived, within a bounded time."""
         if self._fatal is not None:
             return
-        self._hand_over(batch)
+        # No more deliveries from here: pika rejects (requeues) what it holds undispatched.
+        channel.basic_cancel(consumer_tag)
+        self._hand_over()
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while self._writer.pending() and time.monotonic() < deadline:
             connection.process_data_events(time_limit=0.05)
@@ -279,15 +291,3 @@ class Tap:
 
     def _report(self, phase: TapPhase, detail: str = "", retry_in: float | None = None) -> None:
         self._listener.on_state(TapState(phase, detail, retry_in))
-
-
-def _describe(exc: BaseException | None) -> str:
-    if exc is None:
-        return ""
-    if isinstance(exc, pika.exceptions.ChannelClosedByBroker):
-        return f"broker refused: {exc.reply_text} ({exc.reply_code})"
-    if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
-        return f"broker closed the connection: {exc.reply_text} ({exc.reply_code})"
-    if isinstance(exc, pika.exceptions.AMQPConnectionError):
-        return f"cannot connect: {exc!r}"
-    return str(exc) or type(exc).__name__
