@@ -53,7 +53,7 @@ def run_gui(
         app.aboutToQuit.connect(desk.stop)
         desk.window.show()
         desk.start()
-        with _quit_on_sigint(app):
+        with _quit_on_signals(app):
             code = app.exec()
         desk.stop()
         app.aboutToQuit.disconnect(desk.stop)
@@ -134,9 +134,11 @@ def _application() -> QApplication:
 
 
 @contextmanager
-def _quit_on_sigint(app: QApplication) -> Iterator[None]:
-    """Ctrl+C in the terminal quits cleanly (tap stopped, layout saved)."""
-    previous = signal.signal(signal.SIGINT, lambda *_: app.closeAllWindows())
+def _quit_on_signals(app: QApplication) -> Iterator[None]:
+    """Ctrl+C in the terminal, or SIGTERM (a logout, `kill`), quits as Ctrl+Q does: the tap
+    stores and acks what it holds, the layout is saved."""
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: app.closeAllWindows()) for sig in handled}
     # Python runs signal handlers only between bytecodes; wake it up now and then.
     ticker = QTimer()
     ticker.timeout.connect(lambda: None)
@@ -145,4 +147,5 @@ def _quit_on_sigint(app: QApplication) -> Iterator[None]:
         yield
     finally:
         ticker.stop()
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
