@@ -30,6 +30,12 @@ class BrokerEndpoint:
         """The URL without its password, safe for logs and the status bar."""
         return redact_url(self.url)
 
+    def host_port(self) -> str:
+        """ "host:port" for messages: where the desk tries to connect."""
+        parts = urlsplit(self.url)
+        default = 5671 if parts.scheme == "amqps" else 5672
+        return f"{parts.hostname or 'localhost'}:{parts.port or default}"
+
 
 def redact_url(url: str) -> str:
     parts = urlsplit(url)

@@ -87,6 +87,6 @@ def _reply_text(exc: BaseException) -> str:
 
 
 def _strip_code(reply_text: str) -> str:
-    """"NOT_FOUND - no queue 'x' in vhost '/'" -> "no queue 'x' in vhost '/'"."""
+    """ "NOT_FOUND - no queue 'x' in vhost '/'" -> "no queue 'x' in vhost '/'"."""
     head, sep, rest = reply_text.partition(" - ")
     return rest if sep and head.isupper() else reply_text
