@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from datetime import datetime
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ui.elided_label import ElidedLabel
 
 _DOT_COLOURS = {
     TapPhase.CONNECTING: "#d49b00",
@@ -16,21 +19,51 @@ _DOT_COLOURS = {
     TapPhase.RECONNECTING: "#d0453b",
     TapPhase.STOPPED: "#8a8a8a",
 }
-_MAX_DETAIL_CHARS = 70
+_DECODE_ERRORS_TIP = (
+    "Messages that arrived but could not be read as payment events: not JSON, not UTF-8, "
+    "empty, too large, or without any known field. None is lost: each is stored raw, with "
+    "the reason it did not decode.\nClick to see them in History."
+)
+_DECODE_ERRORS_STYLE = "QToolButton { color: #b35900; font-weight: bold; }"
 
 
 class ConnectionStatusWidget(QWidget):
-    """A coloured dot, the phase in words (with a retry countdown), and the tap's counters."""
+    """A coloured dot, the phase in words (how long disconnected, the retry countdown), the
+    reason in full when there is one, and the tap's counters."""
 
-    def __init__(self, broker_label: str, parent: QWidget | None = None) -> None:
+    # The operator clicked "decode errors": show the undecoded events.
+    undecoded_events_requested = Signal()
+
+    def __init__(
+        self,
+        broker_label: str,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(parent)
         self._broker_label = broker_label  # already redacted: no password
+        self._clock = clock
         self._state = TapState(TapPhase.CONNECTING)
         self._retry_at: float | None = None
+        # Since the first failure after the last good connection; None while connected.
+        self._down_since: float | None = None
+        self._down_since_wall: datetime | None = None
+        self._reason = ""  # the last failure's sentence, kept while the next attempt runs
         self._dot = QLabel(self)
         self._dot.setFixedSize(12, 12)
         self._phase = QLabel(self)
+        self._phase.setTextFormat(Qt.TextFormat.PlainText)
+        self._reason_label = ElidedLabel(self)
+        self._reason_label.setObjectName("connectionReason")
         self._counters = QLabel(self)
+        self._counters.setTextFormat(Qt.TextFormat.PlainText)
+        self.decode_errors_button = QToolButton(self)
+        self.decode_errors_button.setObjectName("decodeErrorsButton")
+        self.decode_errors_button.setAutoRaise(True)
+        self.decode_errors_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.decode_errors_button.setToolTip(_DECODE_ERRORS_TIP)
+        self.decode_errors_button.clicked.connect(self._on_decode_errors_clicked)
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
         self._countdown.timeout.connect(self._on_countdown)
@@ -39,8 +72,10 @@ class ConnectionStatusWidget(QWidget):
         layout.setSpacing(6)
         layout.addWidget(self._dot)
         layout.addWidget(self._phase)
+        layout.addWidget(self._reason_label, 1)
         layout.addSpacing(16)
         layout.addWidget(self._counters)
+        layout.addWidget(self.decode_errors_button)
         self.show_state(self._state)
         self.show_counters(TapCounters())
 
@@ -51,17 +86,35 @@ class ConnectionStatusWidget(QWidget):
     def phase_text(self) -> str:
         return self._phase.text()
 
+    def reason_text(self) -> str:
+        """Why the desk is not connected, in full (the label may show it shortened)."""
+        return self._reason_label.full_text()
+
+    def shown_reason(self) -> str:
+        """The reason as it fits on screen now."""
+        return self._reason_label.shown_text() if self._reason_label.isVisible() else ""
+
     def counters_text(self) -> str:
-        return self._counters.text()
+        return f"{self._counters.text()} · {self.decode_errors_button.text().lstrip('⚠ ')}"
 
     def show_state(self, state: TapState) -> None:
-        """Show a new tap state; a reconnect countdown ticks down on its own."""
+        """Show a new tap state; the reconnect countdown and the time down tick on their own."""
         self._state = state
+        now = self._clock()
+        if state.phase == TapPhase.CONNECTED:
+            self._down_since = self._down_since_wall = None
+            self._reason = ""
+        elif state.phase in (TapPhase.RECONNECTING, TapPhase.STOPPED):
+            if self._down_since is None:
+                self._down_since, self._down_since_wall = now, datetime.now()
+            self._reason = state.detail or self._reason
         if state.phase == TapPhase.RECONNECTING and state.retry_in is not None:
-            self._retry_at = time.monotonic() + state.retry_in
-            self._countdown.start()
+            self._retry_at = now + state.retry_in
         else:
             self._retry_at = None
+        if self._down_since is not None and state.phase != TapPhase.STOPPED:
+            self._countdown.start()
+        else:
             self._countdown.stop()
         colour = _DOT_COLOURS.get(state.phase, "#8a8a8a")
         self._dot.setStyleSheet(f"background: {colour}; border-radius: 6px;")
@@ -74,34 +127,53 @@ class ConnectionStatusWidget(QWidget):
             f"stored {counters.stored:,}",
             f"duplicates {counters.duplicates:,}",
         ]
+        self._counters.setText(" · ".join(parts))
         errors = f"decode errors {counters.decode_errors:,}"
         if counters.decode_errors:
-            errors = f"<span style='color:#b35900; font-weight:bold'>⚠ {errors}</span>"
-        self._counters.setText(" · ".join([*parts, errors]))
+            self.decode_errors_button.setText(f"⚠ {errors}")
+            self.decode_errors_button.setStyleSheet(_DECODE_ERRORS_STYLE)
+        else:
+            self.decode_errors_button.setText(errors)
+            self.decode_errors_button.setStyleSheet("")
 
     def _on_countdown(self) -> None:
         self._render_phase()
 
+    def _on_decode_errors_clicked(self) -> None:
+        self.undecoded_events_requested.emit()
+
     def _render_phase(self) -> None:
         state = self._state
-        detail = state.detail
         if state.phase == TapPhase.CONNECTED:
-            text = f"connected to {detail or self._broker_label}"
-        elif state.phase == TapPhase.CONNECTING:
+            text = f"connected to {state.detail or self._broker_label}"
+        elif state.phase == TapPhase.STOPPED:
+            text = "stopped"
+        elif self._down_since is None:
             text = f"connecting to {self._broker_label}"
-        elif state.phase == TapPhase.RECONNECTING:
-            text = "reconnecting" + (f": {_short(detail)}" if detail else "")
-            if self._retry_at is not None:
-                seconds = max(0, math.ceil(self._retry_at - time.monotonic()))
-                text += f", retry in {seconds}s"
         else:
-            text = "stopped" + (f": {_short(detail)}" if detail else "")
+            text = f"reconnecting for {_duration(self._clock() - self._down_since)}"
+            if state.phase == TapPhase.CONNECTING:
+                text += ", trying now"
+            elif self._retry_at is not None:
+                seconds = max(0, math.ceil(self._retry_at - self._clock()))
+                text += f", retry in {seconds}s"
         self._phase.setText(text)
-        # The full reason, when the label had to shorten it.
-        self._phase.setToolTip(detail or text)
+        since = ""
+        if self._down_since_wall is not None:
+            since = f"Disconnected since {self._down_since_wall:%H:%M:%S}."
+        self._phase.setToolTip("\n".join(t for t in (self._reason, since) if t) or text)
+        shown_reason = self._reason if state.phase != TapPhase.CONNECTED else ""
+        self._reason_label.set_full_text(
+            shown_reason, "\n".join(t for t in (shown_reason, since) if t)
+        )
+        self._reason_label.setVisible(bool(shown_reason))
 
 
-def _short(detail: str) -> str:
-    if len(detail) <= _MAX_DETAIL_CHARS:
-        return detail
-    return detail[: _MAX_DETAIL_CHARS - 1] + "…"
+def _duration(seconds: float) -> str:
+    """ "12s", "2 min", "1 h 05 min": how long, to the precision an operator needs."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60} min"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"

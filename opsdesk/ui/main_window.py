@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.connection_status = ConnectionStatusWidget(broker_label)
         self._follow_label = QLabel()
+        self._outage_banner: str | None = None  # the banner shown for the current outage
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -195,6 +196,26 @@ class MainWindow(QMainWindow):
                 f"Live capture stopped: {state.detail}. Events are not being recorded.",
                 BannerLevel.ERROR,
             )
+        elif state.phase == TapPhase.RECONNECTING and state.detail:
+            self._show_outage(state.detail)
+        elif state.phase == TapPhase.CONNECTED:
+            if self._outage_banner is not None and self._banner_shows(self._outage_banner):
+                self.banner.hide()
+            self._outage_banner = None
+
+    def _show_outage(self, reason: str) -> None:
+        """The status bar may have to shorten the reason; the banner shows all of it, once per
+        outage: dismissed (or replaced by another problem), it stays away until the next."""
+        if self._outage_banner is not None and not self._banner_shows(self._outage_banner):
+            return
+        self._outage_banner = (
+            f"Not connected to the broker. {reason} opsdesk retries on its own; no live "
+            "events arrive until it reconnects."
+        )
+        self.show_problem(self._outage_banner, BannerLevel.WARNING)
+
+    def _banner_shows(self, text: str) -> bool:
+        return not self.banner.isHidden() and self.banner.text() == text
 
     def _on_follow_state_changed(self, following: bool, newer: int) -> None:
         if following:

@@ -60,6 +60,6 @@ def test_run_gui_without_a_broker_shows_the_window_and_quits_cleanly(qapp, tmp_p
 
     assert code == 0
     assert seen["hooks installed"]
-    assert seen["phase"].startswith("reconnecting: ")
+    assert seen["phase"].startswith("reconnecting for ")
     assert "secret" not in seen["phase"] and "secret" not in seen["title"]
     assert (sys.excepthook, threading.excepthook) == hooks
