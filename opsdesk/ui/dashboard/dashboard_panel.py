@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QSplitter, QVBoxLayout, QWidget
 
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
+from opsdesk.store.errors import StoreError
 from opsdesk.store.statistics_windows import PRESETS
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.dashboard.chart_stack import ChartStack
@@ -38,6 +39,7 @@ from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.monitor_note import MonitorNote
 from opsdesk.ui.dashboard.queue_tracks import QueueTracks
+from opsdesk.ui.dashboard.refresh_guard import RefreshGuard
 from opsdesk.ui.dashboard.stuck_payments_view import StuckPaymentsPanel
 from opsdesk.ui.dashboard.throttle import Throttle
 from opsdesk.ui.dashboard.time_chart import count_text
@@ -48,6 +50,10 @@ log = logging.getLogger(__name__)
 REFRESH_INTERVAL_MS = 2000  # statistics while following: the clock moves even when idle
 STATS_THROTTLE_MS = 1000  # at most one statistics request a second, however busy the tap
 REDRAW_THROTTLE_MS = 250  # queue chart redraws
+PAUSED = (
+    "⚠ The dashboard hit a bug and stopped refreshing (see the crash report);"
+    " choose another window or breakdown to try again."
+)
 
 
 def utc_now() -> datetime:
@@ -82,6 +88,8 @@ class DashboardPanel(QWidget):
         self._breakdown = settings.dashboard_breakdown
         self._following = True
         self._tracks = QueueTracks()
+        self._guard = RefreshGuard(self._on_broken)
+        self._read_problem: str | None = None
         self.snapshot: DashboardSnapshot | None = None
         self._reader: BackgroundReader[DashboardSources] = BackgroundReader(
             partial(DashboardSources, db_path),
@@ -102,7 +110,9 @@ class DashboardPanel(QWidget):
         self._build_layout()
 
         self._stats_throttle = Throttle(self._submit_snapshot, stats_throttle_ms, self)
-        self._redraw_throttle = Throttle(self._redraw_queues, redraw_throttle_ms, self)
+        self._redraw_throttle = Throttle(
+            partial(self._guard.run, self._redraw_queues), redraw_throttle_ms, self
+        )
         self._ticker = QTimer(self)
         self._ticker.setInterval(refresh_interval_ms)
         self._ticker.timeout.connect(self._stats_throttle.request)
@@ -138,6 +148,7 @@ class DashboardPanel(QWidget):
 
     def set_window(self, choice: WindowChoice) -> None:
         """Show another window: everything is recomputed for it (a custom one stops following)."""
+        self._guard.reset()
         self._choice = choice
         if choice.span is not None:
             self._preset = next(k for k, v in PRESETS.items() if v == choice.span)
@@ -150,10 +161,11 @@ class DashboardPanel(QWidget):
         self.refresh_now()
 
     def set_breakdown(self, breakdown: Breakdown) -> None:
+        breakdown = Breakdown(breakdown)  # a combo's item data comes back as a plain str
         self._breakdown = breakdown
         self._settings.dashboard_breakdown = breakdown
         self.toolbar.show_breakdown(breakdown)
-        self.refresh_now()
+        self.refresh_now()  # after a bug paused the panel: the user's choice tries again
 
     def set_following(self, following: bool) -> None:
         """Follow the clock (charts move, statistics refresh every few seconds) or hold still."""
@@ -163,11 +175,14 @@ class DashboardPanel(QWidget):
             self._load_queue_history()
         self._following = following
         self.toolbar.show_following(following)
-        self._sync_ticker()
         if following:
-            self.refresh_now()
+            self.refresh_now()  # also the user trying again after a bug paused the panel
+        self._sync_ticker()
 
     def refresh_now(self) -> None:
+        """Recompute at once; after a bug paused the panel, this is the user trying again."""
+        self._guard.reset()
+        self._sync_ticker()
         self._stats_throttle.cancel()
         self._submit_snapshot()
 
@@ -179,7 +194,7 @@ class DashboardPanel(QWidget):
     def add_samples(self, samples: Sequence[QueueSample]) -> None:
         """A sampling round from the monitor: drawn at once (throttled), no file read."""
         self._tracks.append(samples)
-        self.tiles.show_queue_depths(*self._tracks.depths())
+        self._guard.run(self.tiles.show_queue_depths, *self._tracks.depths())
         if self._following:
             self._redraw_throttle.request()
 
@@ -210,7 +225,7 @@ class DashboardPanel(QWidget):
         self._sync_ticker()  # another tab is in front: no reads nobody sees
 
     def _sync_ticker(self) -> None:
-        if self._following and self.isVisible():
+        if self._following and self.isVisible() and not self._guard.broken:
             self._ticker.start()
         else:
             self._ticker.stop()
@@ -218,6 +233,8 @@ class DashboardPanel(QWidget):
     # -- background requests and their results ---------------------------------------------
 
     def _submit_snapshot(self) -> None:
+        if self._guard.broken:
+            return
         query = DashboardQuery(
             choice=self._choice,
             breakdown=self._breakdown,
@@ -226,7 +243,10 @@ class DashboardPanel(QWidget):
             stuck_after=self._settings.dashboard_stuck_after,
         )
         self._reader.submit(
-            "snapshot", partial(compute_snapshot, query=query), self._show_snapshot, self._failed
+            "snapshot",
+            partial(compute_snapshot, query=query),
+            self._guard.guarded(self._show_snapshot),
+            self._failed,
         )
 
     def _load_queue_history(self) -> None:
@@ -234,7 +254,7 @@ class DashboardPanel(QWidget):
         self._reader.submit(
             "queue_history",
             partial(load_queue_history, window=window),
-            self._show_queue_history,
+            self._guard.guarded(self._show_queue_history),
             self._failed,
         )
 
@@ -242,6 +262,7 @@ class DashboardPanel(QWidget):
         if snapshot.query.choice != self._choice or snapshot.query.breakdown != self._breakdown:
             return  # asked before the user changed the window or breakdown: stale
         self.snapshot = snapshot
+        self._read_problem = None
         now = snapshot.query.now.timestamp()
         draw_throughput(self.throughput_chart, snapshot.status, now)
         draw_success(self.success_chart, snapshot)
@@ -272,8 +293,20 @@ class DashboardPanel(QWidget):
         self.queue_chart.set_y_label("messages", count_text)
 
     def _failed(self, error: Exception) -> None:
-        log.warning("dashboard read failed: %s", error)
-        self.toolbar.show_status(f"⚠ cannot read the history file: {error}", problem=True)
+        if not isinstance(error, StoreError):
+            self._guard.report(error)  # a bug, not the file: the crash dialog, once
+            return
+        text = f"⚠ cannot read the history file: {error}"
+        if text != self._read_problem:  # the ticker retries; the log says it once
+            log.warning("dashboard read failed: %s", error)
+            self._read_problem = text
+        self.toolbar.show_status(text, problem=True)
+
+    def _on_broken(self) -> None:
+        self._ticker.stop()
+        self._stats_throttle.cancel()
+        self._redraw_throttle.cancel()
+        self.toolbar.show_status(PAUSED, problem=True)
 
     # -- slots -----------------------------------------------------------------------------
 

@@ -117,4 +117,5 @@ class DashboardToolbar(QWidget):
         self.window_selected.emit(self.window_combo.itemData(index))
 
     def _on_breakdown_activated(self, index: int) -> None:
-        self.breakdown_selected.emit(self.breakdown_combo.itemData(index))
+        # Item data comes back from Qt as a plain str: make it a Breakdown again.
+        self.breakdown_selected.emit(Breakdown(self.breakdown_combo.itemData(index)))
