@@ -93,6 +93,10 @@ class MainWindow(QMainWindow):
         self._settings_menu.addAction(action)
         return action
 
+    def show_panel(self, panel: QWidget) -> None:
+        """Bring `panel`'s tab to the front."""
+        self.tabs.setCurrentWidget(panel)
+
     def show_problem(self, text: str, level: BannerLevel = BannerLevel.WARNING) -> None:
         """An expected problem (broker, history file): shown inline, never modal."""
         self.banner.show_message(text, level)

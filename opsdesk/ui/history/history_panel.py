@@ -147,6 +147,10 @@ class HistoryPanel(QWidget):
         """Show the rows matching `event_filter` (e.g. from a dashboard drill-down)."""
         self.filter_bar.set_filter(event_filter, preset)
 
+    def show_undecoded(self) -> None:
+        """Every stored message that did not decode (the status bar's "decode errors")."""
+        self.filter_bar.set_filter(EventFilter(decode_errors_only=True))
+
     def focus_filter(self) -> None:
         self.filter_bar.text_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_bar.text_edit.selectAll()
