@@ -113,6 +113,9 @@ class Profile:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
+    # The profiles file this profile was read from, or would be written to when it is the
+    # built-in one and the file does not exist yet; None for a profile built in code.
+    config_path: Path | None = None
 
 
 def config_dir() -> Path:
@@ -219,7 +222,7 @@ def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     """All profiles in the file; the built-in `local` profile when the file is absent."""
     path = path or config_file()
-    profiles = {DEFAULT_PROFILE: _profile_from_toml(DEFAULT_PROFILE, {})}
+    profiles = {DEFAULT_PROFILE: replace(_profile_from_toml(DEFAULT_PROFILE, {}), config_path=path)}
     if not path.exists():
         return profiles
     try:
@@ -227,7 +230,7 @@ def load_profiles(path: Path | None = None) -> dict[str, Profile]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read profiles from {path}: {exc}") from exc
     for name, raw in data.get("profiles", {}).items():
-        profiles[name] = _profile_from_toml(name, raw)
+        profiles[name] = replace(_profile_from_toml(name, raw), config_path=path)
     return profiles
 
 

@@ -154,3 +154,11 @@ def test_the_readme_profile_example_is_valid(tmp_path: Path) -> None:
     assert prod.read_only and prod.tap.queue == "opsdesk.tap.prod.alice"
     assert [rule.name for rule in prod.alerts] == ["settlement backlog"]
     assert [mapping.name for mapping in prod.mappings] == ["ledger"]
+
+
+def test_each_profile_knows_the_file_it_came_from(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    assert resolve_profile(config_path=path).config_path == path  # built-in: where it would go
+    path.write_text('[profiles.prod]\nurl = "amqp://ops@rabbit.example/%2F"\n')
+    profiles = load_profiles(path)
+    assert {name: p.config_path for name, p in profiles.items()} == {"local": path, "prod": path}
