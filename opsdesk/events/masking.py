@@ -1,49 +1,84 @@
 """Card-number (PAN) masking: keep the first 6 and last 4 digits, star the rest.
 
-A candidate is a run of digits in which single spaces or dashes may separate digit groups of 3
-or more digits ("4111111111111111", "4111 1111 1111 1111", "3782-822463-10005"); a group of 1-2
-digits never occurs inside a printed card number and splits the run (so the "12" of an expiry
-after a PAN, or the parts of "2024-01-15 2024-02-15", never join a candidate). In each piece
-the longest window of whole groups holding 13-19 digits that passes the Luhn check is masked,
-then the groups left and right of it are searched again, so two spaced PANs in one run are both
-masked. Masking keeps the length and the separators ("4111 11** **** 1111"): offsets and JSON
-strings stay valid.
+A card number, when it passes the Luhn check, is either
+- an unbroken run of 13-19 digits ("4111111111111111"), or
+- digit groups in a printed card grouping, joined by one kind of single separator (space, dash,
+  or "+", a space in a URL query): 4-4-4-4 (16 digits: Visa, Mastercard, Discover, JCB,
+  UnionPay, Maestro); 4-6-5 (American Express) and 4-6-4 (Diners Club 14), as embossed;
+  4-4-4-4-1..3 (17-19, groups of four as 19-digit UnionPay and Maestro cards are printed);
+  4-4-4-1..7 (13-19: the gaps after digits 4, 8 and 12 that card-entry forms insert for every
+  scheme but Amex and Diners, e.g. braintree/credit-card-type's `gaps: [4, 8, 12]` for Visa
+  13/19, Maestro 12-19 and UnionPay 14-19 digits).
+Masking keeps the length and the separators ("4111 11** **** 1111"): offsets and JSON strings
+stay valid. A PAN written as a bare JSON number is masked in place, which leaves that JSON text
+invalid.
 
-Left alone on purpose, because they are not card numbers and masking them would corrupt data:
-- windows that fail Luhn or have fewer than 13 / more than 19 digits (an unbroken 20+ digit
-  run is a reference number; it is not searched for a PAN inside);
+Left alone on purpose, because they are not card numbers and masking them corrupts data:
+- digits glued to an ASCII letter or digit: UUIDs, ULIDs, hex trace and span ids, base32/64
+  tokens, IBANs ("DE89370400440532013000"). An escape before the digits is not glue: a JSON or
+  Python backslash escape ("\\n", "\\"", "\\u00e9", "\\xff" of a body that was not UTF-8) and a
+  URL escape ("%20");
+- digits joined by a separator to such a glued token: the rest of a printed IBAN
+  ("DE89 3704 0044 0532 0130 00"), of a UUID, of a trace header;
+- a grouping with a 4+ digit group joined on either side: a longer number printed in groups
+  (parcel tracking numbers, account numbers). A 1-3 digit group beside it (expiry, CVV) does
+  not count; two card groupings in a row are both masked;
+- an international phone number: at most 15 digits (E.164) after a "+" that follows no letter
+  or digit;
+- windows that fail Luhn, and unbroken runs of 20+ digits (references; not searched inside);
 - the fraction of a decimal ("0.4111111111111111") and the integer part before ".<digit>";
 - an unbroken 13, 16 or 19 digit number starting with "1": an epoch timestamp in milliseconds,
   microseconds or nanoseconds (years 2001-2033). No card scheme issues 13/16/19-digit numbers
   starting with 1 (UATP airline cards start with 1 but have 15 digits, and are masked).
-Letters next to a run do not protect it ("\\n4111..." in JSON text must still be masked), so a
-13+ digit stretch of a hex id that happens to pass Luhn is masked too: a safe-side false positive.
-A PAN written as a bare JSON number is masked in place, which leaves that JSON text invalid.
+The price of that precision: a card number glued to letters ("card4111111111111111") is not
+masked; it reads as an id, and an id of that shape is far more common than such a PAN.
 """
 
 from __future__ import annotations
 
 import re
 
-# The pre-check, in C: each char becomes one probe byte ("0" for a digit, space or dash, "x" for
+# The pre-check, in C: each char becomes one probe byte ("0" for a digit or separator, "x" for
 # anything else, non-ASCII included), so positions match the text's. A PAN needs 13 "0"s in a
-# row; most texts have none and return at once. Else only those regions go to the regex, which
-# is ~20x cheaper than scanning the whole text with it.
-_PROBE_TABLE = bytes(ord("0") if chr(i) in "0123456789 -" else ord("x") for i in range(256))
+# row; most texts have none and return at once. Else only those regions are looked at, each a
+# stretch of digits and separators whose neighbours (the glue) sit just outside it.
+_PROBE_TABLE = bytes(ord("0") if chr(i) in "0123456789 -+" else ord("x") for i in range(256))
 _PROBE_RUN = b"0" * 13
-# A run of 3+ digit groups joined by single separators, starting at a digit that follows no
-# digit and no "<digit>." (a decimal fraction), with 13 digits ahead (separators aside).
-_RUN = re.compile(
-    r"[0-9](?<![0-9][0-9])(?<![0-9]\.[0-9])(?=(?:[ -]?[0-9]){12})[0-9]{2,}(?:[ -][0-9]{3,})*"
+_DIGITS = re.compile(r"[0-9]+")
+# Escapes a digit run may follow without being glued to the escape's letter or hex digits.
+_ESCAPE = re.compile(
+    r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[A-Za-z])|%[0-9A-Fa-f]{2}"
 )
-_GROUP = re.compile(r"[0-9]+")
+_ESCAPE_REACH = 10  # chars from an escape's start to its end, at most ("\\U0001f600")
+_GLUE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_DIGITS = frozenset("0123456789")
+# Longest first: at one place the longest grouping that passes Luhn wins.
+_GROUPINGS: tuple[tuple[int, ...], ...] = (
+    (4, 4, 4, 4, 3),
+    (4, 4, 4, 7),
+    (4, 4, 4, 4, 2),
+    (4, 4, 4, 6),
+    (4, 4, 4, 4, 1),
+    (4, 4, 4, 5),
+    (4, 4, 4, 4),
+    (4, 6, 5),
+    (4, 4, 4, 3),
+    (4, 6, 4),
+    (4, 4, 4, 2),
+    (4, 4, 4, 1),
+)
 
 _MIN_DIGITS = 13
 _MAX_DIGITS = 19
+_MAX_PHONE_DIGITS = 15  # E.164
 _KEEP_HEAD = 6
 _KEEP_TAIL = 4
 _EPOCH_LENGTHS = frozenset({13, 16, 19})
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# Luhn: each digit in a doubled place becomes the digit sum of its double.
+_DOUBLE = str.maketrans("0123456789", "0246813579")
+# What every card number holds: 13 digits in a row, or the start of a grouping (4-4-4-x or
+# 4-6-x). A region without either is cleared in C, as most regions (parts of UUIDs) are.
+_MAYBE_CARD = re.compile(r"[0-9]{13}|[0-9]{4}[ +-](?:[0-9]{4}[ +-][0-9]{4}|[0-9]{6})[ +-][0-9]")
 
 
 def mask_pans(text: str) -> str:
@@ -60,12 +95,11 @@ def mask_pans(text: str) -> str:
         region_end = probe.find(b"x", region)
         if region_end < 0:
             region_end = len(probe)
-        for match in _RUN.finditer(text, region, region_end):
-            masked = _mask_run(match.group(), text, match.end())
-            if masked is not None:
-                pieces.append(text[last : match.start()])
-                pieces.append(masked)
-                last = match.end()
+        if _MAYBE_CARD.search(text, region, region_end) is not None:
+            for start, stop in _card_spans(text, region, region_end):
+                pieces.append(text[last:start])
+                pieces.append(_star(text[start:stop]))
+                last = stop
         region = probe.find(_PROBE_RUN, region_end)
     if not pieces:
         return text
@@ -84,47 +118,173 @@ def _probe(text: str) -> bytes:
 
 
 def luhn_valid(digits: str) -> bool:
-    """True when the digit string passes the Luhn (mod 10) check."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        total += _DOUBLED[value] if position & 1 else value
-    return total % 10 == 0
+    """True when the (ASCII) digit string passes the Luhn (mod 10) check."""
+    # Summing bytes runs in C; each ASCII digit counts 48 too much.
+    total = sum(digits[-1::-2].encode()) + sum(digits[-2::-2].translate(_DOUBLE).encode())
+    return (total - 48 * len(digits)) % 10 == 0
 
 
-def _mask_run(run: str, text: str, end: int) -> str | None:
-    """The run with its card numbers masked, or None when it holds none."""
-    if text.startswith(".", end) and end + 1 < len(text) and text[end + 1].isdigit():
-        return None  # integer part of a decimal number
-    if run.isdigit():
-        return _star(run) if _is_pan(run) else None
-    chars = list(run)
-    groups = [(group.start(), group.end()) for group in _GROUP.finditer(run)]
-    return "".join(chars) if _mask_groups(run, groups, chars) else None
+class _Chain:
+    """Digit groups joined by single separators, as parallel lists, and how each touches what
+    is around it."""
+
+    __slots__ = ("glued", "phone", "separators", "starts", "stops")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.stops: list[int] = []
+        self.separators: list[str] = []  # the char joining a group to the one before ("" first)
+        self.glued: list[bool] = []  # part of a token with letters, or of a decimal number
+        self.phone: list[bool] = []  # digits of a phone number that follow its "+"
 
 
-def _mask_groups(run: str, groups: list[tuple[int, int]], chars: list[str]) -> bool:
-    """Mask the longest card number made of whole groups, then look left and right of it."""
-    best: tuple[int, int] | None = None
-    best_len = 0
-    for first in range(len(groups)):
-        count = 0
-        for last in range(first, len(groups)):
-            count += groups[last][1] - groups[last][0]
-            if count > _MAX_DIGITS:
-                break
-            if count >= _MIN_DIGITS and count > best_len:
-                digits = "".join(run[start:stop] for start, stop in groups[first : last + 1])
-                if _is_pan(digits):
-                    best, best_len = (first, last), count
-    if best is None:
+def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]]:
+    """The (start, stop) of every card number in the region text[region:region_end]."""
+    start, left_glued = _left_edge(text, region)
+    right_glued = _glued_after(text, region_end)
+    inner = text[start:region_end]
+    digits = inner.strip(" +-")
+    if digits.isdigit():  # one group, the common case: "4111111111111111", " 4111... "
+        begin = start + len(inner) - len(inner.lstrip(" +-"))
+        end = begin + len(digits)
+        glued = (begin == start and left_glued) or (end == region_end and right_glued)
+        phone = len(digits) <= _MAX_PHONE_DIGITS and _starts_phone(text, begin)
+        return [] if glued or phone or not _is_pan(digits) else [(begin, end)]
+    spans: list[tuple[int, int]] = []
+    chain = _Chain()
+    previous = start
+    for match in _DIGITS.finditer(text, start, region_end):
+        begin, end = match.span()
+        joined = begin - previous == 1 and bool(chain.starts)
+        if chain.starts and not joined:
+            spans += _chain_spans(text, chain)
+            chain = _Chain()
+        phone = chain.phone[-1] if joined else _starts_phone(text, begin)
+        chain.starts.append(begin)
+        chain.stops.append(end)
+        chain.separators.append(text[begin - 1] if joined else "")
+        chain.glued.append((begin == start and left_glued) or (end == region_end and right_glued))
+        chain.phone.append(phone)
+        previous = end
+    if chain.starts:
+        spans += _chain_spans(text, chain)
+    return spans
+
+
+def _starts_phone(text: str, begin: int) -> bool:
+    """A "+" after no letter or digit starts a phone number; after one it is a URL's space."""
+    return begin > 0 and text[begin - 1] == "+" and (begin < 2 or text[begin - 2] not in _GLUE)
+
+
+def _left_edge(text: str, region: int) -> tuple[int, bool]:
+    """Where the region's digits start (after an escape that reaches into it), and whether the
+    digits at its start are glued to a letter or digit, or are the fraction of a decimal."""
+    if region == 0:
+        return 0, False
+    for at in range(region - 1, max(-1, region - 1 - _ESCAPE_REACH), -1):
+        if text[at] in "\\%":
+            escape = _ESCAPE.match(text, at)
+            if escape is not None and escape.end() >= region:
+                return escape.end(), False
+            break
+    before = text[region - 1]
+    decimal = before == "." and region > 1 and text[region - 2] in _ASCII_DIGITS
+    return region, before in _GLUE or decimal
+
+
+def _glued_after(text: str, region_end: int) -> bool:
+    """Whether the digits ending the region go on into letters, or into a decimal's fraction."""
+    if region_end >= len(text):
         return False
-    first, last = best
-    start, stop = groups[first][0], groups[last][1]
-    chars[start:stop] = _star(run[start:stop])
-    _mask_groups(run, groups[:first], chars)
-    _mask_groups(run, groups[last + 1 :], chars)
-    return True
+    after = text[region_end]
+    if after in _GLUE:
+        return True
+    return after == "." and region_end + 1 < len(text) and text[region_end + 1] in _ASCII_DIGITS
+
+
+def _chain_spans(text: str, chain: _Chain) -> list[tuple[int, int]]:
+    """Card numbers among the groups of one chain, with neighbours that allow them."""
+    sizes = [stop - start for start, stop in zip(chain.starts, chain.stops, strict=True)]
+    if True in chain.phone:
+        _drop_long_phones(chain, sizes)
+    found: dict[int, int] = {}  # first group index -> last group index
+    index = 0
+    while index < len(sizes):
+        last = _card_at(text, chain, sizes, index)
+        if last is None:
+            index += 1
+        else:
+            found[index] = last
+            index = last + 1
+    # A grouping is a whole number only when no longer digit group is joined to it; dropping
+    # one may expose its neighbour, so repeat until nothing changes.
+    changed = len(sizes) > 1 and bool(found)
+    while changed:
+        covered = {i for first, last in found.items() for i in range(first, last + 1)}
+        dropped = [
+            first
+            for first, last in found.items()
+            if first != last
+            and not (
+                _free(chain, sizes, first - 1, covered) and _free(chain, sizes, last + 1, covered)
+            )
+        ]
+        for first in dropped:
+            del found[first]
+        changed = bool(dropped)
+    return [(chain.starts[first], chain.stops[last]) for first, last in found.items()]
+
+
+def _drop_long_phones(chain: _Chain, sizes: list[int]) -> None:
+    """A "+" and more than 15 digits is no phone number (E.164 allows 15): clear its mark."""
+    phone = chain.phone
+    index = 0
+    while index < len(phone):
+        if not phone[index]:
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(phone) and phone[end + 1]:
+            end += 1
+        if sum(sizes[index : end + 1]) > _MAX_PHONE_DIGITS:
+            phone[index : end + 1] = [False] * (end + 1 - index)
+        index = end + 1
+
+
+def _card_at(text: str, chain: _Chain, sizes: list[int], index: int) -> int | None:
+    """The last group of the card number that starts at group `index`, or None."""
+    glued, phone = chain.glued, chain.phone
+    if glued[index] or phone[index]:
+        return None
+    size = sizes[index]
+    if _MIN_DIGITS <= size <= _MAX_DIGITS:
+        # An unbroken number: only glue beside it makes it part of something else.
+        if (index > 0 and glued[index - 1]) or (index + 1 < len(sizes) and glued[index + 1]):
+            return None
+        return index if _is_pan(text[chain.starts[index] : chain.stops[index]]) else None
+    if size != 4 or index + 2 >= len(sizes):
+        return None
+    separators = chain.separators
+    for grouping in _GROUPINGS:
+        last = index + len(grouping) - 1
+        if last >= len(sizes) or sizes[index : last + 1] != list(grouping):
+            continue
+        separator = separators[index + 1]
+        if any(
+            separators[i] != separator or glued[i] or phone[i] for i in range(index + 1, last + 1)
+        ):
+            continue
+        digits = "".join(text[chain.starts[i] : chain.stops[i]] for i in range(index, last + 1))
+        if luhn_valid(digits):
+            return last
+    return None
+
+
+def _free(chain: _Chain, sizes: list[int], index: int, covered: set[int]) -> bool:
+    """True when the group at `index` (if any) does not extend a grouping beside it."""
+    if index < 0 or index >= len(sizes) or index in covered:
+        return True
+    return not chain.glued[index] and sizes[index] < 4
 
 
 def _is_pan(digits: str) -> bool:
@@ -136,14 +296,14 @@ def _is_pan(digits: str) -> bool:
 
 def _star(number: str) -> str:
     """Replace all but the first 6 and last 4 digits with '*', keeping separators."""
-    digit_total = len(number) - number.count(" ") - number.count("-")
-    out: list[str] = []
-    seen = 0
-    for char in number:
-        if char not in " -":
-            seen += 1
-            hidden = _KEEP_HEAD < seen <= digit_total - _KEEP_TAIL
-            out.append("*" if hidden else char)
-        else:
-            out.append(char)
-    return "".join(out)
+    if number.isdigit():
+        return (
+            number[:_KEEP_HEAD]
+            + "*" * (len(number) - _KEEP_HEAD - _KEEP_TAIL)
+            + number[-_KEEP_TAIL:]
+        )
+    chars = list(number)
+    places = [at for at, char in enumerate(chars) if char in _ASCII_DIGITS]
+    for at in places[_KEEP_HEAD : len(places) - _KEEP_TAIL]:
+        chars[at] = "*"
+    return "".join(chars)

@@ -167,3 +167,87 @@ def test_pan_in_a_region_that_starts_with_a_date_is_masked():
     text = "on 2024-01-15 4111 1111 1111 1111 and 2024-02-01 10 00 5555555555554444"
     expected = "on 2024-01-15 4111 11** **** 1111 and 2024-02-01 10 00 555555******4444"
     assert mask_pans(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "313874cd-dfbc-423d-b246-548991270564",  # UUIDs the old masker starred
+        "b18c8632-2266-4668-8665-0967dbc38a39",
+        "9a613169-3054-4859-ba10-3e1fd980d5fe",
+        "4bf92f3577b34da6a3ce929d0e0e4736",  # hex trace id with a 13+ digit stretch inside
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-4111111111111111-01",  # traceparent, digit span id
+        "01HGW2N7XJ4111111111111111",  # ULID-shaped token
+        "dGVzdDQxMTExMTExMTExMTExMTE4111111111111111",  # base64-ish token
+        "DE89370400440532013000",  # IBAN, electronic form
+        "DE89 3704 0044 0532 0130 00",  # IBAN, printed in groups of four
+        "ES91 2100 0418 4502 0005 1332",
+        "9400 1000 0000 0000 0000 00",  # parcel tracking number printed in fours
+        "+4915112345678",  # E.164 phone number
+        "tel:+378282246310005",  # 15 digits after "+": a phone number, not an Amex
+        "card4111111111111111",  # glued to letters: reads as an id (the price of precision)
+        "4111-1111 1111-1111",  # mixed separators: not a printed grouping
+        "4111 1111 1111 1111 1234",  # a 4-digit group beside it: a longer number
+        "4111  1111  1111  1111",  # double spaces: not a grouping
+    ],
+)
+def test_ids_and_numbers_that_only_look_like_card_numbers_are_untouched(text):
+    assert mask_pans(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ('{"note": "x\\n4111111111111111"}', '{"note": "x\\n411111******1111"}'),
+        ('{"note": "\\"4111111111111111\\""}', '{"note": "\\"411111******1111\\""}'),
+        ('{"note": "caf\\u00e94111111111111111"}', '{"note": "caf\\u00e9411111******1111"}'),
+        ('{"n": "\\u00124111111111111111"}', '{"n": "\\u0012411111******1111"}'),
+        ("caf\\xe94111111111111111", "caf\\xe9411111******1111"),  # a body that was not UTF-8
+        ("\\x124111111111111111", "\\x12411111******1111"),
+        ("/pay?card=4111111111111111&cvv=123", "/pay?card=411111******1111&cvv=123"),
+        ("/pay?card=4111+1111+1111+1111&x=1", "/pay?card=4111+11**+****+1111&x=1"),
+        ("/pay?note=card%204111111111111111", "/pay?note=card%20411111******1111"),
+        ("paid+with+4111111111111111", "paid+with+411111******1111"),
+        ("+4111111111111111", "+411111******1111"),  # 16 digits: too long for a phone number
+        ('{"pan": 4111111111111111}', '{"pan": 411111******1111}'),
+        ("pan-5555555555554444", "pan-555555******4444"),
+        ("3056 930902 5904", "3056 93**** 5904"),  # Diners Club 14, 4-6-4
+        ("4111 1111 1111 1111 123", "4111 11** **** 1111 123"),  # then a CVV
+    ],
+)
+def test_pans_after_escapes_and_in_urls_are_masked(text, masked):
+    assert mask_pans(text) == masked
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [
+        with_check_digit("422222222222"),  # 13, Visa
+        with_check_digit("3056930902590"),  # 14, Diners
+        with_check_digit("62212600000000"),  # 15, UnionPay
+        with_check_digit("6011000990139"),  # 14
+        with_check_digit("6304000000000000"),  # 17, Maestro
+        with_check_digit("63040000000000000"),  # 18, Maestro
+        with_check_digit("622126000000000000"),  # 19, UnionPay
+    ],
+)
+def test_form_and_embossed_groupings_of_every_length_are_masked(digits):
+    fours = " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+    form = " ".join([digits[:4], digits[4:8], digits[8:12], digits[12:]])
+    for text in {fours, form, fours.replace(" ", "-"), form.replace(" ", "-")}:
+        masked = mask_pans(f"card {text} ok")
+        assert digits not in masked.replace(" ", "").replace("-", "")
+        assert masked.count("*") == len(digits) - 10
+
+
+def test_luhn_agrees_with_the_textbook_loop():
+    def textbook(digits: str) -> bool:
+        total = 0
+        for position, char in enumerate(reversed(digits)):
+            value = int(char) * (2 if position % 2 else 1)
+            total += value - 9 if value > 9 else value
+        return total % 10 == 0
+
+    for number in range(0, 200_000, 7):
+        digits = f"{number:0{1 + number % 19}d}"
+        assert luhn_valid(digits) is textbook(digits)
