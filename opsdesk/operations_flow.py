@@ -45,7 +45,9 @@ class Console:
 
 
 def add_write_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dry-run", action="store_true", help="show the plan and stop")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="preview only: show the plan, change nothing"
+    )
     parser.add_argument("--yes", action="store_true", help="do it without asking")
     parser.add_argument("--rate-limit", type=float, metavar="MSG_PER_S", help="at most this fast")
     parser.add_argument("--json", action="store_true", help="print the plan/result as JSON")
@@ -67,6 +69,12 @@ def run_plan(
     _preview(plan, args, console)
     if args.dry_run:
         return 0
+    if plan.audit_problem and not ops.profile.read_only:
+        # Audit first: not asked, not run (execute would refuse it too, by trying).
+        console.err.write(
+            f"opsdesk {command}: not done: {plan.audit_problem}, so nothing was touched\n"
+        )
+        return 1
     if not ops.profile.read_only and not args.yes and not _confirmed(command, plan, console):
         return 1
     cancel = threading.Event()
@@ -88,6 +96,8 @@ def _preview(plan: Plan, args: argparse.Namespace, console: Console) -> None:
         return
     out = console.err if args.json else console.out
     out.write(f"plan: {plan.describe()}\n")
+    if plan.audit_problem:
+        out.write(f"  cannot run: {plan.audit_problem}\n")
     for warning in plan.warnings:
         out.write(f"  warning: {warning}\n")
     for guard, count in plan.guards.items():
@@ -187,6 +197,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "count_is_exact": plan.count_is_exact,
         "method": plan.method,
         "warnings": list(plan.warnings),
+        "audit_problem": plan.audit_problem,
         "guards": plan.guards,
         "needs_typed_confirmation": plan.needs_typed_confirmation,
         "items": [asdict(item) for item in plan.items],

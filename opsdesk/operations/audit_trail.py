@@ -1,4 +1,9 @@
-"""What an operation leaves in the audit log: one record per execution or refusal."""
+"""What an operation leaves in the audit log: its intent before it runs, its outcome after.
+
+Audit first: the intent (who, what, the plan, how many) is committed before the broker is
+touched, and an action whose intent cannot be written does not run. The outcome record follows
+and names its intent; a refusal before anything ran is one record of its own.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,96 @@ from typing import Any
 
 import pika.exceptions
 
-from opsdesk.operations.plan import Action, MessageOutcome, OperationResult, OutcomeStatus
-from opsdesk.store.audit import AuditLog
+from opsdesk.broker.failure_text import describe_broker_failure
+from opsdesk.operations.errors import AuditUnavailable
+from opsdesk.operations.plan import (
+    Action,
+    MessageOutcome,
+    OperationResult,
+    OutcomeStatus,
+    Plan,
+)
+from opsdesk.store.audit import STARTED, AuditLog
 from opsdesk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
 MAX_FAILURES_IN_AUDIT = 1000
+MAX_IDS_IN_INTENT = 10_000
+
+
+def audit_problem(db_path: Path) -> str | None:
+    """Why an action could not record its intent now, or None (a missing file will be created)."""
+    if not db_path.exists():
+        return None
+    try:
+        with AuditLog(db_path) as audit:
+            audit.check_writable()
+    except StoreError as exc:
+        return f"the audit log cannot be written ({exc})"
+    return None
+
+
+def record_intent(db_path: Path, operator: str, plan: Plan, destination: str) -> int:
+    """Commit what is about to run; AuditUnavailable (and nothing may run) when it cannot."""
+    try:
+        with AuditLog(db_path) as audit:
+            record = audit.record(
+                plan.action.value,
+                operator=operator,
+                source=plan.source,
+                destination=destination,
+                message_ids=intended_ids(plan),
+                outcome=STARTED,
+                detail=intent_detail(plan),
+                count=plan.count,
+            )
+    except StoreError as exc:
+        log.error("%s not run: its audit record could not be written: %s", plan.action, exc)
+        raise AuditUnavailable(
+            f"not done: the audit record of this {plan.action.value} could not be written "
+            f"first, so nothing was touched ({exc}). Make the history file usable (or choose "
+            "another with --db) and run it again."
+        ) from exc
+    return record.id
+
+
+def intended_ids(plan: Plan) -> list[str]:
+    """The messages the plan names (replays: the events it will send); [] for a sweep."""
+    if plan.action is Action.REPLAY:
+        ids = [m.event_id for m in plan.spec.messages]
+    else:
+        ids = [item.key for item in plan.items if not item.blocked]
+    return ids[:MAX_IDS_IN_INTENT]
+
+
+def intent_detail(plan: Plan) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "plan": plan.describe(),
+        "method": plan.method,
+        "count_is_exact": plan.count_is_exact,
+        "warnings": list(plan.warnings),
+        "overridden_guards": sorted(
+            {g.guard for item in plan.items for g in item.guards if g.overridden}
+        ),
+    }
+    selection = getattr(plan.spec, "selection", None)
+    if selection is not None:
+        detail["selection"] = selection.describe()
+    if plan.action is Action.REPLAY:
+        detail["reason"] = plan.spec.reason
+    creates = getattr(plan.spec, "create_queue", False)
+    if creates:
+        detail["creates_queue"] = plan.spec.destination.routing_key
+    return detail
 
 
 def audit_result(
-    db_path: Path, operator: str, result: OperationResult, destination: str
+    db_path: Path,
+    operator: str,
+    result: OperationResult,
+    destination: str,
+    intent_id: int | None = None,
 ) -> OperationResult:
     """Record an executed operation; the result with the record's id (or a note why not)."""
     plan = result.plan
@@ -37,12 +121,15 @@ def audit_result(
                 # Replays are recorded by the event they replay, so "already replayed" finds them.
                 message_ids=[o.event_id or o.message_id or o.key for o in done],
                 outcome=result.outcome,
-                detail=result_detail(result),
+                detail={**result_detail(result), "intent": intent_id},
                 count=count,
             )
     except StoreError as exc:
-        log.error("operation ran but its audit record could not be written: %s", exc)
-        note = f"the audit record could not be written: {exc}"
+        log.error("operation ran but its outcome could not be recorded: %s", exc)
+        note = (
+            f"the outcome could not be recorded in the audit log ({exc}); its intent is "
+            f"record #{intent_id}"
+        )
         return replace(result, notes=(*result.notes, note))
     return result.with_audit_id(record.id)
 
@@ -55,7 +142,11 @@ def audit_refusal(
     destination: str,
     reason: str,
     outcome: str = "refused",
+    intent_id: int | None = None,
 ) -> None:
+    detail: dict[str, Any] = {"reason": reason}
+    if intent_id is not None:
+        detail["intent"] = intent_id
     try:
         with AuditLog(db_path) as audit:
             audit.record(
@@ -64,7 +155,7 @@ def audit_refusal(
                 source=source,
                 destination=destination,
                 outcome=outcome,
-                detail={"reason": reason},
+                detail=detail,
                 count=0,
             )
     except StoreError as exc:
@@ -74,7 +165,7 @@ def audit_refusal(
 def describe_broker_error(exc: BaseException) -> str:
     if isinstance(exc, pika.exceptions.ChannelClosedByBroker | pika.exceptions.ConnectionClosed):
         return f"{exc.reply_text} ({exc.reply_code})"
-    return repr(exc)
+    return describe_broker_failure(exc)
 
 
 def result_detail(result: OperationResult) -> dict[str, Any]:

@@ -50,3 +50,7 @@ def consume_refused(queue: str, reply_code: int, reply_text: str) -> OperationEr
     if reply_code == 404:
         return NotFound(f"queue {queue!r} does not exist ({reply_text})")
     return None
+
+
+class AuditUnavailable(OperationError):
+    """The audit log cannot be written, so the write action was not run (audit first)."""

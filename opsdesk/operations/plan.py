@@ -94,6 +94,9 @@ class Plan:
     spec: Any  # the operation's own parameters (MoveSpec, ReplaySpec, ...)
     items: tuple[PlannedMessage, ...] = ()  # per message, where known before running
     warnings: tuple[str, ...] = ()
+    # Why it could not run now because its audit record cannot be written (audit first);
+    # checked again, by writing the record, when it runs.
+    audit_problem: str | None = None
 
     @property
     def guards(self) -> dict[str, int]:

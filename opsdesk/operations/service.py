@@ -1,33 +1,32 @@
-"""The one entry point for operator actions: plan (a dry run), then execute, always audited.
+"""The one entry point for operator actions: plan (a preview), then execute, always audited.
 
 Use an `Operations` from one worker thread (each call opens its own broker connection). Plans
 never write to the broker and are allowed on read-only profiles; `execute` refuses there.
-Every execution, and every refusal, writes one audit record.
+An execution records its intent before it touches anything and does not run when it cannot
+(execution.py); every refusal is recorded too.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import pika.exceptions
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations import browse as browsing
-from opsdesk.operations.audit_trail import audit_refusal, audit_result, describe_broker_error
+from opsdesk.operations.audit_trail import audit_problem
 from opsdesk.operations.context import OperationContext
-from opsdesk.operations.dead_letter import plan_dead_letter, run_dead_letter
-from opsdesk.operations.errors import OperationError, ReadOnlyProfile, Refused
+from opsdesk.operations.dead_letter import plan_dead_letter
+from opsdesk.operations.errors import OperationError
+from opsdesk.operations.execution import audited_refusals, broker_connection, execute_plan
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
-from opsdesk.operations.move import plan_move, run_move
+from opsdesk.operations.move import plan_move
 from opsdesk.operations.plan import (
     Action,
     Destination,
@@ -35,24 +34,23 @@ from opsdesk.operations.plan import (
     Plan,
     ProgressCallback,
 )
-from opsdesk.operations.purge import plan_purge, run_purge
+from opsdesk.operations.purge import plan_purge
 from opsdesk.operations.queue_facts import (
     QueueFacts,
     exchange_exists,
     read_queue_facts,
     server_version,
 )
-from opsdesk.operations.replay import plan_replay, run_replay
+from opsdesk.operations.replay import plan_replay
 from opsdesk.operations.selection import Selection
 from opsdesk.operations.send_home import (
     DEFAULT_RETRY_LIMIT,
     HomeTarget,
     SendHomeSpec,
     plan_send_home,
-    run_send_home,
 )
-from opsdesk.operations.sweep import SweepReport
 from opsdesk.store.audit import AuditLog
+from opsdesk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +101,7 @@ class Operations:
             return {}
         return events_by_id(self._ctx.db_path, [m for m in message_ids if m])
 
-    # -- plans (dry runs) ---------------------------------------------------------------------
+    # -- plans (previews) ----------------------------------------------------------------------
 
     def plan_move(
         self, source: str, destination: Destination, selection: Selection | None = None
@@ -113,7 +111,8 @@ class Operations:
             self._connection() as connection,
         ):
             facts = read_queue_facts(connection, self._ctx.management(), source)
-            return plan_move(connection, facts, destination, selection or Selection())
+            plan = plan_move(connection, facts, destination, selection or Selection())
+        return self._checked(plan)
 
     def plan_dead_letter(
         self, queue: str, selection: Selection | None = None, parking_queue: str | None = None
@@ -124,9 +123,10 @@ class Operations:
         ):
             client = self._ctx.management()
             facts = read_queue_facts(connection, client, queue)
-            return plan_dead_letter(
+            plan = plan_dead_letter(
                 connection, client, facts, selection or Selection(), parking_queue
             )
+        return self._checked(plan)
 
     def plan_send_home(
         self,
@@ -149,7 +149,8 @@ class Operations:
             facts = read_queue_facts(connection, self._ctx.management(), queue)
             wanted = min(selection.count or SEND_HOME_PREVIEW, SEND_HOME_PREVIEW)
             preview, _ = browsing.peek(connection, queue, wanted, facts.ready, time_limit=2.0)
-            return plan_send_home(connection, facts, spec, preview)
+            plan = plan_send_home(connection, facts, spec, preview)
+        return self._checked(plan)
 
     def plan_replay(
         self,
@@ -161,28 +162,37 @@ class Operations:
     ) -> Plan:
         """Replay stored events (PaymentEvent rows, or event ids looked up in the history)."""
         ids = [e for e in events if isinstance(e, str)]
-        found = events_by_id(self._ctx.db_path, ids) if ids else {}
-        rows = [e for e in events if isinstance(e, PaymentEvent)] + list(found.values())
-        with AuditLog(self._ctx.db_path, readonly=True) as audit:
-            replayed = audit.mentioning(Action.REPLAY.value, [e.event_id for e in rows])
+        db_path = self._ctx.db_path
+        try:
+            found = events_by_id(db_path, ids) if ids else {}
+            rows = [e for e in events if isinstance(e, PaymentEvent)] + list(found.values())
+            with AuditLog(db_path, readonly=True) as audit:
+                replayed = audit.mentioning(Action.REPLAY.value, [e.event_id for e in rows])
+            succeeded = succeeded_payments(db_path, (e.payment_id for e in rows))
+        except StoreError as exc:
+            raise OperationError(
+                f"cannot replay: the history cannot be read ({exc}); nothing was sent"
+            ) from exc
         exchanges = {destination.exchange} if destination else {e.exchange for e in rows}
         with self._connection() as connection:
             missing = {x for x in exchanges if not exchange_exists(connection, x)}
-        return plan_replay(
+        plan = plan_replay(
             rows,
             operator=self._ctx.operator,
             reason=reason,
-            succeeded=succeeded_payments(self._ctx.db_path, (e.payment_id for e in rows)),
+            succeeded=succeeded,
             replayed=replayed,
             destination=destination,
             missing_exchanges=missing,
             overrides=overrides,
             unknown_event_ids=[i for i in ids if i not in found],
         )
+        return self._checked(plan)
 
     def plan_purge(self, queue: str) -> Plan:
         with self._refusals(Action.PURGE, queue, ""), self._connection() as connection:
-            return plan_purge(read_queue_facts(connection, self._ctx.management(), queue))
+            plan = plan_purge(read_queue_facts(connection, self._ctx.management(), queue))
+        return self._checked(plan)
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -193,113 +203,19 @@ class Operations:
         cancel: threading.Event | None = None,
         rate_limit: float | None = None,
     ) -> OperationResult:
-        """Run `plan`; the per-message outcomes, with the audit record's id."""
-        destination = ", ".join(d.describe() for d in plan.destinations)
-        if self._ctx.profile.read_only:
-            error = ReadOnlyProfile(self._ctx.profile.name, plan.action.value)
-            self._audit_refusal(plan.action, plan.source, destination, str(error))
-            raise error
-        started = time.monotonic()
-        with (
-            self._refusals(plan.action, plan.source, destination, outcome="failed"),
-            self._connection() as connection,
-        ):
-            result = self._run(connection, plan, on_progress, cancel, rate_limit)
-        result = replace(result, elapsed_s=time.monotonic() - started)
-        return self._audit_result(result, destination)
+        """Run `plan` (audit first, see execution.py); the outcomes, with the audit record's id."""
+        return execute_plan(self._ctx, plan, on_progress, cancel, rate_limit)
 
-    def _run(
-        self,
-        connection: BlockingConnection,
-        plan: Plan,
-        on_progress: ProgressCallback | None,
-        cancel: threading.Event | None,
-        rate_limit: float | None,
-    ) -> OperationResult:
-        options: dict[str, Any] = {
-            "cancel": cancel,
-            "on_progress": on_progress,
-            "rate_limit": rate_limit,
-        }
-        if plan.action is Action.REPLAY:
-            outcomes, cancelled = run_replay(connection, plan, **options)
-            return OperationResult(plan, tuple(outcomes), len(outcomes), cancelled)
-        if plan.action is Action.PURGE:
-            purged = run_purge(connection, plan)
-            return OperationResult(plan, (), purged, notes=(f"{purged} message(s) purged",))
-        client = self._ctx.management()
-        facts = read_queue_facts(connection, client, plan.source)
-        operator = self._ctx.operator
-        report: SweepReport
-        if plan.action is Action.MOVE:
-            report = run_move(connection, plan, facts, operator, **options)
-        elif plan.action is Action.DEAD_LETTER:
-            report = run_dead_letter(connection, client, plan, facts, operator, **options)
-        elif plan.action is Action.REQUEUE:
-            report = run_send_home(connection, plan, facts, operator, **options)
-        else:
-            raise Refused(f"unknown action {plan.action!r}")
-        return OperationResult(
-            plan,
-            tuple(report.outcomes),
-            report.examined,
-            report.cancelled,
-            report.error,
-            tuple(report.notes),
-        )
+    # -- internals ----------------------------------------------------------------------------
 
-    # -- audit --------------------------------------------------------------------------------
-
-    def _audit_result(self, result: OperationResult, destination: str) -> OperationResult:
-        return audit_result(self._ctx.db_path, self._ctx.operator, result, destination)
-
-    def _audit_refusal(self, action: Action, source: str, destination: str, reason: str) -> None:
-        self._write_refusal(action, source, destination, reason, "refused")
-
-    def _write_refusal(
-        self, action: Action, source: str, destination: str, reason: str, outcome: str
-    ) -> None:
-        audit_refusal(
-            self._ctx.db_path, self._ctx.operator, action, source, destination, reason, outcome
-        )
-
-    @contextmanager
     def _refusals(
-        self, action: Action, source: str, destination: str, outcome: str = "refused"
-    ) -> Iterator[None]:
-        """Audit a refusal (Refused while planning; any failure while executing) and re-raise.
+        self, action: Action, source: str, destination: str
+    ) -> AbstractContextManager[None]:
+        return audited_refusals(self._ctx, action, source, destination)
 
-        Broker errors come out as OperationError, so callers handle one exception type.
-        """
-        executing = outcome == "failed"
-        try:
-            yield
-        except Refused as exc:
-            self._write_refusal(action, source, destination, str(exc), "refused")
-            raise
-        except OperationError as exc:
-            if executing:
-                self._write_refusal(action, source, destination, str(exc), "refused")
-            raise
-        except pika.exceptions.AMQPError as exc:
-            reason = describe_broker_error(exc)
-            if executing:
-                self._write_refusal(action, source, destination, reason, "failed")
-            raise OperationError(f"broker error: {reason}") from exc
+    def _connection(self) -> AbstractContextManager[BlockingConnection]:
+        return broker_connection(self._ctx)
 
-    @contextmanager
-    def _connection(self) -> Iterator[BlockingConnection]:
-        try:
-            connection = self._ctx.connect()
-        except pika.exceptions.AMQPConnectionError as exc:
-            raise OperationError(
-                f"cannot reach the broker at {self._ctx.profile.endpoint.redacted_url()}: {exc!r}"
-            ) from exc
-        try:
-            yield connection
-        finally:
-            if connection.is_open:
-                try:
-                    connection.close()
-                except pika.exceptions.AMQPError as exc:
-                    log.debug("closing the operations connection failed: %s", exc)
+    def _checked(self, plan: Plan) -> Plan:
+        """The plan, saying now if its audit record could not be written (it would not run)."""
+        return replace(plan, audit_problem=audit_problem(self._ctx.db_path))

@@ -27,6 +27,7 @@ import pika.exceptions
 import pika.spec
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
+from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.operations.confirms import Confirmation, ConfirmingPublisher
 from opsdesk.operations.errors import consume_refused
 from opsdesk.operations.plan import (
@@ -114,7 +115,7 @@ class Sweep:
                 self._stopped(f"the broker closed the channel: {exc.reply_text}", publisher)
                 return self._report
             except pika.exceptions.AMQPConnectionError as exc:
-                self._stopped(f"connection lost: {exc!r}", publisher)
+                self._stopped(describe_broker_failure(exc), publisher)
                 return self._report
             self._settle(publisher.wait(self._limits.confirm_timeout_s), channel)
             self._return_held(channel)

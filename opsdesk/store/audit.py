@@ -19,6 +19,10 @@ from opsdesk.store.errors import StoreError, store_failures
 log = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+# The outcome of an intent record: written before an action touches anything, then followed
+# by the action's outcome record, whose detail names it ("intent": id). A "started" record
+# without an outcome means the action was interrupted (a crash, a kill) and may have run.
+STARTED = "started"
 # The newest record's id and hash, written with every append. Without it, deleting the
 # newest records (or appending a forged one) would leave a chain that still verifies.
 HEAD_KEY = "audit_head"
@@ -185,15 +189,31 @@ class AuditLog(HistoryConnection):
         return [_record(row) for row in rows]
 
     def mentioning(self, action: str, message_ids: Sequence[str]) -> dict[str, int]:
-        """For each of `message_ids` in some `action` record, the newest such record's id."""
+        """For each of `message_ids` in some `action` record, the newest such record's id.
+
+        An intent whose outcome was recorded counts through its outcome (which lists only what
+        was done); an intent without one counts itself: it was interrupted and may have run.
+        """
         sql = (
             "SELECT j.value, max(a.id) FROM audit_log AS a, json_each(a.message_ids) AS j "
-            "WHERE a.action = ? AND j.value IN (SELECT value FROM json_each(?)) GROUP BY j.value"
+            "WHERE a.action = ? AND j.value IN (SELECT value FROM json_each(?)) "
+            "AND (a.outcome != ? OR NOT EXISTS (SELECT 1 FROM audit_log AS b "
+            "WHERE b.id > a.id AND json_extract(b.detail, '$.intent') = a.id)) "
+            "GROUP BY j.value"
         )
         wanted = canonical_json([str(m) for m in message_ids])
         with store_failures(f"cannot read the audit log in {self._path}"):
-            rows = self._db.conn.execute(sql, (action, wanted)).fetchall()
+            rows = self._db.conn.execute(sql, (action, wanted, STARTED)).fetchall()
         return {str(row[0]): int(row[1]) for row in rows}
+
+    def check_writable(self) -> None:
+        """StoreError unless a record could be appended now (locks for writing, writes nothing)."""
+        if self._readonly:
+            raise StoreError(f"{self._path} is open read-only; cannot write the audit log")
+        conn = self._db.conn
+        with store_failures(f"cannot write the audit log in {self._path}"):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.rollback()
 
     def verify(self) -> AuditVerification:
         """Walk the whole chain; any edited, deleted, inserted or reordered record fails it."""

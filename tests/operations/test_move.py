@@ -59,7 +59,8 @@ def test_move_first_n_keeps_the_rest_and_copies_exactly(
     assert [g.props.message_id for g in drain(broker, source)] == ids[10:]
 
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(5)
+        record, intent = audit.records(5)
+    assert intent.outcome == "started" and record.detail["intent"] == intent.id
     assert record.action == "move" and record.outcome == "ok" and record.count == 10
     assert list(record.message_ids) == ids[:10]
     assert record.source == source and target in record.destination
@@ -177,7 +178,8 @@ def test_a_second_mover_is_refused(
         holder.close()
     assert broker.message_count(source) == 3 and broker.message_count(target) == 0
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(5)
+        record, intent = audit.records(5)
+    assert intent.outcome == "started" and record.detail["intent"] == intent.id
     assert record.outcome == "refused" and "exclusive" in record.detail["reason"]
 
 

@@ -113,7 +113,8 @@ def test_replay_sends_the_stored_bytes_with_a_new_id_and_is_audited(
     assert got.props.headers[REPLAYED_BY] == "tester"
     assert got.props.delivery_mode == 2
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(5)
+        record, intent = audit.records(5)
+    assert intent.outcome == "started" and intent.message_ids == ("evt-2",)
     assert record.action == "replay" and record.message_ids == ("evt-2",)
     assert record.detail["new_message_ids"] == {"evt-2": got.props.message_id}
 

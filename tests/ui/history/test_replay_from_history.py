@@ -49,6 +49,6 @@ def test_replaying_a_selected_failed_event_publishes_it_and_audits(
     (got,) = drain(broker, queue)
     assert got.props.headers[REPLAY_OF] == "evt-failed-1"
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(action="replay")
+        record, _intent = audit.records(action="replay")  # outcome, then the intent before it
     assert record.message_ids == ("evt-failed-1",)
     assert record.detail["reason"] == "gateway timeout, PSP recovered"

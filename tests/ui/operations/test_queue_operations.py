@@ -69,7 +69,8 @@ def test_move_of_two_selected_messages_through_preview_and_confirm(
     assert [g.props.message_id for g in drain(broker, target)] == [ids[1], ids[3]]
     assert [g.props.message_id for g in drain(broker, source)] == [ids[0], ids[2], ids[4]]
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(action="move")
+        record, intent = audit.records(action="move")
+    assert intent.outcome == "started" and intent.detail["selection"]
     assert record.id == result.audit_id and set(record.message_ids) == {ids[1], ids[3]}
 
 
@@ -151,7 +152,7 @@ def test_purge_needs_the_queue_name_typed(
     assert finished.args[0].examined == 3
     assert broker.message_count(source) == 0
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(action="purge")
+        record, _intent = audit.records(action="purge")
     assert record.count == 3 and record.source == source
 
 

@@ -93,7 +93,7 @@ def test_dry_run_lists_the_event_and_its_guards_then_overrides_send_it(
     assert got.props.message_id != "evt-1"
     assert json.loads(got.body)["idempotency_key"] == "idem-pay_1"
     with AuditLog(db_path, readonly=True) as audit:
-        (record,) = audit.records(action="replay")
+        record, _intent = audit.records(action="replay")
     assert record.message_ids == ("evt-1",) and record.detail["reason"] == "PSP outage"
     assert sorted(record.detail["overridden_guards"]) == [OLDER_THAN_24H, PAYMENT_SUCCEEDED]
 
