@@ -206,7 +206,7 @@ def _event(
         exchange=raw.exchange,
         routing_key=raw.routing_key,
         type=event_type,
-        status=derive_status(fields.status, event_type, raw.routing_key),
+        status=derive_status(fields.status, event_type, _status_hint(raw, part)),
         payment_id=fields.payment_id,
         merchant=fields.merchant,
         amount_minor=fields.amount_minor,
@@ -220,6 +220,18 @@ def _event(
         body_size=len(raw.body),
         format=part.format,
     )
+
+
+def _status_hint(raw: RawMessage, part: _Part) -> str:
+    """The routing key, when the body said anything about a payment; else nothing.
+
+    An undecodable body (not JSON, not UTF-8, empty, not an object, no known field) is no
+    payment event the desk can read: its status is unknown, whatever its routing key claims,
+    so poison counts apart from pending payments.
+    """
+    if part.problem is None or part.cloud is not None or part.fields != _EMPTY:
+        return raw.routing_key
+    return ""
 
 
 def _read_body(body: bytes) -> _Body:

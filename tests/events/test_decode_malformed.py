@@ -31,7 +31,8 @@ def test_malformed_body_is_kept_and_flagged(body, error, fmt):
     assert event.decode_error is not None
     assert event.decode_error.startswith(error)
     assert event.format == fmt
-    assert event.status is Status.PENDING  # from the routing key, the only hint left
+    # Issue 9: an undecodable message is no pending payment, whatever its routing key says.
+    assert event.status is Status.UNKNOWN
     assert event.amount_minor is None
     assert_kept(event, raw)
 

@@ -1,7 +1,10 @@
+import random
+
 import pytest
 
 from opsdesk.events.decode import decode
 from opsdesk.events.model import Status
+from opsdesk.events.simulated_payments import poison_message
 from opsdesk.events.status import derive_status
 from tests.events.builders import RECEIVED_AT, message
 
@@ -81,3 +84,20 @@ def test_decode_uses_status_then_type():
     assert decode(message(body, routing_key="x"), RECEIVED_AT).status is P
     body = {"payment_id": "p"}
     assert decode(message(body, routing_key="x"), RECEIVED_AT).status is U
+
+
+def test_simulator_poison_counts_as_unknown_not_pending():
+    # Issue 9: the simulator's unreadable messages go out as "payment.requested"; they are not
+    # payments the desk could read, so they must not swell the pending count.
+    rng = random.Random(3)
+    for _ in range(20):
+        poison = poison_message(rng)
+        raw = message(poison.body, routing_key=poison.routing_key)
+        event = decode(raw, RECEIVED_AT)
+        assert event.decode_error is not None
+        assert event.status is U
+
+
+def test_routing_key_still_speaks_for_a_body_with_payment_fields():
+    body = {"payment_id": "p-1", "amount_minor": 100, "currency": "EUR"}
+    assert decode(message(body, routing_key="payment.failed"), RECEIVED_AT).status is F
