@@ -59,13 +59,18 @@ class EventDetailsPane(QWidget):
         """The banner's text; empty when the shown event decoded (or none is shown)."""
         return "" if self._decode_banner.isHidden() else self._decode_banner.text()
 
-    def show_event(self, event: PaymentEvent | None) -> None:
-        """Show `event`, or the placeholder for None."""
+    def note(self) -> str:
+        """What the empty pane says (why nothing is shown); empty while an event is shown."""
+        return "" if self._event is not None else self._summary.placeholderText()
+
+    def show_event(self, event: PaymentEvent | None, *, note: str = _NOTHING_SELECTED) -> None:
+        """Show `event`; for None, an empty pane that says `note`."""
         self._event = event
         if event is None:
             self._decode_banner.hide()
             self._summary.clear()
             self._payload.clear()
+            self._summary.setPlaceholderText(note)
             return
         if event.decode_error:
             self._decode_banner.setText(

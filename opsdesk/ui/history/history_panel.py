@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,6 +24,7 @@ from opsdesk.store.event_query import EventQuery
 from opsdesk.store.search import SearchProgress
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.event_details import EventDetailsPane
+from opsdesk.ui.history.details_follower import DetailsFollower
 from opsdesk.ui.history.export_dialog import ExportDialog
 from opsdesk.ui.history.filter_bar import FilterBar
 from opsdesk.ui.history.history_table_model import LIVE_INTERVAL_MS, HistoryTableModel
@@ -68,6 +70,7 @@ class HistoryPanel(QWidget):
         self._export: ExportDialog | None = None
         self._retention: RetentionDialog | None = None
         self._closed = False
+        self._refreshing = False  # F5 (or the newer-rows button) asked; the rows are coming
         self.reader: BackgroundReader[EventQuery] = BackgroundReader(
             lambda: EventQuery(db_path), EventQuery.close, name="history-query", owner=self
         )
@@ -130,11 +133,14 @@ class HistoryPanel(QWidget):
         self.filter_bar.filter_changed.connect(self._on_filter_changed)
         self.filter_bar.problem_changed.connect(self.summary.show_problem)
         self.model.count_changed.connect(self.summary.show_count)
+        self.model.count_changed.connect(self._on_count_changed)
         self.model.loading_changed.connect(self._on_loading_changed)
         self.model.query_failed.connect(self._on_query_failed)
         self.model.newer_waiting.connect(self.summary.show_newer_waiting)
         self.table.payment_activated.connect(self.open_timeline)
-        self.table.current_row_changed.connect(self._on_current_row_changed)
+        self.details_follower = DetailsFollower(self.model, self.table, self.details, self.pages)
+        self.details_follower.setParent(self)
+        self.details_follower.read_failed.connect(self.banner.show_message)
         self.table.export_selection_requested.connect(self._on_export_selection_requested)
         self.table.replay_selection_requested.connect(self._on_replay_selection_requested)
         self.table.columns_changed.connect(self._on_columns_changed)
@@ -238,7 +244,7 @@ class HistoryPanel(QWidget):
             "Go to Payment…", "Ctrl+L", self.focus_go_to_payment
         )
         self.export_action = self._action("Export…", "Ctrl+E", self._on_export_clicked)
-        self.refresh_action = self._action("Refresh History", "F5", self.model.refresh)
+        self.refresh_action = self._action("Refresh History", "F5", self._on_refresh_requested)
         self.replay_action = self._action(
             "Replay Selected…", "Ctrl+R", self._on_replay_selection_requested
         )
@@ -269,6 +275,8 @@ class HistoryPanel(QWidget):
     # -- slots ------------------------------------------------------------------------------
 
     def _on_filter_changed(self, event_filter: EventFilter) -> None:
+        self._refreshing = False
+        self.summary.show_refreshed(None)  # these rows come from the new filter, not a refresh
         self.summary.show_filter(event_filter)
         self.model.set_filter(event_filter)
         self.filter_applied.emit(event_filter)
@@ -286,28 +294,26 @@ class HistoryPanel(QWidget):
 
     def _on_loading_changed(self, loading: bool) -> None:
         if loading:
-            self.summary.show_searching()
+            self.summary.show_searching(refreshing=self._refreshing)
         else:
             self.banner.hide()
 
     def _on_query_failed(self, text: str) -> None:
+        self._refreshing = False
         self.summary.show_failed()
         self.banner.show_message(f"History could not be read: {text}", BannerLevel.WARNING)
 
     def _on_refresh_requested(self) -> None:
+        self._refreshing = True
         self.model.refresh()
+
+    def _on_count_changed(self, _count: int, complete: bool) -> None:
+        if complete and self._refreshing:
+            self._refreshing = False
+            self.summary.show_refreshed(datetime.now())
 
     def _on_live_toggled(self, live: bool) -> None:
         self.model.set_live(live and self.isVisible())
-
-    def _on_current_row_changed(self, row_id: int | None) -> None:
-        if row_id is None:
-            self.details.show_event(None)
-            return
-        try:
-            self.details.show_event(self.pages.event(row_id))
-        except StoreError as exc:
-            self.banner.show_message(f"Cannot read this event: {exc}")
 
     def _on_go_to_payment_entered(self) -> None:
         payment_id = self.go_to_payment.text().strip()

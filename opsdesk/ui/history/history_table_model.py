@@ -153,6 +153,10 @@ class HistoryTableModel(QAbstractTableModel):
     def row_ids(self, rows: Iterable[int]) -> list[int]:
         return self._ids.ids_at(rows)
 
+    def row_of(self, row_id: int) -> int | None:
+        """The row that shows history row `row_id`, None when the filter does not show it."""
+        return self._ids.row_of(row_id)
+
     def row_at(self, row: int) -> HistoryRow | None:
         """The row's texts, reading its page when it is not cached."""
         row_id = self.row_id(row)

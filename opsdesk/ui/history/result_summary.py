@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
@@ -29,6 +31,10 @@ class ResultSummary(QWidget):
         font = self.count_label.font()
         font.setBold(True)
         self.count_label.setFont(font)
+        self.refreshed_label = QLabel()
+        self.refreshed_label.setObjectName("historyRefreshed")
+        self.refreshed_label.setToolTip("When the rows were last read again (F5)")
+        self.refreshed_label.hide()
         self.newer_button = QToolButton()
         self.newer_button.setToolTip("Read the filter again to place new events in this order")
         self.newer_button.clicked.connect(self.refresh_requested)
@@ -39,6 +45,7 @@ class ResultSummary(QWidget):
         layout.addWidget(self.problem, 1)
         layout.addWidget(self.newer_button)
         layout.addWidget(self.count_label)
+        layout.addWidget(self.refreshed_label)
 
     def show_filter(self, event_filter: EventFilter, search: SearchProgress | None = None) -> None:
         text = f"Showing {event_filter.describe()}"
@@ -58,8 +65,13 @@ class ResultSummary(QWidget):
             f"{count:,} {noun}" if complete else f"{count:,}+ {noun}, counting…"
         )
 
-    def show_searching(self) -> None:
-        self.count_label.setText("searching…")
+    def show_searching(self, refreshing: bool = False) -> None:
+        self.count_label.setText("refreshing…" if refreshing else "searching…")
+
+    def show_refreshed(self, at: datetime | None) -> None:
+        """The time of the last refresh the rows come from; None hides it (a new filter)."""
+        self.refreshed_label.setText(f"· refreshed {at:%H:%M:%S}" if at is not None else "")
+        self.refreshed_label.setVisible(at is not None)
 
     def show_failed(self) -> None:
         self.count_label.setText("—")

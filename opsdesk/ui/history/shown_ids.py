@@ -46,3 +46,14 @@ class ShownIds:
 
     def ids_at(self, rows: Iterable[int]) -> list[int]:
         return [i for i in (self.at(r) for r in rows) if i is not None]
+
+    def row_of(self, row_id: int) -> int | None:
+        """The row showing `row_id`, None when it is not shown (a scan in C: ~1 ms per 1M)."""
+        try:
+            return len(self._head) + self._body.index(row_id)
+        except ValueError:
+            pass
+        try:
+            return len(self._head) - 1 - self._head.index(row_id)
+        except ValueError:
+            return None
