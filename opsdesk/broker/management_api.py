@@ -46,11 +46,26 @@ class InvalidManagementURL(InvalidBrokerURL):
 
 
 class ManagementError(Exception):
-    """The management API did not answer usefully; `status` is the HTTP status if any."""
+    """The management API did not answer usefully; `status` is the HTTP status if any.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    `url` is the API's base URL, `cause` the OS / TLS error under an unreachable API and
+    `reason` the API's own words for an HTTP error: monitor_failure_text makes a sentence.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        *,
+        url: str = "",
+        cause: BaseException | None = None,
+        reason: str = "",
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.url = url
+        self.cause = cause
+        self.reason = reason
 
 
 class ManagementUnreachable(ManagementError):
@@ -119,7 +134,7 @@ class ManagementClient:
         """Every queue of the vhost (a missing vhost is ManagementNotFound)."""
         result = self._get(f"/api/queues/{self._vh()}?columns={_QUEUE_COLUMNS}")
         if not isinstance(result, list):
-            raise ManagementUnreachable(f"{self.base_url}: unexpected answer to the queue list")
+            raise self._not_the_api("unexpected answer to the queue list")
         return [entry for entry in result if isinstance(entry, dict)]
 
     def queue(self, name: str) -> dict[str, Any]:
@@ -127,7 +142,7 @@ class ManagementClient:
             f"/api/queues/{self._vh()}/{quote(name, safe='')}?columns={_QUEUE_COLUMNS}"
         )
         if not isinstance(result, dict):
-            raise ManagementUnreachable(f"{self.base_url}: unexpected answer for queue {name!r}")
+            raise self._not_the_api(f"unexpected answer for queue {name!r}")
         return result
 
     def exchange_names(self) -> set[str]:
@@ -156,11 +171,17 @@ class ManagementClient:
             raise _http_error(self.base_url, exc) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
-            raise ManagementUnreachable(f"{self.base_url}: {reason}") from exc
+            cause = reason if isinstance(reason, BaseException) else exc
+            raise ManagementUnreachable(
+                f"{self.base_url}: {reason}", url=self.base_url, cause=cause
+            ) from exc
         try:
             return json.loads(body)
         except ValueError as exc:
-            raise ManagementUnreachable(f"{self.base_url}: answer is not JSON") from exc
+            raise self._not_the_api("answer is not JSON") from exc
+
+    def _not_the_api(self, what: str) -> ManagementUnreachable:
+        return ManagementUnreachable(f"{self.base_url}: {what}", url=self.base_url, reason=what)
 
 
 def _http_error(base_url: str, exc: urllib.error.HTTPError) -> ManagementError:
@@ -170,11 +191,12 @@ def _http_error(base_url: str, exc: urllib.error.HTTPError) -> ManagementError:
         detail = exc.reason
     message = f"{base_url}: {exc.code} {detail}"
     exc.close()
+    kind = ManagementError
     if exc.code in (401, 403):
-        return ManagementRefused(message, exc.code)
-    if exc.code == 404:
-        return ManagementNotFound(message, exc.code)
-    return ManagementError(message, exc.code)
+        kind = ManagementRefused
+    elif exc.code == 404:
+        kind = ManagementNotFound
+    return kind(message, exc.code, url=base_url, reason=str(detail))
 
 
 # -- the API's JSON → our values -----------------------------------------------------------

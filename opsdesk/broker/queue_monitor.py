@@ -17,6 +17,7 @@ from typing import Protocol
 import pika.exceptions
 
 from opsdesk.broker.management_api import DEFAULT_TIMEOUT
+from opsdesk.broker.monitor_failure_text import describe_monitor_failure
 from opsdesk.broker.queue_sample import (
     MonitorPhase,
     MonitorState,
@@ -24,7 +25,7 @@ from opsdesk.broker.queue_sample import (
     QueueSample,
     SampleRound,
 )
-from opsdesk.broker.queue_sampler import QueueSampler, describe_error
+from opsdesk.broker.queue_sampler import QueueSampler
 from opsdesk.config import Profile
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class QueueMonitor:
         self._watched = tuple(profile.monitor.queues)
         self._lock = threading.Lock()
         # Built now so that a malformed URL is the caller's error, not a dying thread.
-        self._sampler = QueueSampler(profile, api_timeout)
+        self._sampler = QueueSampler(profile, api_timeout, verify_broker=True)
         self._stopping = threading.Event()
         self._last_state: MonitorState | None = None
         self._last_list: tuple[QueueInfo, ...] | None = None
@@ -109,7 +110,11 @@ class QueueMonitor:
 
     def _run(self) -> None:
         backoff = BACKOFF_FIRST
-        self._report(MonitorState(MonitorPhase.CONNECTING, detail=self._redacted_url()))
+        self._report(
+            MonitorState(
+                MonitorPhase.CONNECTING, detail=self._redacted_url(), interval=self._interval
+            )
+        )
         try:
             while not self._stopping.is_set():
                 started = time.monotonic()
@@ -122,7 +127,11 @@ class QueueMonitor:
                     delay = backoff * random.uniform(0.8, 1.2)
                     reason = _unreachable_reason(exc, self._sampler)
                     log.warning("queue monitor: %s; retrying in %.1fs", reason, delay)
-                    self._report(MonitorState(MonitorPhase.RECONNECTING, None, reason, (), delay))
+                    self._report(
+                        MonitorState(
+                            MonitorPhase.RECONNECTING, None, reason, (), delay, self._interval
+                        )
+                    )
                     self._stopping.wait(delay)
                     backoff = min(backoff * 2, BACKOFF_MAX)
                     self._sampler.retry_api_now()  # the broker may be back as a whole
@@ -133,16 +142,21 @@ class QueueMonitor:
                     elapsed = time.monotonic() - started
                     self._sampler.idle(self._interval - elapsed, self._stopping)
                 except (pika.exceptions.AMQPError, OSError) as exc:
-                    log.info("queue monitor: connection lost while idle (%s)", describe_error(exc))
+                    log.info("queue monitor: connection lost while idle (%r)", exc)
                     self._sampler.close()
         finally:
             self._sampler.close()
-            self._report(MonitorState(MonitorPhase.STOPPED))
+            self._report(MonitorState(MonitorPhase.STOPPED, interval=self._interval))
 
     def _deliver(self, result: SampleRound) -> None:
         self._report(
             MonitorState(
-                MonitorPhase.SAMPLING, result.source, self._detail(result), result.problems
+                MonitorPhase.SAMPLING,
+                result.source,
+                self._detail(result),
+                result.problems,
+                interval=self._interval,
+                broker_error=result.broker_error,
             )
         )
         if self._listener is not None:
@@ -155,11 +169,11 @@ class QueueMonitor:
         if result.source == "management":
             return f"management API at {self._sampler.api_url}"
         detail = (
-            f"management API unavailable ({result.api_error}): passive declares give ready "
-            "and consumers only, no unacked counts or rates"
+            f"{result.api_error} Ready counts and consumers come from passive declares: "
+            "no unacked counts or rates."
         )
         if not self.watched:
-            detail += "; no watched queues, and no queue list without the API"
+            detail += " No queue is watched, and there is no queue list without the API."
         return detail
 
     def _report(self, state: MonitorState) -> None:
@@ -174,7 +188,8 @@ class QueueMonitor:
 
 
 def _unreachable_reason(exc: BaseException, sampler: QueueSampler) -> str:
-    reason = describe_error(exc)
+    """Plain sentences: why the broker does not answer, and why the API did not either."""
+    reason = describe_monitor_failure(exc, sampler.where)
     if sampler.api_error:
-        reason += f"; management API: {sampler.api_error}"
+        reason += f" {sampler.api_error}"
     return reason

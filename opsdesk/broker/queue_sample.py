@@ -84,7 +84,10 @@ class SampleRound:
     samples: tuple[QueueSample, ...]
     problems: tuple[QueueProblem, ...] = ()
     queue_list: tuple[QueueInfo, ...] | None = None  # None: not fetched this round / no API
-    api_error: str | None = None  # why the management API was not used
+    api_error: str | None = None  # why the management API was not used (a plain sentence)
+    # Why the broker does not answer AMQP at the profile's address although its management
+    # API gave these figures (a wrong port still reaches the API): not to be taken as current.
+    broker_error: str | None = None
 
 
 class MonitorPhase(StrEnum):
@@ -101,6 +104,8 @@ class MonitorState:
     detail: str = ""  # which API is used, why the fallback, why reconnecting, ...
     problems: tuple[QueueProblem, ...] = ()
     retry_in: float | None = None  # seconds until the next attempt while reconnecting
+    interval: float | None = None  # seconds between rounds: a sample older than ~2 is late
+    broker_error: str | None = None  # see SampleRound.broker_error
 
     @property
     def degraded(self) -> bool:

@@ -1,7 +1,10 @@
 """One sampling round: the management API when it answers, AMQP passive declares when not.
 
-The pika connection is opened only when AMQP is needed: with the API up, a round costs the
-broker a few HTTP GETs and no connection.
+With the API up, a round costs the broker a few HTTP GETs. The monitor's sampler also keeps
+one idle AMQP connection open (`verify_broker`): the API answering says nothing about the
+broker at the profile's address (a wrong port still reaches the API on 15672, issue 9
+finding 6), and an open connection is the cheapest proof that it answers, heartbeats
+included. Without the API the same connection serves the passive declares.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 from opsdesk.broker.connection import connection_parameters, vhost_of
+from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.broker.management_api import (
     ManagementClient,
     ManagementError,
@@ -28,6 +32,7 @@ from opsdesk.broker.management_api import (
     queue_info,
     queue_sample,
 )
+from opsdesk.broker.monitor_failure_text import describe_management_failure
 from opsdesk.broker.queue_sample import (
     ProblemReason,
     QueueProblem,
@@ -40,6 +45,7 @@ from opsdesk.config import Profile
 log = logging.getLogger(__name__)
 
 API_RETRY = 30.0  # seconds before asking a failed management API again
+BROKER_RETRY = 15.0  # seconds before connecting again to a broker that did not answer
 LIST_REFRESH = 30.0  # seconds between queue-list and dead-letter-wiring refreshes
 _IDLE_SLICE = 0.2  # an idle wait checks for stop this often
 _PASSIVE_REASONS: dict[int, ProblemReason] = {
@@ -52,14 +58,21 @@ _PASSIVE_REASONS: dict[int, ProblemReason] = {
 class QueueSampler:
     """Takes one round at a time on its caller's thread; owns a lazily opened connection."""
 
-    def __init__(self, profile: Profile, api_timeout: float) -> None:
+    def __init__(
+        self, profile: Profile, api_timeout: float, *, verify_broker: bool = False
+    ) -> None:
         self._parameters = connection_parameters(profile.endpoint)
         self._api = ManagementClient(profile.endpoint, profile.monitor.management_url, api_timeout)
         self.vhost = vhost_of(profile.endpoint.url)
+        self.where = profile.endpoint.host_port()  # named in sentences about the broker
+        self._verify_broker = verify_broker
+        self._broker_retry_at = 0.0
+        # Why the broker does not answer at `where` while its management API does.
+        self.broker_error: str | None = None
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._api_retry_at = 0.0
-        self.api_error: str | None = None
+        self.api_error: str | None = None  # a plain sentence: why the API is not used
         self._list_due_at = 0.0
         self._wiring_key: frozenset[Any] | None = None
         self._wiring_due_at = 0.0
@@ -86,9 +99,36 @@ class QueueSampler:
             except ManagementError as exc:
                 if self.api_error is None:
                     log.warning("queue monitor: management API unavailable (%s)", exc)
-                self.api_error = str(exc)
+                self.api_error = describe_management_failure(exc)
                 self._api_retry_at = time.monotonic() + API_RETRY
+        self.broker_error = None  # AMQP is the source now: its failure is the round's
         return self._sample_amqp(queues, taken_at)
+
+    def _check_broker(self) -> str | None:
+        """None while an AMQP connection to `where` is open (or can be opened), else why not.
+
+        A broker that did not answer is asked again after BROKER_RETRY, so a host that
+        drops packets costs a connect timeout now and then, not every round.
+        """
+        if not self._verify_broker:
+            return None
+        if self._connection is not None and self._connection.is_open:
+            return None
+        if time.monotonic() < self._broker_retry_at:
+            return self.broker_error
+        try:
+            self._open_channel()
+        except (pika.exceptions.AMQPError, OSError) as exc:
+            self.close()
+            if self.broker_error is None:
+                log.warning("queue monitor: no AMQP connection to %s (%s)", self.where, exc)
+            self.broker_error = describe_broker_failure(exc, self.where)
+            self._broker_retry_at = time.monotonic() + BROKER_RETRY
+            return self.broker_error
+        if self.broker_error is not None:
+            log.info("queue monitor: the broker at %s answers again", self.where)
+        self.broker_error = None
+        return None
 
     def _sample_api(self, queues: tuple[str, ...], taken_at: str) -> SampleRound:
         entries: list[dict[str, Any]] | None = None
@@ -127,6 +167,7 @@ class QueueSampler:
             tuple(_in_order(samples, queues)),
             tuple(problems),
             queue_list,
+            broker_error=self._check_broker(),
         )
 
     def _fetch_each(
@@ -142,7 +183,9 @@ class QueueSampler:
                 refused += 1
                 problems.append(QueueProblem(name, "access_refused", str(exc)))
         if refused and refused == len(queues):
-            raise ManagementRefused(f"{self.api_url}: every queue refused", 403)
+            raise ManagementRefused(
+                f"{self.api_url}: every queue refused", 403, url=self.api_url, reason="refused"
+            )
         return picked
 
     def _refresh_wiring(self, entries: list[dict[str, Any]]) -> None:
@@ -245,17 +288,6 @@ def _in_order(samples: list[QueueSample], queues: tuple[str, ...]) -> list[Queue
         return sorted(samples, key=lambda s: s.queue)
     rank = {name: i for i, name in enumerate(queues)}
     return sorted(samples, key=lambda s: rank.get(s.queue, len(rank)))
-
-
-def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, pika.exceptions.ChannelClosedByBroker):
-        return f"broker refused: {exc.reply_text} ({exc.reply_code})"
-    if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
-        return f"broker closed the connection: {exc.reply_text} ({exc.reply_code})"
-    if isinstance(exc, pika.exceptions.AMQPConnectionError):
-        cause = exc.args[0] if exc.args else exc
-        return f"cannot connect: {str(cause) or repr(cause)}"
-    return str(exc) or type(exc).__name__
 
 
 def _utc_now_iso() -> str:

@@ -24,6 +24,7 @@ from opsdesk.broker.management_api import (
     management_base_url,
     queue_info,
 )
+from opsdesk.broker.monitor_failure_text import describe_management_failure
 from tests.conftest import BROKER_URL, BrokerObjects
 
 pytestmark = pytest.mark.broker
@@ -65,13 +66,20 @@ def test_wrong_credentials_are_refused_not_crashed() -> None:
     with pytest.raises(ManagementRefused) as caught:
         ManagementClient(endpoint).queues()
     assert caught.value.status == 401
+    assert describe_management_failure(caught.value) == (
+        "The management API at http://127.0.0.1:15672 refused the user name or password."
+    )
 
 
 def test_closed_port_is_unreachable() -> None:
     port = _free_port()
     client = ManagementClient(BrokerEndpoint(url=BROKER_URL), f"http://127.0.0.1:{port}")
-    with pytest.raises(ManagementUnreachable):
+    with pytest.raises(ManagementUnreachable) as caught:
         client.queues()
+    assert describe_management_failure(caught.value) == (
+        f"Nothing answers at http://127.0.0.1:{port}: the connection was refused (is the "
+        "rabbitmq_management plugin enabled, and is the management URL right?)."
+    )
 
 
 def test_silent_peer_times_out_quickly() -> None:
@@ -82,9 +90,13 @@ def test_silent_peer_times_out_quickly() -> None:
         port = listener.getsockname()[1]
         client = ManagementClient(BrokerEndpoint(), f"http://127.0.0.1:{port}", timeout=0.3)
         started = time.monotonic()
-        with pytest.raises(ManagementUnreachable):
+        with pytest.raises(ManagementUnreachable) as caught:
             client.queues()
         assert time.monotonic() - started < 2.0
+    assert describe_management_failure(caught.value) == (
+        f"The management API at http://127.0.0.1:{port} did not answer in time"
+        " (network, firewall or busy)."
+    )
 
 
 def test_missing_queue_and_missing_vhost_are_not_found(unique_name: str) -> None:
@@ -92,8 +104,12 @@ def test_missing_queue_and_missing_vhost_are_not_found(unique_name: str) -> None
     with pytest.raises(ManagementNotFound) as caught:
         client.queue(unique_name)
     assert caught.value.status == 404
-    with pytest.raises(ManagementNotFound):
+    with pytest.raises(ManagementNotFound) as caught:
         ManagementClient(BrokerEndpoint(url=f"amqp://guest:guest@127.0.0.1/{unique_name}")).queues()
+    assert describe_management_failure(caught.value) == (
+        "The management API at http://127.0.0.1:15672 has no such virtual host or queue"
+        " (Not Found)."
+    )
 
 
 def test_queue_entry_names_a_queue_with_odd_characters(
@@ -144,6 +160,34 @@ def test_queue_info_reads_type_and_delivery_limit(broker: BrokerObjects, unique_
     assert info.arguments["x-queue-type"] == "quorum"
 
 
+def test_a_web_server_that_is_not_the_api_is_named_as_such() -> None:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>a login page</html>")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="html-peer")
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(ManagementUnreachable) as caught:
+            ManagementClient(BrokerEndpoint(url=BROKER_URL), url).queues()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert describe_management_failure(caught.value) == (
+        f"The server at {url} answered, but not as the RabbitMQ management API"
+        " (check the profile's management_url)."
+    )
+
+
 # -- TLS: certificate verification stays on ------------------------------------------------
 
 
@@ -189,8 +233,11 @@ def tls_peer(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_https_verifies_the_certificate(tls_peer: tuple[str, Path]) -> None:
     url, cert = tls_peer
-    with pytest.raises(ManagementUnreachable, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(ManagementUnreachable, match="CERTIFICATE_VERIFY_FAILED") as caught:
         ManagementClient(BrokerEndpoint(url=BROKER_URL), url).queues()
+    assert describe_management_failure(caught.value).startswith(
+        f"The management API's TLS certificate at {url} could not be verified: "
+    )
     trusted = BrokerEndpoint(url=BROKER_URL, ca_file=str(cert))
     assert ManagementClient(trusted, url).queues() == []
 

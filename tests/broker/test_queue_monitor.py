@@ -156,7 +156,8 @@ def test_fallback_to_passive_declares_says_so(
 ) -> None:
     queue = broker.queue(unique_name)
     publish(broker, queue, 5)
-    recorder = run_monitor(make_profile((queue,), api=False))
+    profile = make_profile((queue,), api=False)
+    recorder = run_monitor(profile)
 
     recorder.wait_for(lambda: (s := recorder.latest(queue)) is not None and s.messages_ready == 5)
     sample = recorder.latest(queue)
@@ -165,7 +166,10 @@ def test_fallback_to_passive_declares_says_so(
     assert (sample.messages_unacked, sample.publish_rate, sample.deliver_rate) == (None, None, None)
     state = recorder.states[-1]
     assert state.degraded and state.source == "amqp"
-    assert "management API unavailable" in state.detail and "Connection refused" in state.detail
+    api = profile.monitor.management_url
+    assert state.detail.startswith(f"Nothing answers at {api}: the connection was refused")
+    assert "no unacked counts or rates" in state.detail
+    assert "Errno" not in state.detail
     assert recorder.queue_lists == []  # no queue list without the API
 
     consumer_channel.basic_consume(queue, lambda *args: None, auto_ack=False)
@@ -255,11 +259,48 @@ def test_unreachable_broker_reconnects_with_backoff(run_monitor) -> None:
     recorder.wait_for(lambda: any(s.phase is MonitorPhase.RECONNECTING for s in recorder.states))
     reconnecting = next(s for s in recorder.states if s.phase is MonitorPhase.RECONNECTING)
     assert reconnecting.retry_in is not None and reconnecting.retry_in > 0
-    assert "cannot connect" in reconnecting.detail and "management API" in reconnecting.detail
+    where = profile.endpoint.host_port()
+    # Plain sentences, the broker's first, then the management API's.
+    assert reconnecting.detail.startswith(
+        f"Nothing answers at {where}: the connection was refused (is RabbitMQ running"
+    )
+    assert f"Nothing answers at {profile.monitor.management_url}" in reconnecting.detail
+    assert "AMQPConnectionError" not in reconnecting.detail and "Errno" not in reconnecting.detail
+    assert reconnecting.interval == profile.monitor.interval
     assert recorder.rounds == []
 
-    with pytest.raises(BrokerUnreachable, match="cannot connect"):
+    with pytest.raises(BrokerUnreachable, match=f"Nothing answers at {where}"):
         QueueMonitor(profile).sample_once()
+
+
+def test_wrong_broker_port_is_reported_though_the_management_api_answers(
+    broker: BrokerObjects, unique_name: str, run_monitor
+) -> None:
+    """Issue 9, finding 6: the API on 15672 answers for a profile whose AMQP port is wrong."""
+    queue = broker.queue(unique_name)
+    publish(broker, queue, 3)
+    profile = make_profile((queue,), url=f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F")
+    recorder = run_monitor(profile)
+
+    recorder.wait_for(lambda: recorder.latest(queue) is not None, STATS_DEADLINE)
+    state = recorder.states[-1]
+    assert state.phase is MonitorPhase.SAMPLING and state.source == "management"
+    assert state.broker_error == (
+        f"Nothing answers at {profile.endpoint.host_port()}: the connection was refused "
+        "(is RabbitMQ running, and is the port right?)."
+    )
+    assert state.interval == profile.monitor.interval
+
+
+def test_a_reachable_broker_has_no_broker_error(
+    broker: BrokerObjects, unique_name: str, run_monitor
+) -> None:
+    queue = broker.queue(unique_name)
+    recorder = run_monitor(make_profile((queue,)))
+    recorder.wait_for(lambda: len(recorder.rounds) >= 2)
+    sampling = [s for s in recorder.states if s.phase is MonitorPhase.SAMPLING]
+    assert sampling and all(s.broker_error is None for s in sampling)
+    assert all(s.source == "management" for s in sampling)
 
 
 def test_stop_reports_stopped() -> None:
