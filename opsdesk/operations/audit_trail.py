@@ -63,9 +63,8 @@ def record_intent(db_path: Path, operator: str, plan: Plan, destination: str) ->
     except StoreError as exc:
         log.error("%s not run: its audit record could not be written: %s", plan.action, exc)
         raise AuditUnavailable(
-            f"not done: the audit record of this {plan.action.value} could not be written "
-            f"first, so nothing was touched ({exc}). Make the history file usable (or choose "
-            "another with --db) and run it again."
+            f"the audit record of this {plan.action.value} could not be written first, so "
+            f"nothing was touched ({exc}); make the history file usable and run it again"
         ) from exc
     return record.id
 

@@ -83,7 +83,7 @@ class PlannedMessage:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Built first (dry run = just this), shown to the operator, then passed to execute()."""
+    """Built first (a preview is just this), shown to the operator, then passed to execute()."""
 
     action: Action
     source: str  # a queue, or "history" for replays

@@ -65,7 +65,7 @@ _PROPERTY_NAMES = frozenset(PROPERTY_NAMES) - {"user_id"}
 
 @dataclass(frozen=True, slots=True)
 class ReplayMessage:
-    """Exactly what will be sent where (a dry run shows these)."""
+    """Exactly what will be sent where (a preview shows these)."""
 
     event_id: str
     destination: Destination

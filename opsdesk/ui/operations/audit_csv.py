@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from opsdesk.store.audit import AuditRecord
@@ -33,8 +33,16 @@ def safe_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def write_audit_csv(path: Path, records: Sequence[AuditRecord]) -> int:
-    """Write `records` to `path` (replaced whole, never half-written); how many were written."""
+def write_audit_csv(
+    path: Path,
+    records: Sequence[AuditRecord],
+    before_publish: Callable[[], None] | None = None,
+) -> int:
+    """Write `records` to `path` (replaced whole, never half-written); how many were written.
+
+    `before_publish` runs once the file is complete but before it appears at `path` (the
+    export's audit record): if it raises, no file appears and the exception goes on.
+    """
     folder = path.parent
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
@@ -58,6 +66,8 @@ def write_audit_csv(path: Path, records: Sequence[AuditRecord]) -> int:
                         r.hash,
                     ]
                 )
+        if before_publish is not None:
+            before_publish()
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -179,8 +179,7 @@ class AuditPanel(QWidget):
         records = self.model.records()
         db_path, operator = self._db_path, self._operator
 
-        def job(_audit: AuditLog) -> Path:
-            write_audit_csv(path, records)
+        def audit() -> None:
             with AuditLog(db_path) as writer:
                 writer.record(
                     "export",
@@ -191,6 +190,10 @@ class AuditPanel(QWidget):
                     count=len(records),
                     detail={"records": [r.id for r in records][:1000], "format": "csv"},
                 )
+
+        def job(_audit: AuditLog) -> Path:
+            # Audit first: the file appears only once its export is recorded.
+            write_audit_csv(path, records, before_publish=audit)
             return path
 
         self.reader.submit("export", job, self._on_exported, self._on_export_failed)
@@ -275,7 +278,9 @@ class AuditPanel(QWidget):
         self.refresh()  # the export is a record too
 
     def _on_export_failed(self, error: Exception) -> None:
-        self.banner.show_message(f"Export failed: {error}", BannerLevel.WARNING)
+        self.banner.show_message(
+            f"Export failed, no file was written: {error}", BannerLevel.WARNING
+        )
 
     def _on_filter_changed(self, *_: object) -> None:
         self._offset = 0

@@ -67,7 +67,7 @@ class OperationDialog(QDialog):
         self.parameters_layout.setContentsMargins(0, 0, 0, 0)
         self.badge = ReadOnlyBadge(profile)
         self.preview_button = QPushButton("Preview")
-        self.preview_button.setToolTip("Plan it without touching anything (a dry run)")
+        self.preview_button.setToolTip("Show exactly what would be done; changes nothing")
         self.preview_button.clicked.connect(self.preview)
         self.status = QLabel()
         self.status.setObjectName("planStatus")
@@ -220,7 +220,15 @@ class OperationDialog(QDialog):
             return  # the choices changed while it was planned
         self.plan_view.show_plan(plan)
         self.confirmation.set_plan(plan)
-        self.status.setText("Read the plan; nothing has been done yet.")
+        if plan.audit_problem:
+            self._show_problem(
+                f"This cannot run: {plan.audit_problem}. An action that cannot first be "
+                "recorded in the audit log is not done; make the history file usable, then "
+                "Preview again."
+            )
+        else:
+            self.status.setStyleSheet("")
+            self.status.setText("Read the plan; nothing has been done yet.")
         self._update_buttons()
         self.plan_ready.emit(plan)
 
@@ -260,10 +268,15 @@ class OperationDialog(QDialog):
         sendable = plan is not None and (
             plan.count > 0 and (not plan.items or plan.blocked_count < len(plan.items))
         )
-        ready = sendable and not running and not self._ran and self.confirmation.satisfied
+        auditable = plan is not None and not plan.audit_problem
+        ready = (
+            sendable and auditable and not running and not self._ran and self.confirmation.satisfied
+        )
         self.run_button.setEnabled(bool(ready))
         if plan is None:
             self.run_button.setToolTip("Preview first")
+        elif plan.audit_problem:
+            self.run_button.setToolTip(f"Cannot run: {plan.audit_problem}")
         elif not sendable:
             self.run_button.setToolTip("Nothing in this plan can be done")
         elif not self.confirmation.satisfied:

@@ -1,4 +1,4 @@
-"""Replay payment events from the history: reason, destination, dry run, guard overrides, run."""
+"""Replay payment events from the history: reason, destination, preview, guard overrides, run."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ GUARD_TEXT = {
 
 
 class ReplayDialog(OperationDialog):
-    """A dry run shows exactly what would be sent where; each tripped guard needs its override."""
+    """The preview shows exactly what would be sent where; each tripped guard needs its override."""
 
     def __init__(
         self,
@@ -54,7 +54,6 @@ class ReplayDialog(OperationDialog):
         self.setObjectName("replayDialog")
         self.events = tuple(events)
         self._tripped: dict[str, int] = {}
-        self.preview_button.setText("Dry Run")
         self.preview_button.setToolTip("Show exactly what would be sent where; sends nothing")
         intro = QLabel(
             "A replay republishes each event's stored body and properties with a new message_id,"
@@ -124,7 +123,7 @@ class ReplayDialog(OperationDialog):
             tripped = self._tripped.get(guard, 0)
             state = f"tripped by {tripped} event(s)" if tripped else "not tripped"
             box.setText(f"Override: {GUARD_TEXT.get(guard, guard)} — {state}")
-            # Only a guard the last dry run tripped can be overridden: nothing blind.
+            # Only a guard the last preview tripped can be overridden: nothing blind.
             box.setEnabled(bool(tripped) or box.isChecked())
             box.setStyleSheet("color: #8f1d1d;" if tripped and not box.isChecked() else "")
 
