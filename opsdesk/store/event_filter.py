@@ -87,6 +87,8 @@ class EventFilter:
     amount_max: int | None = None
     text: str | None = None
     decode_errors_only: bool = False
+    # Rows stored up to this history row id only: a live list frozen at an instant (export).
+    up_to_id: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -105,6 +107,9 @@ class EventFilter:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"{name} must be an integer in minor units, not {value!r}")
+        bound = self.up_to_id
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
+            raise ValueError(f"up_to_id must be a row id (an integer), not {bound!r}")
         for name in _TEXT_FIELDS:
             if getattr(self, name) == "":
                 object.__setattr__(self, name, None)
@@ -160,6 +165,9 @@ class EventFilter:
             params.append(self.amount_max)
         if self.decode_errors_only:
             where.append("events.decode_error IS NOT NULL")
+        if self.up_to_id is not None:
+            where.append("events.id <= ?")
+            params.append(self.up_to_id)
         if self.text is not None:
             where.append("events.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
             params.append(fts_query(self.text))
@@ -196,6 +204,8 @@ class EventFilter:
             parts.append("undecoded only")
         if self.text is not None:
             parts.append(f"text {_shown(self.text)}")
+        if self.up_to_id is not None:
+            parts.append(f"stored up to row {self.up_to_id}")
         return " · ".join(parts) if parts else "all events"
 
     def to_dict(self) -> dict[str, Any]:
@@ -221,7 +231,7 @@ class EventFilter:
                 values[key] = tuple(str(v) for v in items)
             elif key == "decode_errors_only":
                 values[key] = bool(value)
-            elif key in ("amount_min", "amount_max"):
+            elif key in ("amount_min", "amount_max", "up_to_id"):
                 values[key] = value
             else:
                 values[key] = str(value)

@@ -164,6 +164,13 @@ class EventQuery(HistoryConnection):
         """The newest row id, 0 for an empty history."""
         return int(self._fetch("SELECT coalesce(max(id), 0) FROM events", [])[0][0])
 
+    def received_at_up_to(self, row_id: int) -> str | None:
+        """When the newest row at or below `row_id` was received; None when there is none."""
+        rows = self._fetch(
+            "SELECT received_at FROM events WHERE id <= ? ORDER BY id DESC LIMIT 1", [int(row_id)]
+        )
+        return str(rows[0][0]) if rows else None
+
     def timeline(self, payment_id: str, limit: int = 10_000) -> list[tuple[int, PaymentEvent]]:
         """Every event of one payment in the order it happened (producer time, else arrival)."""
         sql = (

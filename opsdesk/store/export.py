@@ -25,7 +25,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -51,7 +51,10 @@ __all__ = [
     "ExportRequest",
     "ExportResult",
     "ExportScope",
+    "FrozenRows",
     "export_events",
+    "freeze_rows",
+    "newest_row_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -109,6 +112,36 @@ class ExportScope:
         if self.kind == "selection":
             return f"{len(self.row_ids)} selected rows"
         return f"timeline of payment {self.payment_id!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenRows:
+    """A filter's rows as they stood at an instant: exactly what exporting `filter` writes."""
+
+    filter: EventFilter  # bounded by `up_to_id`
+    rows: int
+    up_to_received_at: str | None  # when the newest row within the bound was received
+
+
+def newest_row_id(db_path: str | Path) -> int:
+    """The newest history row id (0 for none): where to freeze a live list. One index lookup."""
+    if not Path(db_path).is_file():
+        return 0
+    with EventQuery(db_path) as query:
+        return query.max_id()
+
+
+def freeze_rows(db_path: str | Path, event_filter: EventFilter, up_to_id: int) -> FrozenRows:
+    """Count `event_filter`'s rows stored up to row `up_to_id` (a full count: off the UI thread).
+
+    Rows only ever get newer ids, so the count stays what an export of the bounded filter
+    writes, however many events arrive meanwhile (retention pruning old rows aside).
+    """
+    bounded = replace(event_filter, up_to_id=up_to_id)
+    if not Path(db_path).is_file():
+        return FrozenRows(bounded, 0, None)
+    with EventQuery(db_path) as query:
+        return FrozenRows(bounded, query.count(bounded), query.received_at_up_to(up_to_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,24 @@ def test_the_generated_history_exercises_every_case(history) -> None:
     assert sizes["empty"] == N
 
 
+@pytest.mark.parametrize("name", ["empty", "status", "undecoded", "status window currency amount"])
+def test_up_to_id_freezes_any_filter_at_a_row(history, name: str) -> None:
+    """The rows a live list showed at an instant: the filter, stored up to that row id."""
+    path, rows = history
+    bound = rows[N // 2][0]
+    frozen = replace(CASES[name], up_to_id=bound)
+    expected = [i for i in hb.expected_ids(rows, CASES[name]) if i <= bound]
+    assert expected and _ids(path, frozen) == expected
+    with EventQuery(path) as query:
+        assert query.count(frozen) == len(expected)
+    sql, params = frozen.to_sql()
+    assert "events.id <= ?" in sql and str(bound) not in sql and bound in params
+    assert EventFilter.from_dict(json.loads(json.dumps(frozen.to_dict()))) == frozen
+    assert frozen.describe().endswith(f"stored up to row {bound}")
+    with pytest.raises(ValueError):
+        EventFilter(up_to_id="12")  # type: ignore[arg-type]
+
+
 HOSTILE = (
     "a'; DROP TABLE events;--",
     "100%_off",

@@ -26,6 +26,8 @@ from opsdesk.store.export import (
     ExportRequest,
     ExportScope,
     export_events,
+    freeze_rows,
+    newest_row_id,
 )
 from tests.store import history_builder as hb
 
@@ -268,3 +270,24 @@ def test_missing_history_is_an_error_and_is_not_created(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no history file"):
         export_events(db, ExportRequest(ExportScope.of_filter(EventFilter()), tmp_path / "x.csv"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_frozen_filter_exports_the_rows_counted_at_the_click(tmp_path: Path) -> None:
+    """The count shown when the operator asks equals the rows written, whatever arrives after."""
+    path = tmp_path / "live.sqlite"
+    events = list(hb.generate(600))
+    hb.write(path, events[:400])
+    f = EventFilter(statuses=("failed",))
+    frozen = freeze_rows(path, f, newest_row_id(path))
+    assert frozen.filter.up_to_id == 400 and frozen.rows > 0
+    assert frozen.up_to_received_at == max(e.received_at for e in events[:400])
+    hb.write(path, events[400:])  # the tap goes on storing
+    out = tmp_path / "frozen.csv"
+    result = export_events(path, ExportRequest(ExportScope.of_filter(frozen.filter), out))
+    assert result.rows == frozen.rows
+    assert (
+        result.rows
+        < export_events(path, ExportRequest(ExportScope.of_filter(f), tmp_path / "now.csv")).rows
+    )
+    assert result.manifest.filter == {"statuses": ["failed"], "up_to_id": 400}
+    assert newest_row_id(tmp_path / "absent.sqlite") == 0

@@ -38,9 +38,11 @@ from opsdesk.store.export import (
     ExportRequest,
     ExportResult,
     ExportScope,
+    FrozenRows,
     export_events,
 )
 from opsdesk.ui.history.background_task import BackgroundTask, Progress
+from opsdesk.ui.history.frozen_rows_note import FrozenRowsNote, rows_text
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ class ExportDialog(QDialog):
         db_path: Path,
         *,
         event_filter: EventFilter,
-        filter_count: int | None = None,
+        up_to_id: int | None = None,
         selection: Sequence[int] = (),
         payment_id: str | None = None,
         operator: str | None = None,
@@ -77,8 +79,11 @@ class ExportDialog(QDialog):
         self._confirm_replace: Path | None = None
         self.export_result: ExportResult | None = None
 
-        count = "" if filter_count is None else f"{filter_count:,} "
-        self.filter_choice = QRadioButton(f"All {count}rows matching: {event_filter.describe()}")
+        # The list is live; the export is of the rows as they stand now, and says so.
+        self.filter_choice = QRadioButton(f"All rows matching: {event_filter.describe()}")
+        self.frozen_note = FrozenRowsNote(db_path, event_filter, up_to_id)
+        self.frozen_note.setIndent(22)  # under the radio button's text
+        self.frozen_note.counted.connect(self._on_counted)
         self.selection_choice = QRadioButton(f"The {len(self._selection):,} selected rows")
         self.selection_choice.setEnabled(bool(self._selection))
         self.payment_choice = QRadioButton(f"The timeline of payment {payment_id}")
@@ -116,7 +121,9 @@ class ExportDialog(QDialog):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
 
         scope = QVBoxLayout()
-        for button in (self.filter_choice, self.selection_choice, self.payment_choice):
+        scope.addWidget(self.filter_choice)
+        scope.addWidget(self.frozen_note)
+        for button in (self.selection_choice, self.payment_choice):
             scope.addWidget(button)
         formats = QHBoxLayout()
         formats.addWidget(self.csv_choice)
@@ -150,7 +157,7 @@ class ExportDialog(QDialog):
             return ExportScope.of_rows(self._selection)
         if self.payment_choice.isChecked() and self._payment_id is not None:
             return ExportScope.of_payment(self._payment_id)
-        return ExportScope.of_filter(self._filter)
+        return ExportScope.of_filter(self.frozen_note.frozen_filter)
 
     def start_export(self) -> bool:
         """Start with the current choices; False (and the reason shown) when it cannot."""
@@ -204,6 +211,7 @@ class ExportDialog(QDialog):
         if self._task is not None and self._task.running:
             self._task.cancel()
             self._task.wait(CANCEL_WAIT_S)
+        self.frozen_note.wait(CANCEL_WAIT_S)
 
     def _refuse(self, text: str) -> bool:
         self.status.setText(text)
@@ -232,6 +240,11 @@ class ExportDialog(QDialog):
             self.cancel_export()
         else:
             self.reject()
+
+    def _on_counted(self, frozen: FrozenRows) -> None:
+        self.filter_choice.setText(
+            f"All {rows_text(frozen.rows)} matching: {self._filter.describe()}"
+        )
 
     def _on_progressed(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))

@@ -186,7 +186,7 @@ class HistoryPanel(QWidget):
         dialog = ExportDialog(
             self._db_path,
             event_filter=self.model.filter,
-            filter_count=self.model.rowCount() if self.model.complete else None,
+            up_to_id=self.model.newest_id,  # the rows as the list holds them at this click
             selection=self.table.selected_row_ids(),
             payment_id=payment_id,
             operator=self._operator,

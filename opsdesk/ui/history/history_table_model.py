@@ -118,6 +118,13 @@ class HistoryTableModel(QAbstractTableModel):
         return self._complete
 
     @property
+    def newest_id(self) -> int | None:
+        """The newest history row id the rows account for; None until the ids are read."""
+        if self._top_id is None:
+            return None
+        return max(self._top_id, max(self._above_top, default=0))
+
+    @property
     def cache_cap(self) -> int:
         return self._cache.cap
 

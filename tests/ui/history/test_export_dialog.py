@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 from PySide6.QtCore import Qt
 
 from opsdesk.store.event_filter import EventFilter
+from opsdesk.store.event_store import EventStore
 from opsdesk.store.export_manifest import manifest_path
 from opsdesk.ui.history.export_dialog import ExportDialog
-from tests.ui.history.conftest import Lifecycle, wait_complete
+from tests.ui.history.conftest import Lifecycle, event, wait_complete
 
 
 def test_export_of_the_filtered_rows_writes_csv_and_manifest(
@@ -26,7 +28,7 @@ def test_export_of_the_filtered_rows_writes_csv_and_manifest(
     dialog = panel.findChild(ExportDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.filter_choice.isChecked()
-    assert f"All {count:,} rows" in dialog.filter_choice.text()
+    qtbot.waitUntil(lambda: f"All {count:,} rows" in dialog.filter_choice.text())
     out = tmp_path / "acme.csv"
     dialog.path_edit.setText(str(out))
 
@@ -39,7 +41,7 @@ def test_export_of_the_filtered_rows_writes_csv_and_manifest(
     assert len(rows) == count and {r["merchant"] for r in rows} == {"acme-travel"}
     manifest = json.loads(manifest_path(out).read_text(encoding="utf-8"))
     assert manifest["rows"] == count and manifest["operator"] == "tester"
-    assert manifest["filter"] == {"merchants": ["acme-travel"]}
+    assert manifest["filter"] == {"merchants": ["acme-travel"], "up_to_id": 3_000}
     assert str(out) in dialog.status.text() and "Manifest" in dialog.status.text()
     assert not dialog.running
 
@@ -125,3 +127,32 @@ def test_closing_the_dialog_cancels_a_running_export(qtbot, big_history, tmp_pat
     dialog.close()  # waits for the worker to see the cancel
     assert not out.exists()
     qtbot.waitUntil(lambda: "cancelled" in dialog.status.text())
+
+
+def test_a_live_list_is_exported_as_it_stood_at_the_click(
+    qtbot, open_panel, small_history, tmp_path
+):
+    """Finding 9: the dialog's count differed from the rows written while events arrived."""
+    panel = open_panel(small_history, live_interval_ms=100)
+    panel.filter_bar.merchant_edit.setText("acme-travel")
+    panel.filter_bar.apply_now()
+    wait_complete(qtbot, panel)
+    at_click = panel.model.rowCount()
+    dialog = panel.open_export()
+    qtbot.waitUntil(lambda: re.search(r"All [\d,]+ rows", dialog.filter_choice.text()) is not None)
+    shown = int(re.search(r"All ([\d,]+) rows", dialog.filter_choice.text())[1].replace(",", ""))
+
+    # Payments 1001 and 1006 are acme-travel's: six more matching events while the dialog is open.
+    with EventStore(small_history) as store:
+        store.insert_batch([event(i) for i in range(3_000, 3_030)])
+    qtbot.waitUntil(lambda: panel.model.rowCount() == at_click + 6)  # the list is live
+
+    dialog.path_edit.setText(str(tmp_path / "frozen.csv"))
+    with qtbot.waitSignal(dialog.export_finished, timeout=20_000) as finished:
+        assert dialog.start_export()
+    assert finished.args[0].rows == shown == at_click
+    with (tmp_path / "frozen.csv").open(encoding="utf-8", newline="") as stream:
+        assert len(list(csv.DictReader(stream))) == at_click
+    note = dialog.frozen_note.text()
+    assert f"({at_click:,} rows); newer events are not included." in note
+    assert re.match(r"Events up to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(", note)  # stored 2026
