@@ -7,8 +7,9 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
 
+from opsdesk.alerting.alert_values import ActiveAlert, AlertTransition, EndReason, OpenAlert
+from opsdesk.alerting.freshness import sample_time
 from opsdesk.alerting.inputs import Outcomes, StatsInputs
 from opsdesk.alerting.observations import (
     Observation,
@@ -26,6 +27,8 @@ __all__ = [
     "ActiveAlert",
     "AlertEvaluator",
     "AlertTransition",
+    "EndReason",
+    "OpenAlert",
     "Outcomes",
     "StatsInputs",
     "needed_outcomes",
@@ -33,8 +36,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# An active alert whose subject (a queue) is no longer reported for this long is cleared.
+# An active alert whose subject (a queue) is no longer reported for this long is cleared,
+# while the monitor reports other queues (else the figures are stale, and nothing clears).
 STALE_SECONDS = 300.0
+_QUEUE_KINDS = frozenset({RuleKind.QUEUE_DEPTH, RuleKind.DEAD_LETTERS, RuleKind.NO_CONSUMERS})
 
 
 def needed_outcomes(rules: Sequence[AlertRule]) -> set[tuple[float, str | None]]:
@@ -44,35 +49,6 @@ def needed_outcomes(rules: Sequence[AlertRule]) -> set[tuple[float, str | None]]
         for rule in rules
         if rule.enabled and rule.kind is RuleKind.SUCCESS_RATE
     }
-
-
-@dataclass(frozen=True, slots=True)
-class AlertTransition:
-    """An alert that started (`state` "fired") or stopped ("cleared") at `at`."""
-
-    state: Literal["fired", "cleared"]
-    rule: AlertRule
-    subject: str  # the queue, the merchant or "overall", "events"
-    at: datetime
-    value: float | None  # the observed value (depth, percent, seconds); None if unknown
-    threshold: float
-    message: str  # e.g. "orders: 1,204 messages ready, above 1,000 for 60 s"
-
-    @property
-    def fired(self) -> bool:
-        return self.state == "fired"
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveAlert:
-    """An alert that is firing now, for the banner."""
-
-    rule: AlertRule
-    subject: str
-    since: datetime
-    value: float | None
-    threshold: float
-    message: str
 
 
 @dataclass(slots=True)
@@ -90,7 +66,8 @@ class AlertEvaluator:
     A condition must hold for the rule's `for_seconds` before the alert fires, and the alert
     clears at the first evaluation where it no longer holds. A subject missing from a round
     (a queue not sampled) leaves its state as it was; an active alert on a subject not
-    reported for STALE_SECONDS is cleared.
+    reported for STALE_SECONDS while others are is cleared. A queue whose figures are stale
+    is unknown: its alert neither fires nor clears, and an active one says since when.
     """
 
     def __init__(self, rules: Sequence[AlertRule]) -> None:
@@ -118,9 +95,50 @@ class AlertEvaluator:
             if before.get(key[0]) == after.get(key[0]):
                 continue  # unchanged: its timers and alerts carry on
             if track.active is not None:
-                transitions.append(_cleared(track.active, now, None, "rule changed or removed"))
+                transitions.append(
+                    _cleared(
+                        track.active, now, None, "rule changed or removed", EndReason.RULE_CHANGED
+                    )
+                )
             del self._tracks[key]
         self._rules = tuple(rules)
+        return transitions
+
+    def resume(self, alerts: Sequence[OpenAlert], now: datetime) -> list[AlertTransition]:
+        """Take over alerts an earlier run left firing; end those whose rule is gone.
+
+        A resumed alert is unknown until its condition is judged again: still holding, it
+        goes on as the same alert; cleared, it ended while nobody watched (EndReason
+        UNWATCHED, somewhere between `last_seen` and that evaluation).
+        """
+        rules = {rule.name: rule for rule in self._rules if rule.enabled}
+        transitions = []
+        for alert in alerts:
+            rule = rules.get(alert.rule)
+            track = self._tracks.get((alert.rule, alert.subject))
+            if track is not None and track.active is not None:
+                continue  # already resumed
+            if rule is None or rule.kind.value != alert.kind:
+                stand_in = AlertRule(alert.rule, RuleKind(alert.kind))
+                active = ActiveAlert(
+                    stand_in, alert.subject, alert.since, alert.value, alert.threshold, ""
+                )
+                message = f"{alert.subject}: its rule was changed or removed"
+                transitions.append(_cleared(active, now, None, message, EndReason.RULE_CHANGED))
+                continue
+            self._tracks[(alert.rule, alert.subject)] = _Track(
+                holding_since=alert.since,
+                active=ActiveAlert(
+                    rule,
+                    alert.subject,
+                    alert.since,
+                    alert.value,
+                    alert.threshold,
+                    alert.message,
+                    stale_since=alert.last_seen,
+                ),
+                last_seen=now,
+            )
         return transitions
 
     def evaluate(
@@ -128,10 +146,16 @@ class AlertEvaluator:
         now: datetime,
         samples_by_queue: Mapping[str, QueueSample],
         stats: StatsInputs,
+        stale_samples: Mapping[str, QueueSample] | None = None,
     ) -> list[AlertTransition]:
-        """Advance to `now`; return the alerts that fired or cleared since the last call."""
+        """Advance to `now`; return the alerts that fired or cleared since the last call.
+
+        `samples_by_queue` are current figures; `stale_samples` are too old to judge (the
+        monitor has not sampled for a while): their rules neither fire nor clear.
+        """
         if self._started is None:
             self._started = now
+        stale = stale_samples or {}
         self._remember_depths(now, samples_by_queue)
         transitions: list[AlertTransition] = []
         for rule in self._rules:
@@ -143,8 +167,27 @@ class AlertEvaluator:
                 transition = self._advance(rule, observation, now)
                 if transition is not None:
                     transitions.append(transition)
+            if rule.kind in _QUEUE_KINDS:
+                for queue in queues_for(rule, stale):
+                    if queue not in seen:
+                        seen.add(queue)
+                        self._unknown(rule, queue, now, stale[queue])
+                if stale:
+                    continue  # the monitor is not sampling: nothing is "no longer reported"
             transitions += self._clear_stale(rule, now, seen)
         return transitions
+
+    def _unknown(self, rule: AlertRule, subject: str, now: datetime, sample: QueueSample) -> None:
+        """Stale figures: keep the state, but a hold timer must start again on fresh ones."""
+        track = self._tracks.get((rule.name, subject))
+        if track is None:
+            return
+        track.last_seen = now
+        if track.active is None:
+            track.holding_since = None
+        elif track.active.stale_since is None:
+            figures_at = sample_time(sample) or now
+            track.active = replace(track.active, stale_since=figures_at)
 
     def _advance(self, rule: AlertRule, seen: Observation, now: datetime) -> AlertTransition | None:
         track = self._tracks.setdefault((rule.name, seen.subject), _Track())
@@ -154,12 +197,15 @@ class AlertEvaluator:
             if track.active is None:
                 return None
             alert, track.active = track.active, None
-            return _cleared(alert, now, seen.value, seen.message)
+            unwatched = EndReason.UNWATCHED if alert.stale_since is not None else None
+            return _cleared(alert, now, seen.value, seen.message, unwatched)
         if track.holding_since is None:
             track.holding_since = now
         hold = 0.0 if rule.kind is RuleKind.SILENCE else rule.for_seconds
         if track.active is not None:
-            track.active = replace(track.active, value=seen.value, message=seen.message)
+            track.active = replace(
+                track.active, value=seen.value, message=seen.message, stale_since=None
+            )
             return None
         if (now - track.holding_since).total_seconds() < hold:
             return None
@@ -181,7 +227,7 @@ class AlertEvaluator:
             if track.active is not None:
                 alert, track.active = track.active, None
                 message = f"{subject}: no longer reported for {STALE_SECONDS:.0f} s"
-                transitions.append(_cleared(alert, now, None, message))
+                transitions.append(_cleared(alert, now, None, message, EndReason.NOT_REPORTED))
         return transitions
 
     def _observe(
@@ -220,8 +266,12 @@ class AlertEvaluator:
 
 
 def _cleared(
-    alert: ActiveAlert, now: datetime, value: float | None, message: str
+    alert: ActiveAlert,
+    now: datetime,
+    value: float | None,
+    message: str,
+    reason: EndReason | None = None,
 ) -> AlertTransition:
     return AlertTransition(
-        "cleared", alert.rule, alert.subject, now, value, alert.threshold, message
+        "cleared", alert.rule, alert.subject, now, value, alert.threshold, message, reason
     )

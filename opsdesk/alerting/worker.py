@@ -9,11 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from opsdesk.alerting.evaluator import ActiveAlert, AlertEvaluator, AlertTransition, needed_outcomes
+from opsdesk.alerting.alert_values import ActiveAlert, AlertTransition, OpenAlert
+from opsdesk.alerting.evaluator import AlertEvaluator, needed_outcomes
+from opsdesk.alerting.freshness import QueueFigures, StaleFigures, stale_after
 from opsdesk.alerting.inputs import Outcomes, StatsInputs
-from opsdesk.alerting.rules import AlertRule
+from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.alert_log import AlertLog
+from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.store.errors import StoreError
 from opsdesk.store.queue_sample_store import QueueSampleStore
 from opsdesk.store.statistics import Statistics
@@ -21,8 +23,8 @@ from opsdesk.store.statistics import Statistics
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
-# Samples older than this are not judged: the monitor is down or the queue is gone.
-SAMPLE_FRESHNESS = timedelta(minutes=2)
+DEFAULT_SAMPLE_INTERVAL = 5.0  # the queue monitor's, as MonitorSettings.interval
+_QUEUE_KINDS = frozenset({RuleKind.QUEUE_DEPTH, RuleKind.DEAD_LETTERS, RuleKind.NO_CONSUMERS})
 
 
 def utc_now() -> datetime:
@@ -36,13 +38,19 @@ class AlertListener(Protocol):
 
     def on_active_changed(self, active: tuple[ActiveAlert, ...]) -> None: ...
 
+    def on_figures(self, stale: StaleFigures | None) -> None:
+        """Each round while the queue figures are stale (for queue rules), once when not."""
+        ...
+
 
 class AlertWorker:
     """Evaluates rules on its own thread against the history file: `start()`, then `stop()`.
 
     Each round reads the latest queue samples and the statistics the rules need, evaluates,
-    records transitions in the alert log, then calls the listener. Alerts still firing when
-    the worker stops (or left open by a crash) are ended in the log.
+    records transitions in the alert log, then calls the listener. Queue samples older than
+    a few of the monitor's `sample_interval`s are stale: their rules neither fire nor clear.
+    Alerts still firing when the worker stops stay open in the log, with the time they were
+    last seen firing; the next worker on the file resumes them (or ends them, saying why).
     """
 
     def __init__(
@@ -52,10 +60,14 @@ class AlertWorker:
         listener: AlertListener | None = None,
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], datetime] = utc_now,
+        sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
     ) -> None:
         self._path = Path(history_path)
         self._listener = listener
         self._interval = interval
+        self._stale_after = stale_after(sample_interval)
+        self._stale: StaleFigures | None = None
+        self._resumed: list[AlertTransition] = []  # logged on opening; reported next round
         self._clock = clock
         self._lock = threading.Lock()
         self._rules = tuple(rules)
@@ -118,8 +130,9 @@ class AlertWorker:
                         log.exception("alert round failed")
                 self._wake.wait(self._interval)
         finally:
+            # Alerts still firing stay open in the log: closing the desk does not end them.
             if sources is not None:
-                self._finish(sources)
+                sources.close()
 
     def _open(self) -> _Sources | None:
         try:
@@ -128,13 +141,26 @@ class AlertWorker:
             log.info("alert worker waits for the history file: %s", exc)
             return None
         try:
-            # Alerts left open by a crash ended when that desk stopped watching.
-            closed = sources.alert_log.end_all_open(utc_iso(self._clock()))
+            records = sources.alert_log.open_alerts()
         except StoreError as exc:
-            log.warning("cannot end alerts left open by an earlier run: %s", exc)
-            closed = 0
-        if closed:
-            log.info("ended %d alert(s) left open by an earlier run", closed)
+            log.warning("cannot read alerts left open by an earlier run: %s", exc)
+            records = []
+        left_open = [alert for alert in map(_open_alert, records) if alert is not None]
+        if left_open:
+            with self._lock:
+                rules = self._rules
+            now = self._clock()
+            if rules != self._evaluator.rules:
+                self._evaluator.set_rules(rules, now)
+            ended = self._evaluator.resume(left_open, now)
+            for transition in ended:
+                _record(sources.alert_log, transition)
+            self._resumed += ended
+            log.info(
+                "resumed %d alert(s) left firing by an earlier run, ended %d whose rule is gone",
+                len(left_open) - len(ended),
+                len(ended),
+            )
         return sources
 
     def _round(self, sources: _Sources) -> None:
@@ -144,7 +170,7 @@ class AlertWorker:
         transitions: list[AlertTransition] = []
         if rules != self._evaluator.rules:
             transitions += self._evaluator.set_rules(rules, now)
-        samples = sources.samples.latest(since=utc_iso(now - SAMPLE_FRESHNESS))
+        figures = QueueFigures.split(sources.samples.latest(), now, self._stale_after)
         outcomes = {
             key: Outcomes(
                 *sources.statistics.outcomes(now - timedelta(seconds=key[0]), now, key[1])
@@ -152,26 +178,26 @@ class AlertWorker:
             for key in needed_outcomes(rules)
         }
         stats = StatsInputs(outcomes, sources.statistics.last_received_at())
-        transitions += self._evaluator.evaluate(now, samples, stats)
+        transitions += self._evaluator.evaluate(now, figures.fresh, stats, figures.stale)
         for transition in transitions:
             _record(sources.alert_log, transition)
         active = self._evaluator.active
+        seen = [(a.rule.name, a.subject) for a in active if a.stale_since is None]
+        sources.alert_log.seen(seen, utc_iso(now))
         with self._lock:
             changed = active != self._active
             self._active = active
+        stale = figures.stale_report if any(r.kind in _QUEUE_KINDS for r in rules) else None
+        report_stale = stale is not None or self._stale is not None
+        self._stale = stale
+        reported, self._resumed = [*self._resumed, *transitions], []
         if self._listener is not None:
-            for transition in transitions:
+            for transition in reported:
                 self._listener.on_transition(transition)
             if changed:
                 self._listener.on_active_changed(active)
-
-    def _finish(self, sources: _Sources) -> None:
-        try:
-            sources.alert_log.end_all_open(utc_iso(self._clock()))
-        except StoreError as exc:
-            log.warning("cannot end open alerts: %s", exc)
-        finally:
-            sources.close()
+            if report_stale:
+                self._listener.on_figures(stale)
 
 
 class _Sources:
@@ -211,4 +237,29 @@ def _record(alert_log: AlertLog, transition: AlertTransition) -> None:
             transition.message,
         )
     else:
-        alert_log.ended(rule.name, transition.subject, at)
+        reason = transition.end_reason.value if transition.end_reason is not None else None
+        alert_log.ended(rule.name, transition.subject, at, reason)
+
+
+def _open_alert(record: AlertRecord) -> OpenAlert | None:
+    try:
+        since = _moment(record.started_at)
+        last_seen = _moment(record.last_seen_at) if record.last_seen_at else since
+    except ValueError:
+        log.warning("alert log row %d has an unreadable time; left as it is", record.id)
+        return None
+    return OpenAlert(
+        record.rule,
+        record.kind,
+        record.subject or "",
+        since,
+        last_seen,
+        record.value,
+        record.threshold if record.threshold is not None else 0.0,
+        record.message,
+    )
+
+
+def _moment(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

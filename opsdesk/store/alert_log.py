@@ -1,8 +1,14 @@
-"""The `alert_log` table: when each alert started and ended, for the alert history view."""
+"""The `alert_log` table: when each alert started and ended, for the alert history view.
+
+An alert still firing when the desk closes is not ended then: its row stays open with the
+time it was last seen firing (`last_seen_at`), and the next run resumes or ends it. An end
+that was not seen as the condition clearing carries an `end_reason`.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,12 +18,21 @@ from opsdesk.store.errors import StoreError, store_failures
 
 log = logging.getLogger(__name__)
 
-_COLUMNS = "id, rule, kind, subject, started_at, ended_at, value, threshold, message"
+_COLUMNS = (
+    "id, rule, kind, subject, started_at, ended_at, value, threshold, message, "
+    "last_seen_at, end_reason"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
-    """One firing of one rule on one subject; `ended_at` is None while it still fires."""
+    """One firing of one rule on one subject; `ended_at` is None while it still fires.
+
+    `last_seen_at` is when it was last seen firing (None in rows older than the column).
+    `end_reason` is None when the condition was seen to clear at `ended_at`; else why it
+    ended otherwise (opsdesk.alerting.alert_values.EndReason: "unwatched" means it cleared
+    between `last_seen_at` and `ended_at`, while nobody watched).
+    """
 
     id: int
     rule: str
@@ -28,6 +43,8 @@ class AlertRecord:
     value: float | None
     threshold: float | None
     message: str
+    last_seen_at: str | None = None
+    end_reason: str | None = None
 
 
 class AlertLog(HistoryConnection):
@@ -55,29 +72,48 @@ class AlertLog(HistoryConnection):
         with store_failures(f"cannot record an alert in {self._path}"), conn:
             cursor = conn.execute(
                 "INSERT INTO alert_log (rule, kind, subject, started_at, value, threshold, "
-                "message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (rule, kind, subject, at, value, threshold, message),
+                "message, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (rule, kind, subject, at, value, threshold, message, at),
             )
         return int(cursor.lastrowid or 0)
 
-    def ended(self, rule: str, subject: str | None, at: str) -> int:
-        """Mark the open alert(s) of `rule` on `subject` as ended at `at`; returns how many."""
+    def ended(self, rule: str, subject: str | None, at: str, reason: str | None = None) -> int:
+        """Mark the open alert(s) of `rule` on `subject` as ended at `at`; returns how many.
+
+        `reason` None: the condition was seen to clear at `at`; else why it ended otherwise.
+        """
         self._writable()
         conn = self._db.conn
         with store_failures(f"cannot record an alert's end in {self._path}"), conn:
             cursor = conn.execute(
-                "UPDATE alert_log SET ended_at = ? WHERE rule = ? AND subject IS ? "
-                "AND ended_at IS NULL",
-                (at, rule, subject),
+                "UPDATE alert_log SET ended_at = ?, end_reason = ? WHERE rule = ? "
+                "AND subject IS ? AND ended_at IS NULL",
+                (at, reason, rule, subject),
             )
         return cursor.rowcount
 
-    def end_all_open(self, at: str) -> int:
-        """End every alert still marked as firing (left open by a crash or a shutdown)."""
+    def seen(self, alerts: Sequence[tuple[str, str | None]], at: str) -> None:
+        """The open alerts of these (rule, subject) pairs were seen firing at `at`."""
+        if not alerts:
+            return
+        self._writable()
+        conn = self._db.conn
+        with store_failures(f"cannot record alerts as seen in {self._path}"), conn:
+            conn.executemany(
+                "UPDATE alert_log SET last_seen_at = ? WHERE rule = ? AND subject IS ? "
+                "AND ended_at IS NULL",
+                [(at, rule, subject) for rule, subject in alerts],
+            )
+
+    def end_all_open(self, at: str, reason: str | None = None) -> int:
+        """End every alert still marked as firing, for `reason`."""
         self._writable()
         conn = self._db.conn
         with store_failures(f"cannot close open alerts in {self._path}"), conn:
-            cursor = conn.execute("UPDATE alert_log SET ended_at = ? WHERE ended_at IS NULL", (at,))
+            cursor = conn.execute(
+                "UPDATE alert_log SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL",
+                (at, reason),
+            )
         return cursor.rowcount
 
     def history(self, since: str | None = None, limit: int = 500) -> list[AlertRecord]:

@@ -175,6 +175,14 @@ def _add_dashboard_indexes(db: Database) -> None:
     )
 
 
+def _add_alert_log_watch(db: Database) -> None:
+    # last_seen_at: when the alert was last seen firing, so an alert left open when the desk
+    # closed says how long it was known to last. end_reason: why it ended when the condition
+    # was not seen clearing (NULL: it was): see opsdesk/alerting/evaluator.py EndReason.
+    db.execute("ALTER TABLE alert_log ADD COLUMN last_seen_at TEXT")
+    db.execute("ALTER TABLE alert_log ADD COLUMN end_reason TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_events", _create_events),
     Migration(2, "add_investigation_indexes", _add_investigation_indexes),
@@ -183,6 +191,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "create_audit_log", _create_audit_log),
     Migration(6, "create_event_search", _create_event_search),
     Migration(7, "add_dashboard_indexes", _add_dashboard_indexes),
+    Migration(8, "add_alert_log_watch", _add_alert_log_watch),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 
 from opsdesk.alerting.evaluator import ActiveAlert, AlertTransition
+from opsdesk.alerting.freshness import StaleFigures
 
 
 class AlertRecorder:
@@ -13,6 +14,7 @@ class AlertRecorder:
         self.cond = threading.Condition()
         self.transitions: list[AlertTransition] = []
         self.active: list[tuple[ActiveAlert, ...]] = []
+        self.figures: list[StaleFigures | None] = []
 
     def on_transition(self, transition: AlertTransition) -> None:
         with self.cond:
@@ -22,6 +24,11 @@ class AlertRecorder:
     def on_active_changed(self, active: tuple[ActiveAlert, ...]) -> None:
         with self.cond:
             self.active.append(active)
+            self.cond.notify_all()
+
+    def on_figures(self, stale: StaleFigures | None) -> None:
+        with self.cond:
+            self.figures.append(stale)
             self.cond.notify_all()
 
     def states(self) -> list[tuple[str, str, str]]:

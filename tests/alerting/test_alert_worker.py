@@ -85,20 +85,6 @@ def test_worker_fires_logs_and_clears(history: Path, start_worker) -> None:
     )
 
 
-def test_alerts_still_firing_are_ended_in_the_log_when_the_worker_stops(
-    history: Path, start_worker
-) -> None:
-    add_sample(history, 9)
-    recorder = AlertRecorder()
-    worker = start_worker([BACKLOG], recorder)
-    recorder.wait_for(lambda: len(recorder.transitions) == 1)
-    worker.stop(timeout=5.0)
-    with AlertLog(history, readonly=True) as log:
-        assert log.open_alerts() == []
-        (row,) = log.history()
-    assert row.rule == "backlog" and row.ended_at is not None
-
-
 def test_worker_waits_for_a_history_file_that_does_not_exist_yet(tmp_path: Path) -> None:
     recorder = AlertRecorder()
     worker = AlertWorker(tmp_path / "later.sqlite", [BACKLOG], recorder, interval=60.0)
@@ -110,3 +96,21 @@ def test_worker_waits_for_a_history_file_that_does_not_exist_yet(tmp_path: Path)
         assert recorder.states() == [("fired", "backlog", "orders")]
     finally:
         worker.stop(timeout=5.0)
+
+
+def test_samples_older_than_a_few_sampling_intervals_do_not_fire(
+    history: Path, start_worker
+) -> None:
+    minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    sample = QueueSample(utc_iso(minute_ago), "/", "orders", 9, 0, 1, None, None, None, False,
+                         "amqp")  # fmt: skip
+    with QueueSampleStore(history) as store:
+        store.add([sample])
+    recorder = AlertRecorder()
+    start_worker([BACKLOG], recorder)  # the monitor samples every 5 s: 15 s is stale
+    recorder.wait_for(lambda: bool(recorder.figures))
+    stale = recorder.figures[-1]
+    assert stale is not None and stale.queues == ("orders",)
+    assert 55 <= stale.age_seconds() <= 120
+    assert f"newest sample is {stale.age_seconds():.0f} s old" in stale.sentence()
+    assert recorder.transitions == [] and recorder.active == []

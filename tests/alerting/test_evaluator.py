@@ -8,6 +8,8 @@ from opsdesk.alerting.evaluator import (
     STALE_SECONDS,
     AlertEvaluator,
     AlertTransition,
+    EndReason,
+    OpenAlert,
     Outcomes,
     StatsInputs,
     needed_outcomes,
@@ -23,10 +25,12 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def sample(queue: str, ready: int, consumers: int = 1, unacked: int = 0) -> dict[str, QueueSample]:
+def sample(
+    queue: str, ready: int, consumers: int = 1, unacked: int = 0, taken_at: str = ""
+) -> dict[str, QueueSample]:
     return {
         queue: QueueSample(
-            "",
+            taken_at,
             "/",
             queue,
             ready,
@@ -173,6 +177,7 @@ def test_an_unreported_queue_keeps_its_state_until_it_goes_stale() -> None:
     stale = evaluator.evaluate(at(STALE_SECONDS), {}, NO_STATS)
     assert states(stale) == [("cleared", "orders")]
     assert "no longer reported" in stale[0].message
+    assert stale[0].end_reason is EndReason.NOT_REPORTED
 
 
 def test_changing_or_removing_a_rule_clears_its_alerts() -> None:
@@ -184,6 +189,7 @@ def test_changing_or_removing_a_rule_clears_its_alerts() -> None:
     stricter = AlertRule("backlog", RuleKind.QUEUE_DEPTH, "orders", threshold=10)
     cleared = evaluator.set_rules([stricter, idle], at(5))
     assert [(t.state, t.rule) for t in cleared] == [("cleared", backlog)]
+    assert cleared[0].end_reason is EndReason.RULE_CHANGED
     assert [a.rule for a in evaluator.active] == [idle]
     assert evaluator.evaluate(at(6), sample("orders", 3, consumers=0), NO_STATS) == []
 
@@ -191,3 +197,74 @@ def test_changing_or_removing_a_rule_clears_its_alerts() -> None:
 def test_disabled_rules_never_fire() -> None:
     rule = AlertRule("backlog", RuleKind.QUEUE_DEPTH, "orders", threshold=0, enabled=False)
     assert AlertEvaluator([rule]).evaluate(at(0), sample("orders", 3), NO_STATS) == []
+
+
+BACKLOG = AlertRule("backlog", RuleKind.QUEUE_DEPTH, "orders", threshold=100, for_seconds=60)
+
+
+def test_stale_figures_neither_fire_nor_clear_and_the_alert_says_since_when() -> None:
+    evaluator = AlertEvaluator([BACKLOG])
+    old = "2025-03-10T12:01:10.000Z"  # at(70)
+    evaluator.evaluate(at(0), sample("orders", 150), NO_STATS)
+    # Stale past the hold time: not fired on figures nobody can vouch for.
+    assert evaluator.evaluate(at(90), {}, NO_STATS, sample("orders", 150, taken_at=old)) == []
+    assert evaluator.active == ()
+    # Fresh again: the hold time starts over.
+    assert evaluator.evaluate(at(100), sample("orders", 150), NO_STATS) == []
+    assert states(evaluator.evaluate(at(160), sample("orders", 150), NO_STATS)) == [
+        ("fired", "orders")
+    ]
+    # Stale for far longer than STALE_SECONDS: the alert stays, marked with its figures' time.
+    for seconds in (200, 400, 2000):
+        stale = sample("orders", 150, taken_at="2025-03-10T12:02:40.000Z")
+        assert evaluator.evaluate(at(seconds), {}, NO_STATS, stale) == []
+    (active,) = evaluator.active
+    assert active.stale_since == at(160) and active.since == at(160)
+    # Fresh figures below the threshold: it cleared somewhere while nobody could see.
+    cleared = evaluator.evaluate(at(2005), sample("orders", 10), NO_STATS)
+    assert states(cleared) == [("cleared", "orders")]
+    assert cleared[0].end_reason is EndReason.UNWATCHED and cleared[0].at == at(2005)
+
+
+def test_fresh_figures_that_still_hold_make_a_stale_alert_current_again() -> None:
+    evaluator = AlertEvaluator([BACKLOG])
+    evaluator.evaluate(at(0), sample("orders", 150), NO_STATS)
+    evaluator.evaluate(at(60), sample("orders", 150), NO_STATS)
+    evaluator.evaluate(at(90), {}, NO_STATS, sample("orders", 150, taken_at="bad"))
+    assert evaluator.active[0].stale_since == at(90)  # an unreadable time: now
+    assert evaluator.evaluate(at(95), sample("orders", 170), NO_STATS) == []
+    (active,) = evaluator.active
+    assert (active.stale_since, active.value, active.since) == (None, 170, at(60))
+
+
+def open_alert(rule: str = "backlog", kind: str = "queue_depth") -> OpenAlert:
+    return OpenAlert(rule, kind, "orders", at(-600), at(-300), 150.0, 100.0, "orders: 150 ready")
+
+
+def test_an_alert_left_open_resumes_and_goes_on_if_it_still_holds() -> None:
+    evaluator = AlertEvaluator([BACKLOG])
+    assert evaluator.resume([open_alert()], at(0)) == []
+    (active,) = evaluator.active
+    assert (active.since, active.stale_since, active.rule) == (at(-600), at(-300), BACKLOG)
+    assert evaluator.evaluate(at(5), sample("orders", 180), NO_STATS) == []  # same alert
+    (active,) = evaluator.active
+    assert (active.since, active.stale_since, active.value) == (at(-600), None, 180)
+    assert evaluator.resume([open_alert()], at(6)) == []  # twice is once
+
+
+def test_an_alert_left_open_that_cleared_meanwhile_ends_as_unwatched() -> None:
+    evaluator = AlertEvaluator([BACKLOG])
+    evaluator.resume([open_alert()], at(0))
+    cleared = evaluator.evaluate(at(5), sample("orders", 3), NO_STATS)
+    assert states(cleared) == [("cleared", "orders")]
+    assert (cleared[0].end_reason, cleared[0].at) == (EndReason.UNWATCHED, at(5))
+
+
+def test_an_alert_left_open_whose_rule_is_gone_ends_as_rule_changed() -> None:
+    evaluator = AlertEvaluator([BACKLOG])
+    ended = evaluator.resume([open_alert("old rule"), open_alert(kind="no_consumers")], at(0))
+    assert [(t.state, t.rule.name, t.end_reason) for t in ended] == [
+        ("cleared", "old rule", EndReason.RULE_CHANGED),
+        ("cleared", "backlog", EndReason.RULE_CHANGED),
+    ]
+    assert evaluator.active == ()

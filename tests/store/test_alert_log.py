@@ -51,3 +51,27 @@ def test_read_only_alert_log_refuses_writes(tmp_path: Path) -> None:
         assert log.history() == []
         with pytest.raises(StoreError):
             log.started("x", "silence", None, "2025-03-10T12:00:00.000Z", None, None, "m")
+
+
+def test_last_seen_and_end_reason(tmp_path: Path) -> None:
+    with AlertLog(tmp_path / "history.sqlite") as log:
+        log.started("backlog", "queue_depth", "orders", "2025-03-10T12:00:00.000Z",
+                    1500.0, 1000.0, "orders: 1,500 messages ready")  # fmt: skip
+        log.started("dlq", "dead_letters", "orders.dlq", "2025-03-10T12:00:00.000Z",
+                    3.0, 0.0, "dead-letter queue orders.dlq holds 3 messages")  # fmt: skip
+        backlog = log.open_alerts()[0]
+        assert backlog.last_seen_at == "2025-03-10T12:00:00.000Z"  # seen when it started
+        log.seen([("backlog", "orders")], "2025-03-10T12:04:00.000Z")
+        assert [r.last_seen_at for r in log.open_alerts()] == [
+            "2025-03-10T12:04:00.000Z",
+            "2025-03-10T12:00:00.000Z",
+        ]
+        log.ended("backlog", "orders", "2025-03-10T12:30:00.000Z", "unwatched")
+        log.ended("dlq", "orders.dlq", "2025-03-10T12:31:00.000Z")
+        log.seen([("backlog", "orders")], "2025-03-10T12:40:00.000Z")  # ended rows stay
+        rows = {r.rule: r for r in log.history()}
+        assert (rows["backlog"].end_reason, rows["backlog"].last_seen_at) == (
+            "unwatched",
+            "2025-03-10T12:04:00.000Z",
+        )
+        assert rows["dlq"].end_reason is None  # seen to clear
