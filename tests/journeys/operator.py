@@ -196,17 +196,25 @@ class Operator:
         self.wait_until(lambda: bool(clicked) and not menu.isVisible(), f"menu item {text!r}")
         self.settle(button.window())
 
-    def trigger_menu(self, menu_title: str, item: str) -> None:
-        """A menu-bar item, by the titles a person reads (mnemonic ampersands ignored)."""
+    def use_menu(self, menu_title: str, item: str) -> None:
+        """Alt+the menu's letter, then a click on the item (titles without ampersands)."""
         bar = self.window.menuBar()
-        for menu_action in bar.actions():
-            if menu_action.text().replace("&", "") == menu_title:
-                for action in menu_action.menu().actions():
-                    if action.text().replace("&", "").rstrip("…") == item.rstrip("…"):
-                        action.trigger()
-                        self.check()
-                        return
-        raise AssertionError(f"no menu item {menu_title} → {item}")
+        top = next((a for a in bar.actions() if a.text().replace("&", "") == menu_title), None)
+        assert top is not None, f"no menu {menu_title!r}"
+        menu = top.menu()
+        assert isinstance(menu, QMenu)
+        letter = top.text()[top.text().index("&") + 1].upper()
+        self.press(Qt.Key(ord(letter)), Qt.KeyboardModifier.AltModifier, self.window)
+        self.wait_until(menu.isVisible, f"Alt+{letter} to open the {menu_title} menu", 2_000)
+        wanted = item.replace("&", "").rstrip("…")
+        action = next(
+            (a for a in menu.actions() if a.text().replace("&", "").rstrip("…") == wanted), None
+        )
+        assert action is not None, f"no {item!r} in {[a.text() for a in menu.actions()]}"
+        centre = menu.actionGeometry(action).center()
+        self.qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=centre)
+        self.wait_until(lambda: not menu.isVisible(), f"the {menu_title} menu to close", 2_000)
+        self.check()
 
     def row_of(self, view: QAbstractItemView, predicate: Callable[[QModelIndex], bool]) -> int:
         model = view.model()
