@@ -120,6 +120,8 @@ def _demo_traffic(profile: Profile, window: MainWindow, demo: bool) -> DemoTraff
     )
     traffic = DemoTraffic(settings, window)
     traffic.failed.connect(window.show_problem)
+    traffic.failed.connect(lambda _reason: window.show_demo_stopped())
+    window.show_demo(settings.exchange)
     return traffic
 
 

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        self._broker_label = broker_label
         self.setWindowTitle(f"opsdesk — {broker_label}")
         self._model = model
         self._settings = settings
@@ -58,6 +59,13 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.connection_status = ConnectionStatusWidget(broker_label)
         self._follow_label = QLabel()
+        self.demo_badge = QLabel()
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setStyleSheet(
+            "QLabel#demoBadge { background: #6b3fa0; color: white; font-weight: bold;"
+            " border-radius: 3px; padding: 1px 6px; }"
+        )
+        self.demo_badge.hide()
         self._outage_banner: str | None = None  # the banner shown for the current outage
 
         self.tabs = QTabWidget()
@@ -73,6 +81,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.statusBar().addWidget(self.connection_status, 1)
+        self.statusBar().addPermanentWidget(self.demo_badge)
         self.statusBar().addPermanentWidget(self._follow_label)
 
         self._build_actions()
@@ -92,6 +101,20 @@ class MainWindow(QMainWindow):
         action.triggered.connect(handler)
         self._settings_menu.addAction(action)
         return action
+
+    def show_demo(self, exchange: str) -> None:
+        """Say, for as long as the window is open, that the traffic is the simulator's."""
+        self.setWindowTitle(f"opsdesk — DEMO — {self._broker_label}")
+        self.demo_badge.setText(f"DEMO: simulator publishing to {exchange}")
+        self.demo_badge.setToolTip(
+            "Started with --demo: a simulated payment system publishes to this exchange "
+            "beside the window. None of these payments is real."
+        )
+        self.demo_badge.show()
+
+    def show_demo_stopped(self) -> None:
+        """The simulator ended (the banner says why); the window is still in demo mode."""
+        self.demo_badge.setText("DEMO: simulator stopped")
 
     def show_panel(self, panel: QWidget) -> None:
         """Bring `panel`'s tab to the front."""

@@ -7,8 +7,9 @@ from PySide6.QtWidgets import QApplication
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.tap_state import TapPhase
 from opsdesk.config import Binding, Profile, TapSettings
-from opsdesk.ui.app import app_icon, load_recent_events, run_gui
+from opsdesk.ui.app import _demo_traffic, app_icon, build_main_window, load_recent_events, run_gui
 from opsdesk.ui.main_window import MainWindow
+from opsdesk.ui.tap_bridge import TapBridge
 
 UNREACHABLE = "amqp://guest:secret@127.0.0.1:1/%2F"
 
@@ -63,3 +64,65 @@ def test_run_gui_without_a_broker_shows_the_window_and_quits_cleanly(qapp, tmp_p
     assert seen["phase"].startswith("reconnecting for ")
     assert "secret" not in seen["phase"] and "secret" not in seen["title"]
     assert (sys.excepthook, threading.excepthook) == hooks
+
+
+def _offline_profile() -> Profile:
+    return Profile(
+        name="offline",
+        endpoint=BrokerEndpoint(url=UNREACHABLE),
+        bindings=(Binding("payments.demo.events"),),
+        tap=TapSettings(queue="opsdesk.test.never-declared"),
+    )
+
+
+def test_demo_mode_is_said_in_the_title_and_the_status_bar(qapp, tmp_path):
+    """Finding 9: nothing said demo mode was on."""
+    seen = {}
+
+    def look_once_shown():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        visible = [w for w in windows if w.isVisible()]
+        if not visible:
+            return
+        window = visible[0]
+        seen["title"] = window.windowTitle()
+        seen["badge"] = window.demo_badge.text() if window.demo_badge.isVisible() else ""
+        poll.stop()
+        window.close()
+
+    poll = QTimer()
+    poll.setInterval(50)
+    poll.timeout.connect(look_once_shown)
+    poll.start()
+    watchdog = QTimer()
+    watchdog.setSingleShot(True)
+    watchdog.timeout.connect(QApplication.closeAllWindows)
+    watchdog.start(30_000)
+    code = run_gui(_offline_profile(), tmp_path / "history.sqlite", demo=True)
+    watchdog.stop()
+
+    assert code == 0
+    assert "DEMO" in seen["title"] and "secret" not in seen["title"]
+    assert seen["badge"].startswith("DEMO: simulator ")
+
+
+def test_the_demo_badge_names_the_exchange_and_says_when_the_simulator_stops(
+    qtbot, ui_settings, tmp_path
+):
+    window = build_main_window(
+        tmp_path / "h.sqlite", TapBridge(), ui_settings, broker_label="local broker"
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.demo_badge.isVisible() and "DEMO" not in window.windowTitle()
+    traffic = _demo_traffic(_offline_profile(), window, True)
+    assert traffic is not None
+    assert window.windowTitle() == "opsdesk — DEMO — local broker"
+    assert window.demo_badge.isVisible()
+    assert window.demo_badge.text() == "DEMO: simulator publishing to payments.demo.events"
+    with qtbot.waitSignal(traffic.failed, timeout=15_000):
+        traffic.start()  # nothing listens on port 1
+    traffic.stop()
+    qtbot.waitUntil(lambda: window.demo_badge.text() == "DEMO: simulator stopped")
+    assert window.windowTitle().startswith("opsdesk — DEMO")
+    assert "Demo traffic stopped" in window.banner.text()
