@@ -137,7 +137,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     profile = _profile(args)
     settings = simulate.settings_from_args(args, profile.endpoint)
-    summary = simulate.run_simulation(settings)
+    try:
+        summary = simulate.run_simulation(settings)
+    except simulate.SimulatorError as exc:
+        print(f"opsdesk simulate: {exc}", file=sys.stderr)
+        return 2
     print(
         f"published {summary.published} events for {summary.payments} payments: "
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))

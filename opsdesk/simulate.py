@@ -18,18 +18,24 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
 from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.broker.simulated_processor import PaymentProcessor
 from opsdesk.broker.simulated_publisher import PublishStopped, SimulatedPublisher
-from opsdesk.broker.simulated_topology import SimulatedTopology, declare, delete
+from opsdesk.broker.simulated_topology import SimulatedTopology, TopologyClash, declare, delete
 from opsdesk.events.simulated_payments import PaymentTraffic, poison_message
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.25  # seconds between on_progress calls
 LOG_INTERVAL = 5.0
+
+
+class SimulatorError(Exception):
+    """The simulator cannot run; the message is one sentence an operator can act on."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,13 @@ def run_simulation(
     )
     topology = settings.topology()
     # Connecting first makes an unreachable broker an immediate error, not a retry loop.
-    publisher = SimulatedPublisher(settings.endpoint, topology)
+    try:
+        publisher = SimulatedPublisher(settings.endpoint, topology)
+    except TopologyClash as exc:
+        raise SimulatorError(str(exc)) from exc
+    except (pika.exceptions.AMQPError, OSError) as exc:
+        where = settings.endpoint.host_port()
+        raise SimulatorError(describe_broker_failure(exc, where)) from exc
     processor = PaymentProcessor(settings.endpoint, topology.processing_queue)
     by_type: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
@@ -160,6 +172,8 @@ def run_simulation(
                 last_log = now
     except PublishStopped:
         pass
+    except TopologyClash as exc:  # re-declared differently while we were reconnecting
+        raise SimulatorError(str(exc)) from exc
     finally:
         publisher.close()
         if settings.with_processor:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +25,7 @@ from opsdesk.simulate import (
     settings_from_args,
     teardown,
 )
+from tests.conftest import BROKER_URL
 
 pytestmark = pytest.mark.broker
 
@@ -301,3 +304,42 @@ def test_publisher_recovers_when_its_channel_is_closed_mid_run(connection, make_
     assert summary.published == 150
     assert summary.republished >= 1
     connection.channel().exchange_declare(settings.exchange, passive=True)
+
+
+@pytest.mark.parametrize("clash", ["exchange type", "queue arguments"])
+def test_a_clashing_topology_is_one_line_on_stderr_not_a_traceback(
+    connection, make_settings, clash: str
+):
+    """Finding 9: an exchange declared with other arguments killed the CLI with a traceback."""
+    settings = make_settings()
+    topology = settings.topology()
+    channel = connection.channel()
+    if clash == "exchange type":
+        channel.exchange_declare(settings.exchange, "direct", durable=True)
+        name, expected = settings.exchange, ["its type is 'direct'", "declares 'topic'"]
+    else:
+        channel.queue_declare(topology.processing_queue, durable=True)  # no dead-letter exchange
+        name, expected = (
+            topology.processing_queue,
+            [
+                "its x-dead-letter-exchange is none",
+                f"the simulator declares '{topology.dead_letter_exchange}')",
+            ],
+        )
+
+    # The CLI's own process: its logging set-up and exit code, as a user's shell sees them.
+    done = subprocess.run(
+        [sys.executable, "-m", "opsdesk.cli", "simulate", "--url", BROKER_URL,
+         "--exchange", settings.exchange, "--count", "1"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    out, err = done.stdout, done.stderr
+    assert done.returncode == 2
+    assert "Traceback" not in err and "PRECONDITION_FAILED" not in err
+    lines = [line for line in err.splitlines() if line.startswith("opsdesk simulate:")]
+    assert len(lines) == 1, err
+    kind = "exchange" if clash == "exchange type" else "queue"
+    assert f"The {kind} '{name}' already exists with other settings" in lines[0]
+    assert all(part in lines[0] for part in expected), lines[0]
+    assert "published" not in out
