@@ -131,6 +131,11 @@ def add_dead_letter_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="QUEUE",
         help="where to move them when the queue has no usable dead-letter exchange",
     )
+    parser.add_argument(
+        "--create-parking-queue",
+        action="store_true",
+        help="create the parking queue (durable, classic) if it does not exist",
+    )
     _add_selection(parser)
     add_write_options(parser)
 
@@ -151,7 +156,12 @@ def run_dead_letter(
     ops = Operations(profile, db_path)
 
     def plan() -> Plan:
-        return ops.plan_dead_letter(args.queue, selection, args.parking_queue)
+        return ops.plan_dead_letter(
+            args.queue,
+            selection,
+            args.parking_queue,
+            create_parking_queue=args.create_parking_queue,
+        )
 
     return run_plan("dead-letter", args, ops, plan, console)
 

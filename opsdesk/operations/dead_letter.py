@@ -6,7 +6,9 @@ routes the message nowhere, the broker drops it without a word. So the exchange 
 first (passive declare) and, when the management API shows its bindings, every message's
 dead-letter routing key is checked against them; a message that would be dropped is left in
 place. A queue without a dead-letter exchange (or whose wiring cannot be seen) is handled by a
-move into a parking queue instead, with the move's guarantees.
+move into a parking queue instead, with the move's guarantees; each parked message keeps its
+routing key and records where it came from, so sending it home restores both (move.py). A
+parking queue that does not exist yet is created when the plan was made to create it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, replace
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.management_api import ManagementClient
-from opsdesk.operations.errors import Refused
+from opsdesk.operations.errors import NotFound, Refused
 from opsdesk.operations.move import (
     MoveSpec,
     plan_move,
@@ -38,7 +40,10 @@ from opsdesk.operations.selection import Selection, Selector
 from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
 
-PARK_METHOD = "move into the parking queue (copy with confirms, then ack the original)"
+PARK_METHOD = (
+    "move into the parking queue (copy with confirms, then ack the original), keeping each "
+    "message's routing key and recording the queue it was parked from"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +61,13 @@ def plan_dead_letter(
     facts: QueueFacts,
     selection: Selection,
     parking_queue: str | None = None,
+    create_parking_queue: bool = False,
 ) -> Plan:
-    """Reject into the DLX when it is safe, else a move into `parking_queue`, else Refused."""
+    """Reject into the DLX when it is safe, else a move into `parking_queue`, else Refused.
+
+    A missing parking queue is NotFound unless `create_parking_queue`: then the plan says it
+    will be created, and running it creates it first.
+    """
     refuse_streams(facts, "dead-lettered")
     problem = _reject_problem(connection, client, facts)
     if problem is None:
@@ -75,14 +85,21 @@ def plan_dead_letter(
             warnings=sweep_warnings(facts, selection),
         )
     if parking_queue:
-        plan = plan_move(
-            connection,
-            facts,
-            Destination.queue(parking_queue),
-            selection,
-            action=Action.DEAD_LETTER,
-            method=PARK_METHOD,
-        )
+        try:
+            plan = plan_move(
+                connection,
+                facts,
+                Destination.queue(parking_queue),
+                selection,
+                action=Action.DEAD_LETTER,
+                method=PARK_METHOD,
+                create_queue=create_parking_queue,
+            )
+        except NotFound as exc:
+            raise NotFound(
+                f"parking queue {parking_queue!r} does not exist: choose to create it "
+                "(--create-parking-queue, or 'Create it if it does not exist' in the window)"
+            ) from exc
         note = f"not using the broker's dead-lettering: {problem}"
         return replace(plan, warnings=(*plan.warnings, note))
     raise Refused(

@@ -1,4 +1,4 @@
-"""Reading where a dead-lettered message came from: `x-death` and `x-first-death-*` headers."""
+"""Where a dead letter came from: opsdesk's park headers, `x-death`, `x-first-death-*`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from opsdesk.broker.deliveries import plain_value
+from opsdesk.operations.routing_keys import (
+    ORIGINAL_EXCHANGE,
+    ORIGINAL_ROUTING_KEY,
+    PARKED_FROM,
+    header_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,16 @@ def deaths(headers: Mapping[str, Any] | None) -> list[Death]:
 
 
 def origin(headers: Mapping[str, Any] | None, current_queue: str) -> Origin | None:
-    """The newest death outside `current_queue`, else the first death; None if neither is known."""
+    """Where it was parked from, else the newest death outside `current_queue`, else the first.
+
+    A park is always the newest event: sending a parked message home drops its park headers.
+    None when nothing says.
+    """
+    parked = header_text(headers, PARKED_FROM)
+    if parked and parked != current_queue:
+        key = header_text(headers, ORIGINAL_ROUTING_KEY)
+        exchange = header_text(headers, ORIGINAL_EXCHANGE) or ""
+        return Origin(parked, exchange, (key,) if key is not None else (), "parked")
     for death in deaths(headers):
         if death.queue and death.queue != current_queue:
             return Origin(death.queue, death.exchange, death.routing_keys, death.reason)

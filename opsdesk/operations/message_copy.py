@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,9 +31,10 @@ def utc_now_text() -> str:
 def copy_properties(
     props: pika.BasicProperties,
     add_headers: Mapping[str, Any] | None = None,
+    drop_headers: Collection[str] = (),
     **changes: Any,
 ) -> pika.BasicProperties:
-    """`props` with `add_headers` merged into its headers and `changes` applied.
+    """`props` with `drop_headers` removed, `add_headers` merged and `changes` applied.
 
     Property values are carried over as pika decoded them. A header table is re-encoded by
     pika, which keeps every value but may pick another AMQP type tag for it (a small integer
@@ -43,7 +44,8 @@ def copy_properties(
     if unknown:
         raise TypeError(f"not AMQP properties: {sorted(unknown)}")
     copied = copy.copy(props)  # shallow: every value but the header table is immutable
-    headers = {**(props.headers or {}), **(add_headers or {})}
+    kept = {k: v for k, v in (props.headers or {}).items() if k not in drop_headers}
+    headers = {**kept, **(add_headers or {})}
     copied.headers = headers or None
     for name, value in changes.items():
         setattr(copied, name, value)

@@ -4,6 +4,10 @@ Each copy keeps the body and properties (same message_id) and gains `x-opsdesk-m
 `x-opsdesk-moved-at` and `x-opsdesk-moved-by`. The original is acked only after the broker
 confirmed its copy; unroutable or nacked copies leave the original where it was. See sweep.py
 for the snapshot, exclusivity and crash guarantees.
+
+Parking (dead-lettering into a parking queue, which is a move) also keeps each message's
+routing key and records where it was parked from (routing_keys.py), so that sending it home
+later restores both; the parking queue is created first when the plan says so.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from opsdesk.operations.message_copy import copy_properties, utc_now_text
 from opsdesk.operations.plan import Action, Destination, Plan, PlannedMessage, ProgressCallback
 from opsdesk.operations.queue_facts import (
     QueueFacts,
+    declare_queue,
     exchange_exists,
     queue_exists,
     refuse_streams,
 )
+from opsdesk.operations.routing_keys import KeyKeeper, park_headers
 from opsdesk.operations.selection import Selection, Selector
 from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
 from opsdesk.operations.verdicts import Handler, Publish, SweptMessage
@@ -30,6 +36,7 @@ MOVED_FROM = "x-opsdesk-moved-from"
 MOVED_AT = "x-opsdesk-moved-at"
 MOVED_BY = "x-opsdesk-moved-by"
 METHOD = "copy with publisher confirms (mandatory), then ack the original"
+CREATED_QUEUE = "it will be created (durable, classic) when this runs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,11 @@ class MoveSpec:
     selection: Selection
     action: Action = Action.MOVE  # dead-letter into a parking queue is a move too
     snapshot: int | None = None  # ready messages when planned; None: when executed
+    create_queue: bool = False  # the destination queue does not exist yet: declare it first
+
+    @property
+    def parks(self) -> bool:
+        return self.action is Action.DEAD_LETTER
 
 
 def snapshot_of(planned: int | None, facts: QueueFacts) -> int:
@@ -51,16 +63,27 @@ def snapshot_of(planned: int | None, facts: QueueFacts) -> int:
 
 
 def check_destination(
-    connection: BlockingConnection, source: str, destination: Destination
-) -> None:
-    """Refuse a destination that cannot take the copies (they would all be unroutable)."""
+    connection: BlockingConnection,
+    source: str,
+    destination: Destination,
+    missing_queue: str | None = None,
+) -> bool:
+    """Refuse a destination that cannot take the copies (they would all be unroutable).
+
+    A missing destination queue is allowed when `missing_queue` says how it will be created
+    (False is returned then); otherwise NotFound.
+    """
     if destination.is_queue:
         if destination.routing_key == source:
             raise Refused(f"source and destination are the same queue {source!r}")
-        if not queue_exists(connection, destination.routing_key):
+        if queue_exists(connection, destination.routing_key):
+            return True
+        if missing_queue is None:
             raise NotFound(f"destination queue {destination.routing_key!r} does not exist")
-    elif not exchange_exists(connection, destination.exchange):
+        return False
+    if not exchange_exists(connection, destination.exchange):
         raise NotFound(f"destination exchange {destination.exchange!r} does not exist")
+    return True
 
 
 def plan_move(
@@ -71,9 +94,15 @@ def plan_move(
     *,
     action: Action = Action.MOVE,
     method: str = METHOD,
+    create_queue: bool = False,
 ) -> Plan:
+    """A move; with `create_queue`, a missing destination queue is declared when it runs."""
     refuse_streams(facts, "moved")
-    check_destination(connection, facts.name, destination)
+    how = CREATED_QUEUE if create_queue else None
+    exists = check_destination(connection, facts.name, destination, how)
+    warnings = sweep_warnings(facts, selection)
+    if not exists:
+        warnings = (f"queue {destination.routing_key!r} does not exist: {how}", *warnings)
     return Plan(
         action=action,
         source=facts.name,
@@ -81,9 +110,9 @@ def plan_move(
         count=planned_count(facts, selection),
         count_is_exact=selection.filter.is_empty and not selection.keys,
         method=method,
-        spec=MoveSpec(facts.name, destination, selection, action, facts.ready),
+        spec=MoveSpec(facts.name, destination, selection, action, facts.ready, not exists),
         items=tuple(PlannedMessage(key, destination) for key in selection.keys),
-        warnings=sweep_warnings(facts, selection),
+        warnings=warnings,
     )
 
 
@@ -116,14 +145,34 @@ def sweep_warnings(facts: QueueFacts, selection: Selection) -> tuple[str, ...]:
 
 
 class MoveHandler(Handler):
-    def __init__(self, source: str, destination: Destination, operator: str) -> None:
-        self._destination = destination
-        self._headers = {MOVED_FROM: source, MOVED_BY: operator}
+    """Copy to the destination; a park also keeps the routing key and records the origin."""
+
+    def __init__(self, spec: MoveSpec, operator: str, keeper: KeyKeeper | None = None) -> None:
+        self._source = spec.source
+        self._destination = spec.destination
+        self._operator = operator
+        self._keeper = keeper if spec.parks else None
+        self._headers = {MOVED_FROM: spec.source, MOVED_BY: operator}
 
     def verdict(self, message: SweptMessage) -> Publish:
-        headers = {**self._headers, MOVED_AT: utc_now_text()}
-        props = copy_properties(message.properties, headers)
-        return Publish(self._destination, props, message.body)
+        now = utc_now_text()
+        headers = {**self._headers, MOVED_AT: now}
+        if self._keeper is None:
+            props = copy_properties(message.properties, headers)
+            return Publish(self._destination, props, message.body)
+        headers.update(
+            park_headers(
+                message.properties.headers,
+                self._source,
+                message.exchange,
+                message.routing_key,
+                self._operator,
+                now,
+            )
+        )
+        key, bcc = self._keeper.wire(self._destination, message.routing_key)
+        props = copy_properties(message.properties, {**headers, **bcc})
+        return Publish(self._destination, props, message.body, key)
 
 
 def run_move(
@@ -138,15 +187,22 @@ def run_move(
 ) -> SweepReport:
     """Move according to `plan`; `facts` are read just before, for the snapshot."""
     spec: MoveSpec = plan.spec
+    notes = []
+    if spec.create_queue and not queue_exists(connection, spec.destination.routing_key):
+        declare_queue(connection, spec.destination.routing_key)
+        notes.append(f"created queue {spec.destination.routing_key!r} (durable, classic)")
     check_destination(connection, spec.source, spec.destination)
+    keeper = KeyKeeper(lambda name: queue_exists(connection, name))
     sweep = Sweep(
         connection,
         spec.source,
         Selector(spec.selection),
-        MoveHandler(spec.source, spec.destination, operator),
+        MoveHandler(spec, operator, keeper),
         SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
         cancel,
         on_progress,
         total=planned_count(facts, spec.selection),
     )
-    return sweep.run()
+    report = sweep.run()
+    report.notes[:0] = notes
+    return report

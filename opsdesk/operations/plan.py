@@ -75,6 +75,7 @@ class PlannedMessage:
     guards: tuple[GuardTrip, ...] = ()
     refusal: str | None = None  # a hard refusal no override lifts (e.g. a masked body)
     headers_added: dict[str, Any] = field(default_factory=dict, hash=False)
+    routing_key: str | None = None  # the routing key it arrives with, when not the destination's
 
     @property
     def blocked(self) -> bool:

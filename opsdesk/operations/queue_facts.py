@@ -97,6 +97,16 @@ def queue_exists(connection: BlockingConnection, queue: str) -> bool:
     return True
 
 
+def declare_queue(connection: BlockingConnection, queue: str) -> None:
+    """Create `queue` as a durable classic queue without arguments (a parking queue)."""
+    channel = connection.channel()
+    try:
+        channel.queue_declare(queue, durable=True)
+    finally:
+        if channel.is_open:
+            channel.close()
+
+
 def exchange_exists(connection: BlockingConnection, exchange: str) -> bool:
     if exchange == "":
         return True  # the default exchange always exists

@@ -1,10 +1,12 @@
 """Send dead letters home: back to the queue they died in (or its exchange), with a retry count.
 
-The origin comes from `x-death` (newest entry not naming this queue), else `x-first-death-*`.
-By default a message goes back to the *queue* it died in, through the default exchange: going
-through the original exchange again would also deliver it to every other queue bound there
-(other services, the desk's own tap), which is a second delivery of a payment event to them.
-`HomeTarget.EXCHANGE` uses the original exchange and first routing key when that is wanted.
+The origin comes from opsdesk's park headers (a message parked from a queue), else `x-death`
+(newest entry not naming this queue), else `x-first-death-*`. By default a message goes back to
+the *queue* it died in, through the default exchange but with its original routing key (a BCC
+header names the queue, see routing_keys.py): going through the original exchange again would
+also deliver it to every other queue bound there (other services, the desk's own tap), which is
+a second delivery of a payment event to them. `HomeTarget.EXCHANGE` uses the original exchange
+and first routing key when that is wanted. A message sent home loses its park headers.
 
 RabbitMQ (3.13+) does not interpret an `x-death` header a client republishes, so opsdesk keeps
 its own count in `x-opsdesk-retry-count` and refuses to send a message home again once it has
@@ -38,6 +40,7 @@ from opsdesk.operations.queue_facts import (
     queue_exists,
     refuse_streams,
 )
+from opsdesk.operations.routing_keys import PARK_HEADERS, KeyKeeper
 from opsdesk.operations.selection import Selection, Selector
 from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Publish, SweptMessage
@@ -78,6 +81,12 @@ def home_of(
     return Destination.queue(found.queue)
 
 
+def original_routing_key(headers: Mapping[str, Any] | None, queue: str, current: str) -> str:
+    """The routing key it had before it died or was parked; else the one it has now."""
+    found = origin(headers, queue)
+    return found.routing_keys[0] if found is not None and found.routing_keys else current
+
+
 def _decide(
     spec: SendHomeSpec, headers: Mapping[str, Any] | None
 ) -> tuple[Destination | None, GuardTrip | None, str | None]:
@@ -100,11 +109,16 @@ def _decide(
 
 class SendHomeHandler(Handler):
     def __init__(
-        self, spec: SendHomeSpec, operator: str, exchange_exists: Callable[[str], bool]
+        self,
+        spec: SendHomeSpec,
+        operator: str,
+        exchange_exists: Callable[[str], bool],
+        keeper: KeyKeeper,
     ) -> None:
         self._spec = spec
         self._operator = operator
         self._exchange_exists = exchange_exists
+        self._keeper = keeper
         self._exchanges: dict[str, bool] = {}
 
     def verdict(self, message: SweptMessage) -> Publish | Leave:
@@ -123,7 +137,10 @@ class SendHomeHandler(Handler):
             REQUEUED_AT: utc_now_text(),
             REQUEUED_BY: self._operator,
         }
-        return Publish(destination, copy_properties(message.properties, added), message.body)
+        kept = original_routing_key(headers, self._spec.queue, message.routing_key)
+        key, bcc = self._keeper.wire(destination, kept)
+        props = copy_properties(message.properties, {**added, **bcc}, PARK_HEADERS)
+        return Publish(destination, props, message.body, key)
 
     def _has_exchange(self, name: str) -> bool:
         if name not in self._exchanges:
@@ -140,6 +157,7 @@ def plan_send_home(
     """The plan, with a per-message destination for the `preview` messages the selection takes."""
     refuse_streams(facts, "sent home")
     selector = Selector(spec.selection)
+    keeper = KeyKeeper(lambda name: queue_exists(connection, name))
     items = []
     for message in preview:
         if not selector.take(message.key, message.routing_key, message.properties, message.body):
@@ -147,6 +165,7 @@ def plan_send_home(
         headers = message.properties.headers
         destination, guard, refusal = _decide(spec, headers)
         added = {RETRY_HEADER: header_int(headers, RETRY_HEADER) + 1} if refusal is None else {}
+        kept = original_routing_key(headers, spec.queue, message.routing_key)
         items.append(
             PlannedMessage(
                 key=message.key,
@@ -155,6 +174,7 @@ def plan_send_home(
                 guards=(guard,) if guard else (),
                 refusal=refusal,
                 headers_added=added,
+                routing_key=keeper.carried(destination, kept) if destination else None,
             )
         )
     destinations = tuple(dict.fromkeys(i.destination for i in items if i.destination))
@@ -203,7 +223,12 @@ def run_send_home(
         connection,
         spec.queue,
         Selector(spec.selection),
-        SendHomeHandler(spec, operator, lambda name: exchange_exists(connection, name)),
+        SendHomeHandler(
+            spec,
+            operator,
+            lambda name: exchange_exists(connection, name),
+            KeyKeeper(lambda name: queue_exists(connection, name)),
+        ),
         SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
         cancel,
         on_progress,

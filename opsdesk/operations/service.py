@@ -115,7 +115,12 @@ class Operations:
         return self._checked(plan)
 
     def plan_dead_letter(
-        self, queue: str, selection: Selection | None = None, parking_queue: str | None = None
+        self,
+        queue: str,
+        selection: Selection | None = None,
+        parking_queue: str | None = None,
+        *,
+        create_parking_queue: bool = False,
     ) -> Plan:
         with (
             self._refusals(Action.DEAD_LETTER, queue, parking_queue or ""),
@@ -124,7 +129,12 @@ class Operations:
             client = self._ctx.management()
             facts = read_queue_facts(connection, client, queue)
             plan = plan_dead_letter(
-                connection, client, facts, selection or Selection(), parking_queue
+                connection,
+                client,
+                facts,
+                selection or Selection(),
+                parking_queue,
+                create_parking_queue,
             )
         return self._checked(plan)
 

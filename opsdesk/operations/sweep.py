@@ -235,7 +235,7 @@ class Sweep:
         publisher.publish(
             method.delivery_tag,
             verdict.destination.exchange,
-            verdict.destination.routing_key,
+            verdict.wire_routing_key,
             verdict.body,
             verdict.properties,
         )

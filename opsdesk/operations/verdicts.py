@@ -40,6 +40,13 @@ class Publish:
     destination: Destination
     properties: pika.BasicProperties
     body: bytes
+    # Published with this routing key instead of the destination's (a copy to a queue that
+    # keeps its own key: the properties then carry the BCC header, see routing_keys.py).
+    routing_key: str | None = None
+
+    @property
+    def wire_routing_key(self) -> str:
+        return self.destination.routing_key if self.routing_key is None else self.routing_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,17 @@ def where(destination: Destination | None) -> str:
     return destination.describe() if destination is not None else "(no destination)"
 
 
+def item_where(item: PlannedMessage) -> str:
+    """Where it goes, and with which routing key when that is not the destination's."""
+    text = where(item.destination)
+    if item.destination is not None and item.routing_key not in (
+        None,
+        item.destination.routing_key,
+    ):
+        text += f", routing key {item.routing_key!r} kept"
+    return text
+
+
 def plan_summary(plan: Plan) -> str:
     """Count, source, destinations, method, selection, warnings and guards: the whole preview."""
     size = f"{plan.count:,}" if plan.count_is_exact else f"up to {plan.count:,}"
@@ -87,7 +98,7 @@ def item_text(plan: Plan, item: PlannedMessage) -> str:
     lines = [
         f"message      {item.event_id or item.key}",
         f"message id   {item.message_id or '—'}",
-        f"destination  {where(item.destination)}",
+        f"destination  {item_where(item)}",
         f"state        {item_state(item)}",
     ]
     why = item_why(item)

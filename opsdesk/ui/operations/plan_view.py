@@ -78,7 +78,7 @@ class PlanView(QWidget):
         for row, item in enumerate(shown):
             cells = (
                 item.event_id or item.key,
-                plan_text.where(item.destination),
+                plan_text.item_where(item),
                 plan_text.item_state(item),
                 plan_text.item_why(item),
             )

@@ -83,20 +83,30 @@ class DeadLetterDialog(OperationDialog):
         self.parking_queue.setPlaceholderText(
             "only if the queue has no usable dead-letter exchange"
         )
+        self.create_parking = QCheckBox("Create it if it does not exist (durable, classic)")
+        self.create_parking.setChecked(True)
+        self.create_parking.setToolTip(
+            "The preview says whether it will be created; nothing is created before Run"
+        )
         parking = QFormLayout()
         parking.addRow("Parking queue:", self.parking_queue)
+        parking.addRow("", self.create_parking)
         holder = QWidget()
         holder.setLayout(parking)
         self.parameters_layout.addWidget(_group("Which messages", self.selection_form))
         self.parameters_layout.addWidget(holder)
         self.selection_form.changed.connect(self.invalidate)
         self.parking_queue.textChanged.connect(self.invalidate)
+        self.create_parking.toggled.connect(self.invalidate)
 
     def plan_job(self) -> PlanJob:
         queue = self.queue
         selection = self.selection_form.selection()
         parking = self.parking_queue.text().strip() or None
-        return lambda ops: ops.plan_dead_letter(queue, selection, parking)
+        create = self.create_parking.isChecked()
+        return lambda ops: ops.plan_dead_letter(
+            queue, selection, parking, create_parking_queue=create
+        )
 
 
 class SendHomeDialog(OperationDialog):

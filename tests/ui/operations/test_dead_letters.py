@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from opsdesk.operations.plan import OperationResult
 from opsdesk.operations.send_home import RETRY_HEADER
-from opsdesk.ui.operations.browse_table_model import COL_DEATHS
+from opsdesk.ui.operations.browse_table_model import COL_DEATHS, COL_ROUTING_KEY
 from opsdesk.ui.operations.plan_view import COL_DESTINATION
 from opsdesk.ui.operations.queue_action_dialogs import DeadLetterDialog, SendHomeDialog
 from tests.conftest import BrokerObjects
@@ -60,3 +60,46 @@ def test_dead_letter_the_selected_message_then_send_it_home(
     back = drain(broker, work)
     assert [g.props.message_id for g in back] == [ids[0], ids[2], ids[1]]
     assert back[-1].props.headers[RETRY_HEADER] == 1
+
+
+def test_park_into_a_new_queue_and_send_home_keep_the_routing_key(
+    qtbot, broker: BrokerObjects, unique_name: str, open_browser
+) -> None:
+    """Finding 7 in the window: the parking queue is created, the routing key survives."""
+    key = "payment.settled"
+    exchange = broker.exchange(unique_name + ".payments", "topic")
+    work = broker.queue(unique_name + ".settlement")  # no dead-letter exchange
+    broker.channel.queue_bind(work, exchange, "payment.#")
+    parking = broker.track_queue(unique_name + ".parking")  # the dialog creates it
+    ids = [f"pay-{i}" for i in range(3)]
+    for mid in ids:
+        broker.publish(exchange, key, b"{}", message_id=mid)
+    panel = open_browser()
+    browse(qtbot, panel, work)
+    panel.table.selectAll()
+
+    dialog = panel.queue_actions.open_dead_letter()
+    assert isinstance(dialog, DeadLetterDialog) and dialog.create_parking.isChecked()
+    qtbot.keyClicks(dialog.parking_queue, parking)
+    with qtbot.waitSignal(dialog.plan_ready, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+    assert f"queue '{parking}' does not exist: it will be created" in dialog.plan_view.text()
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT_MS) as finished:
+        qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].ok and finished.args[0].done == 3
+    dialog.close()
+
+    browse(qtbot, panel, parking)
+    rows = range(panel.model.rowCount())
+    assert [panel.model.index(r, COL_ROUTING_KEY).data() for r in rows] == [key] * 3
+    panel.table.selectAll()
+    home = panel.queue_actions.open_send_home()
+    assert isinstance(home, SendHomeDialog) and home.own_origin_choice.isChecked()
+    result = _run(qtbot, home)
+    assert result.ok and result.done == 3
+    kept = f"queue '{work}', routing key '{key}' kept"
+    assert home.plan_view.row_texts(COL_DESTINATION) == [kept] * 3
+
+    back = drain(broker, work)
+    assert [(g.props.message_id, g.routing_key) for g in back] == [(i, key) for i in ids]
+    assert broker.message_count(parking) == 0
