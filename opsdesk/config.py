@@ -115,7 +115,7 @@ class Profile:
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
     # The profiles file this profile was read from, or would be written to when it is the
     # built-in one and the file does not exist yet; None for a profile built in code.
-    config_path: Path | None = None
+    config_path: Path | None = field(default=None, compare=False)
 
 
 def config_dir() -> Path:

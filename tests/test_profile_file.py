@@ -290,3 +290,19 @@ def test_tables_toml_is_text_to_paste(tmp_path: Path) -> None:
     path = tmp_path / "profiles.toml"
     path.write_text(text)
     assert load_profiles(path)["prod eu"].alerts == (backlog('a "b" 🚀'),)
+
+
+def test_odd_mappings_under_an_odd_profile_name_round_trip(tmp_path: Path) -> None:
+    odd = FieldMapping(
+        'odd "quoted" name ü',
+        payment_id='meta["order.id"]',
+        amount_minor="/a~1b/0",
+        status="state",
+        pending=("in\tflight", "😀", "x\x7fy"),
+        match_equals="a\\b",
+        match_field="kind",
+    )
+    mappings = (FieldMapping("bare", payment_id="id"), odd)
+    path = tmp_path / "profiles.toml"
+    save_mappings(path, 'prod "eu"', mappings)
+    assert load_profiles(path)['prod "eu"'].mappings == mappings

@@ -1,9 +1,8 @@
-"""Edits the profile's decoding mappings beside a live preview; hands them back as TOML."""
+"""Edits the profile's decoding mappings beside a live preview; OK saves them to the profile."""
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,36 +25,9 @@ from opsdesk.ui.mapping_form import MappingForm
 from opsdesk.ui.mapping_preview import MappingPreview
 
 INFO_TEXT = (
-    "Mappings decode in-house message shapes. The running tap keeps the mappings it started "
-    "with: OK copies these as TOML to the clipboard; paste them over the profile's mappings in "
-    "profiles.toml and restart opsdesk for them to apply."
+    "Mappings decode in-house message shapes. OK saves them to the profile in profiles.toml; "
+    "the running tap keeps the mappings it started with until opsdesk restarts."
 )
-
-
-def mappings_toml(profile_name: str, mappings: Sequence[FieldMapping]) -> str:
-    """`[[profiles.NAME.mappings]]` tables that parse_mappings reads back to `mappings`."""
-    blocks = []
-    for mapping in mappings:
-        lines = [f"[[profiles.{_toml_string(profile_name)}.mappings]]"]
-        for key, value in mapping.to_dict().items():
-            lines.append(f"{key} = {_toml_value(value)}")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, dict):
-        inner = ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items())
-        return f"{{ {inner} }}" if inner else "{}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    return _toml_string(str(value))
-
-
-def _toml_string(text: str) -> str:
-    # A JSON string is a TOML basic string, except that TOML wants DEL escaped too, and
-    # ensure_ascii would write astral characters as surrogate pairs, which TOML rejects.
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
 
 
 class MappingDialog(QDialog):

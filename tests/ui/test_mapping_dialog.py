@@ -1,14 +1,11 @@
 """The decoding-mappings dialog: editing, inline path errors, the live preview, TOML out."""
 
-import json
-import tomllib
-
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from opsdesk.events.mapping import FieldMapping, parse_mappings
+from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import Status
-from opsdesk.ui.mapping_dialog import MappingDialog, mappings_toml
+from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.mapping_preview import NOT_FOUND
 from tests.events.builders import PAYLOADS
 
@@ -137,24 +134,6 @@ def test_status_values_are_comma_separated(qtbot: QtBot) -> None:
     dialog = dialog_with(qtbot, LEDGER)
     type_into(qtbot, dialog.form.status_value_edits["refunded"], "REVERSED, charged back ,")
     assert dialog.mappings()[0].refunded == ("REVERSED", "charged back")
-
-
-def test_mappings_toml_round_trips() -> None:
-    odd = FieldMapping(
-        'odd "quoted" name ü',
-        payment_id='meta["order.id"]',
-        amount_minor="/a~1b/0",
-        status="state",
-        pending=("in\tflight", "😀", "x\x7fy"),
-        match_equals="a\\b",
-        match_field="kind",
-    )
-    mappings = (LEDGER, FieldMapping("bare", payment_id="id"), odd)
-    profile = 'prod "eu"'
-    text = mappings_toml(profile, mappings)
-    parsed = tomllib.loads(text)
-    assert parse_mappings(parsed["profiles"][profile]["mappings"]) == mappings
-    assert text.startswith(f"[[profiles.{json.dumps(profile)}.mappings]]")
 
 
 def test_an_empty_profile_previews_nothing_until_a_mapping_is_added(qtbot: QtBot) -> None:

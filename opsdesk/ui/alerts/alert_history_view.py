@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opsdesk.alerting.freshness import StaleFigures
 from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.ui.alerts.alert_bridge import AlertBridge
 from opsdesk.ui.alerts.alert_history_model import DEFAULT_ROW_CAP, AlertHistoryModel
@@ -42,7 +43,10 @@ def _history(alert_log: AlertLog, limit: int) -> list[AlertRecord]:
 
 
 class AlertHistoryView(QWidget):
-    """Newest alert first; reloads (throttled) whenever an alert fires or clears."""
+    """Newest alert first; reloads (throttled) whenever an alert fires, clears or changes.
+
+    Above the table, a line says when the queue figures are stale, and how old they are.
+    """
 
     loaded = Signal(int)  # rows shown after a reload
 
@@ -62,6 +66,10 @@ class AlertHistoryView(QWidget):
             partial(_open_log, db_path), AlertLog.close, name="alert-history-reader", owner=self
         )
         self._title = QLabel("Alert history", self)
+        self.figures_label = QLabel(self)
+        self.figures_label.setWordWrap(True)
+        self.figures_label.setStyleSheet("color: #6b5200;")
+        self.figures_label.hide()
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -84,10 +92,14 @@ class AlertHistoryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._title)
+        layout.addWidget(self.figures_label)
         layout.addWidget(self.table, 1)
         self._throttle = Throttle(self.reload, RELOAD_THROTTLE_MS, self)
         if bridge is not None:
             bridge.transition.connect(self._on_transition)
+            # A resumed alert seen again, or one gone stale, changes without a transition.
+            bridge.active_changed.connect(self._on_transition)
+            bridge.figures_changed.connect(self.show_figures)
         self.reload()
 
     def title_text(self) -> str:
@@ -105,15 +117,25 @@ class AlertHistoryView(QWidget):
         self._throttle.cancel()
         self._reader.stop()
 
+    def show_figures(self, stale: StaleFigures | None) -> None:
+        """The queue figures' staleness as the alert worker found it (None: current)."""
+        if stale is None:
+            self.figures_label.hide()
+            return
+        self.figures_label.setText(f"⚠ {stale.sentence(self._clock())}")
+        self.figures_label.show()
+
     def _on_transition(self, _transition: object) -> None:
         self._throttle.request()
 
     def _show_records(self, records: list[AlertRecord]) -> None:
         self.model.set_records(records, self._clock())
         firing = self.model.firing_count()
+        unseen = self.model.unseen_count()
         self._title.setText(
             f"Alert history — {len(records):,} shown"
             + (f", {firing} firing now" if firing else ", none firing")
+            + (f", {unseen} not seen lately (state unknown)" if unseen else "")
         )
         self.loaded.emit(len(records))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.alerting.rules import AlertRule, RuleKind, describe, parse_rule, rule_to_dict
+from opsdesk.ui.alerts.number_spin import PlainNumberSpin
 
 KIND_LABELS = {
     RuleKind.QUEUE_DEPTH: "Queue depth above a threshold",
@@ -43,14 +42,10 @@ _ROWS: dict[RuleKind, frozenset[str]] = {
 }
 _THRESHOLD_LABELS = {
     RuleKind.QUEUE_DEPTH: "Messages ready above",
-    RuleKind.SUCCESS_RATE: "Success rate below (%)",
+    RuleKind.SUCCESS_RATE: "Success rate below",
 }
+MAX_DEPTH = 1e9
 _WINDOW_LABELS = {RuleKind.SUCCESS_RATE: "Over the last", RuleKind.DEAD_LETTERS: "Growing over"}
-
-
-def rules_to_toml(rules: Sequence[AlertRule]) -> list[dict[str, Any]]:
-    """The rules as the profile's `[[profiles.NAME.alerts]]` tables, in order."""
-    return [rule_to_dict(rule) for rule in rules]
 
 
 def validate(rules: Sequence[AlertRule]) -> str | None:
@@ -92,14 +87,15 @@ class AlertRulesDialog(QDialog):
             self.kind_combo.addItem(label, kind)
         self.enabled_check = QCheckBox("Enabled", self)
         self.queue_combo = QComboBox(self)
-        self.queue_combo.setEditable(True)
-        self.queue_combo.addItems(["", *queues])
+        self.queue_combo.setEditable(True)  # a queue not seen yet can be typed
+        self.queue_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.set_queues(queues)
         queue_line = self.queue_combo.lineEdit()
         if queue_line is not None:
             queue_line.setPlaceholderText("every sampled queue it applies to")
-        self.threshold_spin = _double_spin(self, 0, 1e9, 1)
-        self.for_spin = _double_spin(self, 0, 7 * 86400, 0, " s")
-        self.window_spin = _double_spin(self, 0.1, 7 * 24 * 60, 1, " min")
+        self.threshold_spin = PlainNumberSpin(self, 0, MAX_DEPTH, 0)
+        self.for_spin = PlainNumberSpin(self, 0, 7 * 86400, 0, " s")
+        self.window_spin = PlainNumberSpin(self, 0.1, 7 * 24 * 60, 1, " min")
         self.min_samples_spin = QSpinBox(self)
         self.min_samples_spin.setRange(1, 1_000_000)
         self.merchant_edit = QLineEdit(self)
@@ -138,8 +134,16 @@ class AlertRulesDialog(QDialog):
     def rules(self) -> tuple[AlertRule, ...]:
         return tuple(self._rules)
 
-    def toml_rules(self) -> list[dict[str, Any]]:
-        return rules_to_toml(self._rules)
+    def set_queues(self, queues: Sequence[str]) -> None:
+        """The queues offered in the picker (sorted, once each); what is typed stays."""
+        typed = self.queue_combo.currentText()
+        loading, self._loading = self._loading, True
+        try:
+            self.queue_combo.clear()
+            self.queue_combo.addItems(["", *sorted(set(queues) - {""})])
+            self.queue_combo.setEditText(typed)
+        finally:
+            self._loading = loading
 
     def add_rule(self, rule: AlertRule) -> None:
         self._rules.append(rule)
@@ -188,6 +192,8 @@ class AlertRulesDialog(QDialog):
     def _load(self, rule: AlertRule) -> None:
         self._loading = True
         try:
+            # Before the value: a count field (no decimals) would round 99.5 % to 100.
+            self._fit_threshold(rule.kind)
             self.name_edit.setText(rule.name)
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(rule.kind))
             self.enabled_check.setChecked(rule.enabled)
@@ -230,10 +236,19 @@ class AlertRulesDialog(QDialog):
         self._threshold_label.setText(_THRESHOLD_LABELS.get(kind, "Threshold"))
         self._window_label.setText(_WINDOW_LABELS.get(kind, "Window"))
         self._for_label.setText("No events for" if kind is RuleKind.SILENCE else "For at least")
+        self._fit_threshold(kind)
+
+    def _fit_threshold(self, kind: RuleKind) -> None:
+        """A count of messages is a whole number; a success rate a percentage."""
+        spin = self.threshold_spin
         if kind is RuleKind.SUCCESS_RATE:
-            self.threshold_spin.setMaximum(100.0)
+            spin.setDecimals(2)
+            spin.setMaximum(100.0)
+            spin.setSuffix(" %")
         else:
-            self.threshold_spin.setMaximum(1e9)
+            spin.setMaximum(MAX_DEPTH)
+            spin.setDecimals(0)
+            spin.setSuffix("")
 
     def _validate(self) -> None:
         problem = validate(self._rules)
@@ -285,14 +300,3 @@ class AlertRulesDialog(QDialog):
         layout.addWidget(self.problem_label)
         layout.addWidget(self.buttons)
         self.resize(760, 420)
-
-
-def _double_spin(
-    parent: QWidget, low: float, high: float, decimals: int, suffix: str = ""
-) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox(parent)
-    spin.setRange(low, high)
-    spin.setDecimals(decimals)
-    spin.setSuffix(suffix)
-    spin.setGroupSeparatorShown(True)
-    return spin

@@ -1,9 +1,11 @@
 """AlertBanner: names each firing rule and its value; gone when the alerts clear."""
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from opsdesk.alerting.evaluator import ActiveAlert
+from opsdesk.alerting.freshness import StaleFigures
 from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.ui.alerts.alert_banner import MAX_LINES, AlertBanner
 from opsdesk.ui.alerts.alert_bridge import AlertBridge
@@ -69,3 +71,35 @@ def test_many_alerts_are_counted_beyond_a_few_lines(qtbot):
     assert f"{MAX_LINES + 3} alerts firing" in banner.text()
     assert "… and 3 more" in banner.text()
     assert banner.text().count("orders backlog:") == MAX_LINES
+
+
+def stale_figures(minutes: float = 4) -> StaleFigures:
+    newest = NOW - timedelta(minutes=minutes)
+    return StaleFigures(newest, NOW, 15.0, ("orders",))
+
+
+def test_stale_figures_show_with_their_age_even_without_an_alert(qtbot):
+    banner = AlertBanner()
+    qtbot.addWidget(banner)
+    banner.show_figures(stale_figures(), NOW)
+    assert not banner.isHidden()
+    assert "Queue alerts cannot see the queues" in banner.text()
+    assert "newest sample is 4 min old (09:56:00 UTC)" in banner.text()
+    assert "neither fire nor clear" in banner.text()
+    banner.show_figures(None, NOW)
+    assert banner.isHidden()
+
+
+def test_a_firing_alert_on_stale_figures_says_they_are_not_current(qtbot):
+    banner = AlertBanner()
+    qtbot.addWidget(banner)
+    alert = replace(active(), stale_since=NOW - timedelta(minutes=4))
+    banner.show_active([alert], NOW)
+    banner.show_figures(stale_figures(), NOW)
+    text = banner.text()
+    assert "1 alert firing" in text
+    assert "not seen since 09:56:00 UTC (4 min ago): figures not current" in text
+    assert "newest sample is 4 min old" in text
+    banner._on_close_clicked()
+    banner.show_figures(stale_figures(5), NOW)  # the same outage, a round later
+    assert banner.isHidden()

@@ -58,3 +58,59 @@ def test_a_fired_alert_shows_in_the_banner_and_history_and_clears_from_both(qtbo
         worker.stop()
         view.shutdown()
     assert transitions[1].rule == RULE and transitions[1].subject == "orders"
+
+
+def test_stale_queue_figures_show_their_age_and_fire_nothing(qtbot, tmp_path):
+    path = tmp_path / "history.db"
+    EventStore(path).close()
+    add_sample(path, 1500, datetime.now(UTC) - timedelta(minutes=3))  # the broker went away
+    bridge = AlertBridge()
+    banner = AlertBanner()
+    qtbot.addWidget(banner)
+    bridge.active_changed.connect(banner.show_active)
+    bridge.figures_changed.connect(banner.show_figures)
+    view = AlertHistoryView(path, bridge)
+    qtbot.addWidget(view)
+    worker = AlertWorker(path, [RULE], bridge, interval=0.1, sample_interval=5)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: not view.figures_label.isHidden(), timeout=WAIT_MS)
+        assert "newest sample is 3 min old" in view.figures_label.text()
+        assert not banner.isHidden() and "cannot see the queues" in banner.text()
+        assert worker.active == ()
+    finally:
+        worker.stop()
+        view.shutdown()
+    assert view.model.rowCount() == 0
+
+
+def test_an_alert_that_cleared_while_the_desk_was_closed_is_shown_so(qtbot, tmp_path):
+    path = tmp_path / "history.db"
+    EventStore(path).close()
+    add_sample(path, 1500, datetime.now(UTC))
+    first = AlertWorker(path, [RULE], None, interval=0.1)
+    first.start()
+    try:
+        qtbot.waitUntil(lambda: bool(first.active), timeout=WAIT_MS)
+    finally:
+        first.stop()  # the window closes with the alert firing
+
+    later = datetime.now(UTC) + timedelta(minutes=20)
+    add_sample(path, 10, later)  # the backlog went while nobody watched
+
+    def clock():
+        return datetime.now(UTC) + timedelta(minutes=20)
+
+    bridge = AlertBridge()
+    view = AlertHistoryView(path, bridge, clock=clock)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=WAIT_MS)
+    assert ended_text(view).startswith("? not seen since")  # not "firing", not "ended"
+    second = AlertWorker(path, [RULE], bridge, interval=0.1, clock=clock)
+    second.start()
+    try:
+        qtbot.waitUntil(lambda: "cleared unwatched" in (ended_text(view) or ""), timeout=WAIT_MS)
+        assert ended_text(view).startswith("≤ ")
+    finally:
+        second.stop()
+        view.shutdown()

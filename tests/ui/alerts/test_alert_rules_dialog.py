@@ -2,8 +2,8 @@
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules
-from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog, rules_to_toml
+from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules, rule_to_dict
+from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 
 RULES = (
     AlertRule(
@@ -31,7 +31,7 @@ def test_rules_are_listed_with_their_description_and_come_back_unchanged(qtbot):
         "orders backlog — messages ready on orders above 1000 for 60 s"
     )
     assert widget.rules() == RULES
-    assert parse_rules(widget.toml_rules()) == RULES
+    assert parse_rules([rule_to_dict(rule) for rule in widget.rules()]) == RULES
     assert ok_enabled(widget)
 
 
@@ -43,7 +43,7 @@ def test_editing_a_threshold_changes_the_rule_and_its_toml(qtbot):
     assert widget.rules()[0] == AlertRule(
         "orders backlog", RuleKind.QUEUE_DEPTH, queue="orders", threshold=2500, for_seconds=120
     )
-    assert widget.toml_rules()[0] == {
+    assert rule_to_dict(widget.rules()[0]) == {
         "name": "orders backlog",
         "kind": "queue_depth",
         "queue": "orders",
@@ -78,7 +78,7 @@ def test_add_and_remove_rules(qtbot):
     assert widget.rules()[3] == AlertRule(
         "dead letters", RuleKind.DEAD_LETTERS, queue="orders.dlq", threshold=1000.0
     )
-    assert rules_to_toml(widget.rules())[3] == {
+    assert rule_to_dict(widget.rules()[3]) == {
         "name": "dead letters",
         "kind": "dead_letters",
         "queue": "orders.dlq",
@@ -110,3 +110,51 @@ def test_removing_the_first_rule_shows_the_next_one_and_edits_go_to_it(qtbot):
     widget.name_edit.selectAll()
     qtbot.keyClicks(widget.name_edit, "success rate")
     assert [rule.name for rule in widget.rules()] == ["success rate", "quiet"]
+
+
+def test_thresholds_read_as_typed_counts_whole_and_rates_in_percent(qtbot):
+    rules = (
+        AlertRule("backlog", RuleKind.QUEUE_DEPTH, queue="orders", threshold=1000),
+        AlertRule("rate", RuleKind.SUCCESS_RATE, threshold=99.25, window_seconds=900),
+        AlertRule("rate 2", RuleKind.SUCCESS_RATE, threshold=95, window_seconds=900),
+    )
+    widget = dialog(qtbot, rules)
+    widget.rule_list.setCurrentRow(0)
+    assert widget.threshold_spin.text() in ("1,000", "1000")  # never "1,000.0"
+    assert widget.for_spin.text() == "0 s" and widget.window_spin.text() == "15 min"
+    widget.rule_list.setCurrentRow(1)
+    assert widget.threshold_spin.text() == "99.25 %"
+    widget.rule_list.setCurrentRow(2)
+    assert widget.threshold_spin.text() == "95 %"
+    widget.rule_list.setCurrentRow(0)
+    assert widget.threshold_spin.text() in ("1,000", "1000")
+    assert widget.rules() == rules  # looking at the rules changed none of them
+
+
+def test_typing_a_count_keeps_it_whole(qtbot):
+    widget = dialog(qtbot)
+    widget.show()
+    widget.rule_list.setCurrentRow(0)
+    widget.threshold_spin.selectAll()
+    qtbot.keyClicks(widget.threshold_spin, "2500")
+    assert widget.rules()[0].threshold == 2500
+    assert widget.threshold_spin.text() in ("2,500", "2500")
+
+
+def test_the_queue_picker_lists_known_queues_and_keeps_free_text(qtbot):
+    widget = dialog(qtbot)
+    combo = widget.queue_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["", "orders", "orders.dlq"]
+    widget.rule_list.setCurrentRow(0)
+    combo.setEditText("payments.not-yet-declared")
+    widget.set_queues(["refunds", "orders", "refunds", "payments.settlement"])
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "",
+        "orders",
+        "payments.settlement",
+        "refunds",
+    ]
+    assert combo.currentText() == "payments.not-yet-declared"
+    assert widget.rules()[0].queue == "payments.not-yet-declared"
+    combo.setCurrentIndex(combo.findText("refunds"))
+    assert widget.rules()[0].queue == "refunds"
