@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Qt
 
-from opsdesk.alerting.rules import AlertRule
+from opsdesk.alerting.rules import AlertRule, rule_to_dict
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.broker.tap import Tap
 from opsdesk.config import Profile
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.profile_file import save_alert_rules, save_mappings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.retention import RetentionThread
@@ -25,17 +25,18 @@ from opsdesk.store.search import SearchIndexerThread
 from opsdesk.ui.alerts.alert_banner import AlertBanner
 from opsdesk.ui.alerts.alert_bridge import AlertBridge
 from opsdesk.ui.alerts.alert_history_view import AlertHistoryView
-from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog, rules_to_toml
+from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
+from opsdesk.ui.alerts.known_queues import KnownQueues
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.main_window import MainWindow
-from opsdesk.ui.mapping_dialog import MappingDialog, mappings_toml
-from opsdesk.ui.message_banner import BannerLevel
+from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.operations.audit_panel import AuditPanel
 from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
 from opsdesk.ui.operations.replay_dialog import open_replay_dialog
+from opsdesk.ui.profile_saving import save_to_profile
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
 
@@ -133,7 +134,9 @@ def build_desk(
         max_age_days=keep_days or None,
         max_bytes=int(max_gb * GIGABYTE) or None,
     )
-    alert_worker = AlertWorker(db_path, profile.alerts, alert_bridge)
+    alert_worker = AlertWorker(
+        db_path, profile.alerts, alert_bridge, sample_interval=profile.monitor.interval
+    )
     monitor = QueueMonitor(
         profile, SampleRecorder(db_path, profile.monitor.retention_days, forward=monitor_bridge)
     )
@@ -157,10 +160,14 @@ def build_desk(
 
     history.replay_requested.connect(on_replay_requested)
     alert_bridge.active_changed.connect(alert_banner.show_active)
+    alert_bridge.figures_changed.connect(alert_banner.show_figures)
     alert_bridge.transition.connect(tray.notify)
+    known_queues = KnownQueues(profile.monitor.queues, window)  # for the rule editor
+    monitor_bridge.queue_list_changed.connect(known_queues.set_queue_list)
     rules = [profile.alerts]  # what the worker runs now; the dialog starts from it
     window.add_settings_action(
-        "&Alert Rules…", lambda: _edit_alert_rules(window, alert_worker, profile, rules)
+        "&Alert Rules…",
+        lambda: _edit_alert_rules(window, alert_worker, profile, rules, known_queues),
     )
     edited_mappings = [profile.mappings]  # the last accepted edit; the tap keeps its own
     window.add_settings_action(
@@ -195,18 +202,23 @@ def _edit_alert_rules(
     worker: AlertWorker,
     profile: Profile,
     current: list[tuple[AlertRule, ...]],
+    known_queues: KnownQueues,
 ) -> None:
-    dialog = AlertRulesDialog(current[0], parent=window)
+    dialog = AlertRulesDialog(current[0], queues=known_queues.names(), parent=window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    known_queues.changed.connect(dialog.set_queues)
 
     def on_accepted() -> None:
         current[0] = dialog.rules()
         worker.set_rules(current[0])
-        # Profiles are the user's hand-written TOML: hand over the text, don't rewrite the file.
-        QGuiApplication.clipboard().setText(alerts_toml(profile.name, current[0]))
-        window.show_problem(
-            f"Alert rules applied to this session. To keep them, replace the alerts of profile "
-            f"{profile.name!r} in profiles.toml with the text now on the clipboard.",
-            BannerLevel.INFO,
+        save_to_profile(
+            profile,
+            "Alert rules",
+            lambda path: save_alert_rules(path, profile.name, current[0]),
+            "alerts",
+            [rule_to_dict(rule) for rule in current[0]],
+            window.show_problem,
+            in_effect="They apply to this session now.",
         )
 
     dialog.accepted.connect(on_accepted)
@@ -217,35 +229,20 @@ def _edit_mappings(
     window: MainWindow, profile: Profile, current: list[tuple[FieldMapping, ...]]
 ) -> None:
     dialog = MappingDialog(current[0], parent=window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def on_accepted() -> None:
         current[0] = dialog.mappings()
-        # The running tap decodes with the mappings it started with: nothing changes now.
-        QGuiApplication.clipboard().setText(mappings_toml(profile.name, current[0]))
-        window.show_problem(
-            f"Decoding mappings copied to the clipboard as TOML. To use them, replace the "
-            f"mappings of profile {profile.name!r} in profiles.toml with that text and "
-            "restart opsdesk.",
-            BannerLevel.INFO,
+        save_to_profile(
+            profile,
+            "Decoding mappings",
+            lambda path: save_mappings(path, profile.name, current[0]),
+            "mappings",
+            [mapping.to_dict() for mapping in current[0]],
+            window.show_problem,
+            # The tap decodes with the mappings it started with.
+            in_effect="The running tap keeps its mappings until opsdesk restarts.",
         )
 
     dialog.accepted.connect(on_accepted)
     dialog.open()
-
-
-def alerts_toml(profile_name: str, rules: tuple[AlertRule, ...]) -> str:
-    """`[[profiles.NAME.alerts]]` tables for `rules` (flat values: text, numbers, booleans)."""
-    blocks = []
-    for table in rules_to_toml(rules):
-        lines = [f"[[profiles.{json.dumps(profile_name)}.alerts]]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return json.dumps(str(value))  # a JSON string is a valid TOML basic string
