@@ -41,7 +41,6 @@ def draw_queue_depth(chart: TimeChart, tracks: QueueTracks) -> None:
             chart.set_series(unacked_name, track.xs, unacked, style)
             names.append(unacked_name)
     chart.retain(names)
-    chart.set_legend_note("solid: ready · dashed: unacked" if names else "")
 
 
 def per_minute(counts: Sequence[int], starts: np.ndarray, bucket: int, now: float) -> np.ndarray:

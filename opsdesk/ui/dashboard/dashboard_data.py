@@ -62,6 +62,8 @@ class DashboardSnapshot:
     rates: tuple[RateSeries, ...]  # overall first; empty for the error-code breakdown
     codes: CodeSeries | None  # the error-code breakdown
     headline: Headline
+    # The newest sample per queue behind the headline's depths (the UI's, else the file's).
+    latest_samples: Mapping[str, QueueSample]
     stuck: tuple[StuckPayment, ...]
     seconds: float  # time spent computing it, for the status line
     incremental: bool  # True when the series was refreshed, not recomputed

@@ -10,16 +10,17 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.errors import StoreError
 from opsdesk.store.statistics_windows import PRESETS
 from opsdesk.ui.background_reader import BackgroundReader
+from opsdesk.ui.dashboard.chart_saver import ask_png_path, failed_text, saved_text, write_png
 from opsdesk.ui.dashboard.chart_stack import ChartStack
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
-from opsdesk.ui.dashboard.dashboard_charts import draw_queue_depth, draw_success, draw_throughput
+from opsdesk.ui.dashboard.dashboard_charts import draw_success, draw_throughput
 from opsdesk.ui.dashboard.dashboard_data import (
     Breakdown,
     DashboardQuery,
@@ -38,11 +39,11 @@ from opsdesk.ui.dashboard.durations import window_text
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.monitor_note import MonitorNote
-from opsdesk.ui.dashboard.queue_tracks import QueueTracks
+from opsdesk.ui.dashboard.queue_figures import QueueFigures
 from opsdesk.ui.dashboard.refresh_guard import RefreshGuard
 from opsdesk.ui.dashboard.stuck_payments_view import StuckPaymentsPanel
 from opsdesk.ui.dashboard.throttle import Throttle
-from opsdesk.ui.dashboard.time_chart import count_text
+from opsdesk.ui.message_banner import BannerLevel
 from opsdesk.ui.settings import UiSettings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class DashboardPanel(QWidget):
     payment_activated = Signal(str)  # a stuck payment chosen: the window may show it in history
     snapshot_shown = Signal(object)  # DashboardSnapshot, after it has been drawn
     queue_history_shown = Signal(object)  # QueueHistory, after it has been drawn
+    # A sentence for the window's banner (a chart saved, or why not), with its BannerLevel.
+    notice_posted = Signal(str, object)
 
     def __init__(
         self,
@@ -87,7 +90,6 @@ class DashboardPanel(QWidget):
         self._preset = settings.dashboard_window_preset
         self._breakdown = settings.dashboard_breakdown
         self._following = True
-        self._tracks = QueueTracks()
         self._guard = RefreshGuard(self._on_broken)
         self._read_problem: str | None = None
         self.snapshot: DashboardSnapshot | None = None
@@ -107,6 +109,7 @@ class DashboardPanel(QWidget):
         self.success_chart = self.chart_stack.success_rate
         self.charts = self.chart_stack.charts
         self.stuck = StuckPaymentsPanel(self)
+        self.queues = QueueFigures(self.queue_chart, self.tiles, self.monitor_note, clock, self)
         self._build_layout()
 
         self._stats_throttle = Throttle(self._submit_snapshot, stats_throttle_ms, self)
@@ -193,19 +196,26 @@ class DashboardPanel(QWidget):
 
     def add_samples(self, samples: Sequence[QueueSample]) -> None:
         """A sampling round from the monitor: drawn at once (throttled), no file read."""
-        self._tracks.append(samples)
-        self._guard.run(self.tiles.show_queue_depths, *self._tracks.depths())
+        self._guard.run(self.queues.add_samples, samples)
         if self._following:
             self._redraw_throttle.request()
 
     def show_monitor_state(self, state: MonitorState) -> None:
-        self.monitor_note.show_state(state)
+        self._guard.run(self.queues.show_state, state)
 
     def save_chart_png(self, key: str, path: Path) -> bool:
-        """Save one chart (`queue_depth`, `throughput`, `success_rate`) or `dashboard`."""
-        if key == "dashboard":
-            return bool(self.grab().save(str(path), "PNG"))
-        return self.chart_stack.save_png(key, path)
+        """Save one chart (`queue_depth`, `throughput`, `success_rate`) or `dashboard`.
+
+        Either way it says so: where the file went, or why it could not be written.
+        """
+        widget = self if key == "dashboard" else self.charts[key]
+        error = write_png(widget, path)
+        if error is not None:
+            log.warning("cannot save the %s as %s: %s", key, path, error)
+            self.notice_posted.emit(failed_text(key, path, error), BannerLevel.WARNING)
+            return False
+        self.notice_posted.emit(saved_text(key, path), BannerLevel.INFO)
+        return True
 
     def shutdown(self) -> None:
         """Stop timers and the reader thread; call before the window goes away."""
@@ -217,12 +227,14 @@ class DashboardPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._sync_ticker()
+        self.queues.set_active(True)
         if self._following:
             self._stats_throttle.request()  # catch up on what happened while hidden
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._sync_ticker()  # another tab is in front: no reads nobody sees
+        self.queues.set_active(False)
 
     def _sync_ticker(self) -> None:
         if self._following and self.isVisible() and not self._guard.broken:
@@ -239,7 +251,7 @@ class DashboardPanel(QWidget):
             choice=self._choice,
             breakdown=self._breakdown,
             now=self._clock(),
-            latest_samples=dict(self._tracks.latest),
+            latest_samples=dict(self.queues.tracks.latest),
             stuck_after=self._settings.dashboard_stuck_after,
         )
         self._reader.submit(
@@ -266,9 +278,8 @@ class DashboardPanel(QWidget):
         now = snapshot.query.now.timestamp()
         draw_throughput(self.throughput_chart, snapshot.status, now)
         draw_success(self.success_chart, snapshot)
-        self.tiles.show_headline(snapshot.headline)
-        if self._tracks.latest:  # the live samples are newer than the file's
-            self.tiles.show_queue_depths(*self._tracks.depths())
+        self.tiles.show_headline(snapshot.headline, f"as of {snapshot.query.now:%H:%M:%S}")
+        self.queues.show_headline_depths(snapshot.latest_samples)
         self.stuck.set_payments(snapshot.stuck, snapshot.query.stuck_after.total_seconds())
         if self._following or snapshot.query.choice.is_custom:
             window = snapshot.window
@@ -281,16 +292,15 @@ class DashboardPanel(QWidget):
         self.snapshot_shown.emit(snapshot)
 
     def _show_queue_history(self, history: QueueHistory) -> None:
-        self._tracks.replace(history.samples)
+        self.queues.replace(history.samples)
         self._redraw_queues()
         self.queue_history_shown.emit(history)
 
     def _redraw_queues(self) -> None:
+        drop_before = None
         if self._following and not self._choice.is_custom:
-            window = self._choice.resolve(self._clock())
-            self._tracks.drop_before(window.start.timestamp())
-        draw_queue_depth(self.queue_chart, self._tracks)
-        self.queue_chart.set_y_label("messages", count_text)
+            drop_before = self._choice.resolve(self._clock()).start.timestamp()
+        self.queues.redraw(drop_before)
 
     def _failed(self, error: Exception) -> None:
         if not isinstance(error, StoreError):
@@ -301,12 +311,14 @@ class DashboardPanel(QWidget):
             log.warning("dashboard read failed: %s", error)
             self._read_problem = text
         self.toolbar.show_status(text, problem=True)
+        self.tiles.show_statistics_problem(f"The history file cannot be read: {error}")
 
     def _on_broken(self) -> None:
         self._ticker.stop()
         self._stats_throttle.cancel()
         self._redraw_throttle.cancel()
         self.toolbar.show_status(PAUSED, problem=True)
+        self.tiles.show_statistics_problem(PAUSED.removeprefix("⚠ "))
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -342,15 +354,7 @@ class DashboardPanel(QWidget):
         )
 
     def _on_save_requested(self, key: str) -> None:
-        stamp = self._clock().strftime("%Y%m%d-%H%M")
-        name, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save chart as PNG",
-            f"opsdesk-{key.replace('_', '-')}-{stamp}.png",
-            "PNG image (*.png)",
-        )
-        if name and not self.save_chart_png(key, Path(name)):
-            self.toolbar.show_status(f"⚠ cannot write {name}", problem=True)
+        ask_png_path(self, key, self._clock(), partial(self.save_chart_png, key))
 
     # -- layout ----------------------------------------------------------------------------
 

@@ -112,6 +112,7 @@ def compute_snapshot(sources: DashboardSources, query: DashboardQuery) -> Dashbo
         rates=rates,
         codes=codes,
         headline=headline,
+        latest_samples=latest,
         stuck=tuple(stuck),
         seconds=time.perf_counter() - started,
         incremental=incremental,

@@ -92,6 +92,13 @@ class QueueTracks:
             self._recent.append(sample)
             self.latest[sample.queue] = sample
 
+    def keep_latest(self, samples: Mapping[str, QueueSample]) -> None:
+        """Newer per-queue samples from elsewhere (the file) become the latest; no track point."""
+        for queue, sample in samples.items():
+            current = self.latest.get(queue)
+            if current is None or current.taken_at < sample.taken_at:
+                self.latest[queue] = sample
+
     def drop_before(self, x: float) -> None:
         for track in self.tracks.values():
             track.drop_before(x)

@@ -26,6 +26,7 @@ from opsdesk.ui.dashboard.chart_style import (
 log = logging.getLogger(__name__)
 
 ValueFormat = Callable[[float], str]
+_MUTED_OPACITY = 0.3
 
 
 def count_text(value: float) -> str:
@@ -65,6 +66,8 @@ class TimeChart(QWidget):
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._styles: dict[str, SeriesStyle] = {}
         self._legend_note = ""
+        self._note_warns = False
+        self._muted = False
         self._title = QLabel(title, self)
         title_font = QFont(self._title.font())
         title_font.setBold(True)
@@ -124,6 +127,7 @@ class TimeChart(QWidget):
         curve = self._curves.get(name)
         if curve is None:
             curve = self.plot.plot([], [], name=name, connect="finite")
+            curve.setOpacity(_MUTED_OPACITY if self._muted else 1.0)
             self._curves[name] = curve
         if self._styles.get(name) != style:
             curve.setPen(line_pen(style.colour, dashed=style.dashed))
@@ -152,10 +156,28 @@ class TimeChart(QWidget):
             if style.legend is not None
         ]
 
-    def set_legend_note(self, note: str) -> None:
-        """A line after the entries, e.g. what solid and dashed mean."""
+    def set_legend_note(self, note: str, *, warning: bool = False) -> None:
+        """A line after the entries, e.g. what solid and dashed mean, or why it is out of date."""
+        if (note, warning) == (self._legend_note, self._note_warns):
+            return
         self._legend_note = note
+        self._note_warns = warning
         self._render_legend()
+
+    def legend_text(self) -> str:
+        return self._legend.text()
+
+    def set_muted(self, muted: bool) -> None:
+        """Grey the curves out: what they show is not current."""
+        if muted is self._muted:
+            return
+        self._muted = muted
+        for curve in self._curves.values():
+            curve.setOpacity(_MUTED_OPACITY if muted else 1.0)
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
 
     def _render_legend(self) -> None:
         entries = []
@@ -169,8 +191,10 @@ class TimeChart(QWidget):
                 "</span>"
             )
         if self._legend_note:
+            colour = "#8f1d1d" if self._note_warns else "#6a6a6a"
+            wrap = "normal" if self._note_warns else "nowrap"  # a reason is a sentence
             entries.append(
-                "<span style='color:#6a6a6a; white-space:nowrap'>"
+                f"<span style='color:{colour}; white-space:{wrap}'>"
                 f"{html.escape(self._legend_note)}</span>"
             )
         self._legend.setText(" &nbsp; ".join(entries))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QDateTime, QSettings, Qt, QTimeZone
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
 from opsdesk.broker.queue_sample import MonitorPhase, MonitorState
 from opsdesk.events.model import Status
@@ -19,6 +19,7 @@ from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.queue_tracks import epoch_seconds
+from opsdesk.ui.message_banner import BannerLevel
 from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import (
     DLQ,
@@ -190,6 +191,34 @@ def test_save_as_png_writes_a_png_of_the_chart_and_of_the_dashboard(qtbot, panel
         assert not QImage(str(path)).isNull()
 
 
+def test_save_chart_as_png_from_the_menu_says_where_it_went(qtbot, panel, tmp_path):
+    """Issue 9, finding 9: the save gave no confirmation and no path."""
+    wait_for_snapshot(qtbot, panel)
+    actions = {a.text(): a for a in panel.toolbar.save_menu.actions()}
+    actions["Throughput…"].trigger()
+    dialog = panel.findChild(QFileDialog, "savePngDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.acceptMode() is QFileDialog.AcceptMode.AcceptSave
+    path = tmp_path / "incident-throughput.png"
+    dialog.selectFile(str(path))
+    with qtbot.waitSignal(panel.notice_posted, timeout=WAIT_MS) as notice:
+        dialog.accept()
+    assert notice.args == [f"Saved the throughput chart as {path}", BannerLevel.INFO]
+    assert not QImage(str(path)).isNull()
+
+
+def test_a_png_that_cannot_be_written_says_why(qtbot, panel, tmp_path):
+    wait_for_snapshot(qtbot, panel)
+    path = tmp_path / "no-such-folder" / "dashboard.png"
+    with qtbot.waitSignal(panel.notice_posted, timeout=WAIT_MS) as notice:
+        assert not panel.save_chart_png("dashboard", path)
+    text, level = notice.args
+    assert level is BannerLevel.WARNING
+    assert text.startswith(f"Could not save the dashboard as {path}: ")
+    assert len(text) > len(f"Could not save the dashboard as {path}: .")  # a reason is given
+    assert not path.exists()
+
+
 def test_degraded_monitor_shows_the_passive_declare_note(qtbot, panel, bridge):
     assert panel.monitor_note.isHidden()
     bridge.on_state(MonitorState(MonitorPhase.SAMPLING, "amqp", "management API unavailable"))
@@ -239,6 +268,9 @@ def test_a_burst_of_stored_events_coalesces_into_few_refreshes(qtbot, panel):
     wait_for_snapshot(qtbot, panel)
     # Past the throttle interval of the first refresh, so the burst's first request runs at once.
     qtbot.waitUntil(lambda: panel._stats_throttle.ready, timeout=WAIT_MS)
+    # The show event's own refresh may still be in the reader: not part of the burst.
+    qtbot.waitUntil(lambda: not panel._reader.busy, timeout=WAIT_MS)
+    QCoreApplication.processEvents()
     shown = []
     panel.snapshot_shown.connect(shown.append)
     for _ in range(500):
