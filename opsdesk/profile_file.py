@@ -47,12 +47,14 @@ class SavedProfile:
 
 def save_alert_rules(path: Path, profile: str, rules: Sequence[AlertRule]) -> SavedProfile:
     """Replace profile `profile`'s alert rules in the file at `path` (created if absent)."""
-    wanted = tuple(rules)
+    tables = [rule_to_dict(rule) for rule in rules]
 
     def same(raw: Any) -> bool:
-        return parse_rules(raw) == wanted
+        # Compared as tables: a field the kind does not use (a dead-letter rule's window
+        # when it is not `growing`) is not written, and reads back as its default.
+        return [rule_to_dict(rule) for rule in parse_rules(raw)] == tables
 
-    return _save(path, profile, "alerts", [rule_to_dict(rule) for rule in wanted], same)
+    return _save(path, profile, "alerts", tables, same)
 
 
 def save_mappings(path: Path, profile: str, mappings: Sequence[FieldMapping]) -> SavedProfile:

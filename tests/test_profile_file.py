@@ -162,6 +162,12 @@ def test_no_rules_is_written_as_an_empty_list_not_as_the_defaults(tmp_path: Path
     assert tomllib.loads(path.read_text())["profiles"]["prod"]["alerts"] == []
 
 
+def test_the_default_rules_save_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    save_alert_rules(path, "local", DEFAULT_ALERTS)
+    assert tables_of(load_profiles(path)["local"].alerts) == tables_of(DEFAULT_ALERTS)
+
+
 def test_without_a_file_it_is_created_with_the_profile(tmp_path: Path) -> None:
     path = tmp_path / "config" / "opsdesk" / "profiles.toml"  # the folder does not exist yet
     assert load_profiles(path)["local"].alerts == DEFAULT_ALERTS
