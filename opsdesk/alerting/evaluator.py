@@ -20,7 +20,7 @@ from opsdesk.alerting.observations import (
     observe_success_rate,
     queues_for,
 )
-from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.alerting.rules import QUEUE_KINDS, AlertRule, RuleKind
 from opsdesk.broker.queue_sample import QueueSample
 
 __all__ = [
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 # An active alert whose subject (a queue) is no longer reported for this long is cleared,
 # while the monitor reports other queues (else the figures are stale, and nothing clears).
 STALE_SECONDS = 300.0
-_QUEUE_KINDS = frozenset({RuleKind.QUEUE_DEPTH, RuleKind.DEAD_LETTERS, RuleKind.NO_CONSUMERS})
 
 
 def needed_outcomes(rules: Sequence[AlertRule]) -> set[tuple[float, str | None]]:
@@ -167,7 +166,7 @@ class AlertEvaluator:
                 transition = self._advance(rule, observation, now)
                 if transition is not None:
                     transitions.append(transition)
-            if rule.kind in _QUEUE_KINDS:
+            if rule.kind in QUEUE_KINDS:
                 for queue in queues_for(rule, stale):
                     if queue not in seen:
                         seen.add(queue)

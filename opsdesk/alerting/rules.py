@@ -16,6 +16,10 @@ class RuleKind(StrEnum):
     NO_CONSUMERS = "no_consumers"  # a queue's consumer count at zero for `for_seconds`
 
 
+# The kinds judged on queue samples (the others on the event history).
+QUEUE_KINDS = frozenset({RuleKind.QUEUE_DEPTH, RuleKind.DEAD_LETTERS, RuleKind.NO_CONSUMERS})
+
+
 @dataclass(frozen=True, slots=True)
 class AlertRule:
     """One rule. Which fields matter depends on `kind` (see parse_rules)."""

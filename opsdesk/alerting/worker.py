@@ -13,7 +13,7 @@ from opsdesk.alerting.alert_values import ActiveAlert, AlertTransition, OpenAler
 from opsdesk.alerting.evaluator import AlertEvaluator, needed_outcomes
 from opsdesk.alerting.freshness import QueueFigures, StaleFigures, stale_after
 from opsdesk.alerting.inputs import Outcomes, StatsInputs
-from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.alerting.rules import QUEUE_KINDS, AlertRule
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.store.errors import StoreError
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
 DEFAULT_SAMPLE_INTERVAL = 5.0  # the queue monitor's, as MonitorSettings.interval
-_QUEUE_KINDS = frozenset({RuleKind.QUEUE_DEPTH, RuleKind.DEAD_LETTERS, RuleKind.NO_CONSUMERS})
 
 
 def utc_now() -> datetime:
@@ -187,7 +186,7 @@ class AlertWorker:
         with self._lock:
             changed = active != self._active
             self._active = active
-        stale = figures.stale_report if any(r.kind in _QUEUE_KINDS for r in rules) else None
+        stale = figures.stale_report if any(r.kind in QUEUE_KINDS for r in rules) else None
         report_stale = stale is not None or self._stale is not None
         self._stale = stale
         reported, self._resumed = [*self._resumed, *transitions], []
