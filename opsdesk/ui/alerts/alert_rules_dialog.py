@@ -240,15 +240,10 @@ class AlertRulesDialog(QDialog):
 
     def _fit_threshold(self, kind: RuleKind) -> None:
         """A count of messages is a whole number; a success rate a percentage."""
-        spin = self.threshold_spin
         if kind is RuleKind.SUCCESS_RATE:
-            spin.setDecimals(2)
-            spin.setMaximum(100.0)
-            spin.setSuffix(" %")
+            self.threshold_spin.fit(2, 100.0, " %")
         else:
-            spin.setMaximum(MAX_DEPTH)
-            spin.setDecimals(0)
-            spin.setSuffix("")
+            self.threshold_spin.fit(0, MAX_DEPTH)
 
     def _validate(self) -> None:
         problem = validate(self._rules)

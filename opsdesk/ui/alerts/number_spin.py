@@ -17,6 +17,12 @@ class PlainNumberSpin(QDoubleSpinBox):
         self.setSuffix(suffix)
         self.setGroupSeparatorShown(True)
 
+    def fit(self, decimals: int, maximum: float, suffix: str = "") -> None:
+        """Change what the field holds (set before a value, which is rounded to it)."""
+        self.setDecimals(decimals)
+        self.setMaximum(maximum)
+        self.setSuffix(suffix)
+
     def textFromValue(self, value: float) -> str:
         text = super().textFromValue(value)
         point = self.locale().decimalPoint()
