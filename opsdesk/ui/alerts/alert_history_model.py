@@ -152,9 +152,9 @@ class AlertHistoryModel(RowsTableModel[AlertRecord]):
         if column == self.COL_SUBJECT:
             return record.subject or ""
         if column == self.COL_VALUE:
-            return value_text(record.value)
+            return value_text(record.value, record.kind)
         if column == self.COL_THRESHOLD:
-            return value_text(record.threshold)
+            return value_text(record.threshold, record.kind)
         if column == self.COL_MESSAGE:
             return record.message
         return ""

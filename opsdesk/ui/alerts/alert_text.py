@@ -10,9 +10,13 @@ def headline(alert: ActiveAlert | AlertTransition) -> str:
     return f"{alert.rule.name}: {alert.message}"
 
 
-def value_text(value: float | None) -> str:
+def value_text(value: float | None, kind: str = "") -> str:
+    """A count as a whole number (`1,204`); a success rate as a percentage (`81.5 %`);
+    seconds of silence as seconds."""
     if value is None:
         return ""
+    if kind == "success_rate":
+        return f"{value:.2f}".rstrip("0").rstrip(".") + " %"
     if value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}"

@@ -79,3 +79,12 @@ def test_an_end_nobody_saw_is_not_shown_as_when_the_condition_cleared(qtbot):
     )
     assert text(model, 3, AlertHistoryModel.COL_ENDED) == "2026-03-02 09:42:30.000 (rule changed)"
     assert text(model, 3, AlertHistoryModel.COL_DURATION) == "12m 30s"
+
+
+def test_a_success_rate_reads_as_a_percentage(qtbot):
+    model = AlertHistoryModel()
+    rate = AlertRecord(7, "rate", "success_rate", "overall", "2026-03-02T09:30:00.000Z", None,
+                       81.5384, 99.5, "success rate 81.5% ...")  # fmt: skip
+    model.set_records([rate], NOW)
+    assert text(model, 0, AlertHistoryModel.COL_VALUE) == "81.54 %"
+    assert text(model, 0, AlertHistoryModel.COL_THRESHOLD) == "99.5 %"
