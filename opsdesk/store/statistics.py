@@ -14,7 +14,6 @@ from opsdesk.events.timestamps import utc_iso
 from opsdesk.store import statistics_breakdown, statistics_series, stuck_payments
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
-from opsdesk.store.statistics_queries import has_leading_index
 from opsdesk.store.statistics_values import (
     OVERALL,
     BreakdownRow,
@@ -45,34 +44,24 @@ class Statistics(HistoryConnection):
         self._db = open_history(self._path, readonly=True)
         self._conn: sqlite3.Connection = self._db.conn
         self._closed = False
-        # Per-type counts walk an index on (type, received_at) when the schema has one.
-        self._type_indexed = has_leading_index(self._conn, "type")
-        if not self._type_indexed:
-            log.info("no (type, received_at) index on %s: type counts scan the window", path)
 
     @property
     def path(self) -> Path:
         return self._path
 
     def series(self, window: Window, now: datetime | None = None) -> StatusSeries:
-        """Events per bucket by status and type over `window` (full computation).
+        """Events per bucket by status over `window`, by when they occurred (full computation).
 
         `now` (default: the wall clock, at most the window's end) is recorded as the series'
         `computed_at`, where a later `refresh` starts re-reading.
         """
         at = _clock(now, window)
-        return self._read(
-            lambda: statistics_series.status_series(self._conn, window, at, self._type_indexed)
-        )
+        return self._read(lambda: statistics_series.status_series(self._conn, window, at))
 
     def refresh(self, previous: StatusSeries, now: datetime) -> StatusSeries:
         """`previous` moved on to `now`: same length, only the unsettled buckets re-read."""
         at = as_utc(now)
-        return self._read(
-            lambda: statistics_series.refresh_status_series(
-                self._conn, previous, at, self._type_indexed
-            )
-        )
+        return self._read(lambda: statistics_series.refresh_status_series(self._conn, previous, at))
 
     def rate_series(
         self, window: Window, selector: Selector = OVERALL, now: datetime | None = None

@@ -1,9 +1,15 @@
 """The SQL behind the statistics: per-bucket counts that walk indexes, never a sort of the window.
 
+Series count events by their event time: when they occurred (`occurred_at`), or when they
+were received for the events that do not say (`occurred_at` NULL). Received time would draw
+the backlog a restarted desk catches up on as a spike of the minute it arrived in (issue 9,
+finding 9). Migration 9's indexes serve both halves: (status, occurred_at, ...) and a
+partial (status, received_at, ...) over the undated events, both covering.
+
 Counting with one correlated `count(*)` per (bucket, value) makes SQLite step through the
-(value, received_at) index range of each bucket and nothing else. A `GROUP BY bucket` over
-the window instead computes a bucket per row and sorts the whole window in a temporary
-b-tree: ~10x slower (55 ms against 580 ms for 24 h of 1M events here).
+index range of each bucket and nothing else. A `GROUP BY bucket` over the window instead
+computes a bucket per row and sorts the whole window in a temporary b-tree: ~10x slower
+(55 ms against 580 ms for 24 h of 1M events here).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from opsdesk.store.statistics_windows import Window, epoch
 
 # Columns the statistics may group by: they are interpolated into SQL, so only these.
 COUNTABLE = frozenset({"status", "type", "merchant", "currency", "error_code"})
+# Event time in SQL, for a row `e`: the same rule as the two halves of every count below.
+EVENT_TIME = "coalesce(e.occurred_at, e.received_at)"
 # Above this many buckets the bound list would get long; VALUES rows are cheap below it.
 MAX_BUCKETS_PER_QUERY = 2000
 
@@ -36,10 +44,11 @@ def counts_by_index(
     first: int = 0,
     extra: tuple[str, str | None] | None = None,
 ) -> dict[str, list[int]]:
-    """Per value, events per bucket from bucket `first` on; walks the (column, received_at) index.
+    """Per value, events per bucket (by event time) from bucket `first` on.
 
-    `extra` is an optional (column, value) filter (e.g. merchant; None: the column is NULL)
-    that SQLite checks on each row: a table lookup per row unless an index covers it.
+    `column` is `status`: the (status, occurred_at, ...) indexes cover these counts.
+    `extra` is an optional (column, value) filter (e.g. merchant; None: the column is NULL),
+    covered by the same indexes for merchant, currency and error code.
     """
     _check_column(column)
     bounds = bucket_bounds(window, first)
@@ -65,9 +74,12 @@ def counts_by_index(
         sql = (
             f"WITH b(i, lo, hi) AS (VALUES {buckets}), v(value) AS (VALUES {wanted}) "
             f"SELECT b.i, v.value, (SELECT count(*) FROM events e WHERE e.{column} = v.value "
+            f"AND e.occurred_at >= b.lo AND e.occurred_at < b.hi{filter_sql})"
+            f" + (SELECT count(*) FROM events e WHERE e.{column} = v.value "
+            "AND e.occurred_at IS NULL "
             f"AND e.received_at >= b.lo AND e.received_at < b.hi{filter_sql}) FROM b, v"
         )
-        for i, value, count in conn.execute(sql, (*params, *filter_params)):
+        for i, value, count in conn.execute(sql, (*params, *filter_params, *filter_params)):
             result[value][i] = count
     return result
 
@@ -80,10 +92,10 @@ def counts_by_scan(
     where: str = "",
     params: Sequence[object] = (),
 ) -> dict[str, list[int]]:
-    """Per value of `column` (None as NO_VALUE), events per bucket from bucket `first` on.
+    """Per value of `column` (None as NO_VALUE), events per bucket (by event time).
 
-    One pass over the rows of the range, grouped in SQL: right for a few buckets (a live
-    refresh) or a column without a (column, received_at) index. `where` is a trusted SQL
+    One pass over the rows of the range, grouped in SQL: right for a few buckets or a
+    column the indexes carry (error_code of failed events). `where` is a trusted SQL
     fragment over `e` with `params`.
     """
     _check_column(column)
@@ -96,54 +108,31 @@ def counts_by_scan(
     condition = f" AND ({where})" if where else ""
     # strftime('%s') is whole seconds and buckets are whole seconds on the epoch grid,
     # so this integer division agrees with the text bounds counts_by_index uses.
-    rows = conn.execute(
-        f"SELECT coalesce(e.{column}, ?), "
-        f"(CAST(strftime('%s', e.received_at) AS INTEGER) - ?) / ?, count(*) "
-        f"FROM events e WHERE e.received_at >= ? AND e.received_at < ?{condition} "
-        "GROUP BY 1, 2",
-        (NO_VALUE, start, size, _iso(start), window.end_iso, *params),
-    )
-    for value, index, n in rows:
-        if 0 <= index < count:
-            result.setdefault(value, [0] * count)[index] += n
+    halves = (("occurred_at", ""), ("received_at", " AND e.occurred_at IS NULL"))
+    for time_column, undated in halves:
+        rows = conn.execute(
+            f"SELECT coalesce(e.{column}, ?), "
+            f"(CAST(strftime('%s', e.{time_column}) AS INTEGER) - ?) / ?, count(*) "
+            f"FROM events e WHERE e.{time_column} >= ? AND e.{time_column} < ?"
+            f"{undated}{condition} GROUP BY 1, 2",
+            (NO_VALUE, start, size, _iso(start), window.end_iso, *params),
+        )
+        for value, index, n in rows:
+            if 0 <= index < count:
+                result.setdefault(value, [0] * count)[index] += n
     return result
 
 
-def distinct_in_range(
-    conn: sqlite3.Connection, column: str, start: str, end: str, limit: int = 200
-) -> list[str]:
-    """Values of `column` with an event received in [start, end), hopping along its index.
+def earliest_event_time(conn: sqlite3.Connection, received_since: str) -> str | None:
+    """The earliest event time of the events received at or after `received_since`.
 
-    One index seek per distinct value (plus an existence probe in the range), so it is fast
-    for low-cardinality columns with a (column, received_at) index.
+    A refresh re-reads from there: an event that arrives late (a backlog after a restart)
+    lands in an old bucket. The rows are the newest ones, read through the received_at index.
     """
-    _check_column(column)
-    rows = conn.execute(
-        "WITH RECURSIVE v(value) AS ("
-        f"  SELECT min({column}) FROM events"
-        "  UNION ALL"
-        f"  SELECT (SELECT min({column}) FROM events WHERE {column} > v.value)"
-        "  FROM v WHERE v.value IS NOT NULL LIMIT ?)"
-        " SELECT value FROM v WHERE value IS NOT NULL AND EXISTS ("
-        f"  SELECT 1 FROM events e WHERE e.{column} = v.value"
-        "  AND e.received_at >= ? AND e.received_at < ?)",
-        (limit, start, end),
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
-def has_leading_index(conn: sqlite3.Connection, column: str, second: str = "received_at") -> bool:
-    """Whether an index on events starts with (column, second)."""
-    for index in conn.execute("PRAGMA index_list(events)").fetchall():
-        name = index[1]
-        columns = [row[2] for row in conn.execute(f"PRAGMA index_info({_quote(name)})")]
-        if columns[:2] == [column, second]:
-            return True
-    return False
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    row = conn.execute(
+        f"SELECT min({EVENT_TIME}) FROM events e WHERE e.received_at >= ?", (received_since,)
+    ).fetchone()
+    return None if row is None else row[0]
 
 
 def _check_column(column: str) -> None:

@@ -1,4 +1,10 @@
-"""Bucketed series, computed in full or refreshed from the last complete bucket on."""
+"""Bucketed series by event time, computed in full or refreshed from the last settled bucket on.
+
+Event time is when an event occurred (received time for the events that do not say): see
+statistics_queries. Events can arrive long after they occurred (a backlog read after a
+restart), so a refresh re-reads from the earliest bucket that anything received since the
+last read falls in, not only from the last few buckets.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics_queries import counts_by_index, counts_by_scan, distinct_in_range
+from opsdesk.store.statistics_queries import counts_by_index, counts_by_scan, earliest_event_time
 from opsdesk.store.statistics_values import (
     NO_VALUE,
     OTHER_CODES,
@@ -23,7 +29,8 @@ from opsdesk.store.statistics_windows import Window, epoch
 STATUSES = tuple(status.value for status in Status)
 OUTCOMES = (Status.SUCCEEDED.value, Status.FAILED.value)
 # Events become visible a little after they were received (the tap commits in batches),
-# so a refresh re-reads from the bucket holding `computed_at - SETTLE` rather than `computed_at`.
+# so a refresh re-reads from the bucket holding `computed_at - SETTLE` rather than `computed_at`,
+# and further back for the events received since then that occurred earlier.
 SETTLE = timedelta(seconds=30)
 
 
@@ -36,8 +43,14 @@ class TailPlan:
     shift: int  # new bucket i holds old bucket i + shift, for i < first
 
 
-def plan_refresh(old: Window, computed_at: datetime, now: datetime) -> TailPlan:
-    """Same length and bucket size as `old`, ending at `now`; re-read from the settled edge."""
+def plan_refresh(
+    old: Window, computed_at: datetime, now: datetime, earliest: datetime | None = None
+) -> TailPlan:
+    """Same length and bucket size as `old`, ending at `now`; re-read from the settled edge.
+
+    `earliest`: the earliest event time of what was received since `computed_at - SETTLE`;
+    its bucket and every later one are read again.
+    """
     size = old.bucket_seconds
     end = (int(epoch(now)) // size + 1) * size
     new_start = end - old.bucket_count * size
@@ -45,6 +58,8 @@ def plan_refresh(old: Window, computed_at: datetime, now: datetime) -> TailPlan:
     if now < computed_at:  # the clock went back: nothing of the old counts can be trusted
         return TailPlan(new, 0, 0)
     settled = (int(epoch(computed_at - SETTLE)) // size) * size
+    if earliest is not None:
+        settled = min(settled, (int(epoch(earliest)) // size) * size)
     reuse_until = min(settled, int(epoch(old.end)))
     first = max(0, (reuse_until - new_start) // size)
     shift = (new_start - int(epoch(old.start))) // size
@@ -71,58 +86,36 @@ def splice(
     return result
 
 
-def status_series(
-    conn: sqlite3.Connection, window: Window, now: datetime, type_indexed: bool
-) -> StatusSeries:
+def status_series(conn: sqlite3.Connection, window: Window, now: datetime) -> StatusSeries:
     by_status = counts_by_index(conn, "status", STATUSES, window)
-    by_type = type_counts(conn, window, 0, by_status, type_indexed)
     return StatusSeries(
         window=window,
         bucket_starts=window.bucket_starts(),
         by_status={key: tuple(counts) for key, counts in by_status.items()},
-        by_type={key: tuple(counts) for key, counts in by_type.items()},
         computed_at=now,
     )
 
 
 def refresh_status_series(
-    conn: sqlite3.Connection, previous: StatusSeries, now: datetime, type_indexed: bool
+    conn: sqlite3.Connection, previous: StatusSeries, now: datetime
 ) -> StatusSeries:
-    plan = plan_refresh(previous.window, previous.computed_at, now)
+    plan = refresh_plan(conn, previous.window, previous.computed_at, now)
     by_status = counts_by_index(conn, "status", STATUSES, plan.window, plan.first)
-    by_type = type_counts(conn, plan.window, plan.first, by_status, type_indexed)
-    types = splice(previous.by_type, by_type, plan)
     return StatusSeries(
         window=plan.window,
         bucket_starts=plan.window.bucket_starts(),
         by_status=splice(previous.by_status, by_status, plan),
-        # A type that has left the window is dropped rather than kept as zeros.
-        by_type={key: counts for key, counts in types.items() if any(counts)},
         computed_at=now,
     )
 
 
-def type_counts(
-    conn: sqlite3.Connection,
-    window: Window,
-    first: int,
-    by_status: Mapping[str, Sequence[int]],
-    type_indexed: bool,
-) -> dict[str, list[int]]:
-    """Events per bucket by type from bucket `first` on; events without a type as NO_VALUE."""
-    if not type_indexed:
-        return counts_by_scan(conn, "type", window, first)
-    if first >= window.bucket_count:
-        return {}
-    start = utc_iso(_at(window.bucket_starts()[first]))
-    types = distinct_in_range(conn, "type", start, window.end_iso)
-    result = counts_by_index(conn, "type", types, window, first)
-    totals = [sum(column) for column in zip(*by_status.values(), strict=True)]
-    typed = [sum(column) for column in zip(*result.values(), strict=True)] or [0] * len(totals)
-    untyped = [total - n for total, n in zip(totals, typed, strict=True)]
-    if any(untyped):
-        result[NO_VALUE] = untyped
-    return {key: counts for key, counts in result.items() if any(counts)}
+def refresh_plan(
+    conn: sqlite3.Connection, old: Window, computed_at: datetime, now: datetime
+) -> TailPlan:
+    """plan_refresh, with the earliest event time of what arrived since the last read."""
+    earliest = earliest_event_time(conn, utc_iso(computed_at - SETTLE))
+    moment = None if earliest is None else datetime.fromisoformat(earliest.replace("Z", "+00:00"))
+    return plan_refresh(old, computed_at, now, moment)
 
 
 def rate_counts(
@@ -153,7 +146,7 @@ def full_rate_series(
 def refresh_rate_series(
     conn: sqlite3.Connection, previous: RateSeries, now: datetime
 ) -> RateSeries:
-    plan = plan_refresh(previous.window, previous.computed_at, now)
+    plan = refresh_plan(conn, previous.window, previous.computed_at, now)
     fresh = rate_counts(conn, plan.window, previous.selector, plan.first)
     old = {OUTCOMES[0]: previous.succeeded, OUTCOMES[1]: previous.failed}
     merged = splice(old, fresh, plan)

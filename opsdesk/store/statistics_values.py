@@ -46,17 +46,16 @@ def success_rate(succeeded: int, failed: int) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class StatusSeries:
-    """Events per bucket by status and by type, and the success rate per bucket.
+    """Events per bucket by status (by when they occurred), and the success rate per bucket.
 
     Every tuple is aligned with `bucket_starts` (epoch seconds, UTC). `by_status` has every
-    Status value as a key; `by_type` has the types seen (NO_VALUE for events without one).
-    `computed_at` is the clock the counts were read at: Statistics.refresh re-reads from there.
+    Status value as a key. `computed_at` is the clock the counts were read at:
+    Statistics.refresh re-reads from there.
     """
 
     window: Window
     bucket_starts: tuple[int, ...]
     by_status: dict[str, tuple[int, ...]] = field(hash=False)
-    by_type: dict[str, tuple[int, ...]] = field(hash=False)
     computed_at: datetime
 
     @property

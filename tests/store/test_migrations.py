@@ -65,6 +65,9 @@ def test_new_file_gets_events_table_with_required_columns_and_indexes(tmp_path: 
         ("event_id",): True,
         ("received_at",): False,  # also the partial index of undecoded events
         ("status", "received_at", "merchant", "currency", "error_code"): False,
+        # The dashboard's series by event time (migration 9); the second is partial.
+        ("status", "occurred_at", "merchant", "currency", "error_code"): False,
+        ("status", "received_at", "occurred_at", "merchant", "currency", "error_code"): False,
         ("type", "received_at"): False,
         ("payment_id",): False,
     }

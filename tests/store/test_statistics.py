@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -26,17 +25,14 @@ from tests.store.history_factory import at, event, lifecycle, write
 OpenStats = Callable[[list[PaymentEvent]], Statistics]
 
 
-@pytest.fixture(params=[False, True], ids=["schema-indexes", "type-index"])
-def open_stats(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenStats]:
-    """Write the events, optionally add the proposed (type, received_at) index, open read-only."""
+@pytest.fixture
+def open_stats(tmp_path: Path) -> Iterator[OpenStats]:
+    """Write the events, open the history read-only."""
     opened: list[Statistics] = []
 
     def make(events: list[PaymentEvent]) -> Statistics:
         path = tmp_path / "history.sqlite"
         write(path, events)
-        if request.param:
-            with sqlite3.connect(path) as conn:
-                conn.execute("CREATE INDEX IF NOT EXISTS t ON events(type, received_at)")
         stats = Statistics(path)
         opened.append(stats)
         return stats
@@ -97,9 +93,7 @@ def test_counts_and_success_rate_per_bucket(open_stats: OpenStats) -> None:
     assert series.by_status["pending"][:4] == (2, 0, 0, 1)
     assert series.by_status["unknown"][:2] == (0, 1)
     assert series.by_status["refunded"][3] == 1
-    assert series.by_type["payment.requested"][:4] == (2, 0, 0, 1)
-    assert series.by_type[NO_VALUE][:2] == (0, 1)
-    assert series.by_type["payment.failed"][:3] == (1, 0, 2)
+    assert series.by_status["failed"][:3] == (1, 0, 2)
     assert sum(series.totals) == 12
 
 
@@ -209,7 +203,7 @@ def test_empty_window_has_no_rates_and_no_latency(open_stats: OpenStats) -> None
     window = Window.last(PRESETS["1h"], at(3599))
     series = stats.series(window)
     assert set(series.success_rate) == {None}
-    assert series.by_type == {}
+    assert sum(series.totals) == 0
     latency = stats.latency(window)
     assert (latency.count, latency.p50, latency.p99) == (0, None, None)
     assert stats.breakdown(window, Dimension.MERCHANT) == []

@@ -18,7 +18,9 @@ class ChartStack(QSplitter):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
         self.queue_depth = TimeChart("Queue depth", "messages")
-        self.throughput = TimeChart("Throughput by status", "events / min", value_format=rate_text)
+        self.throughput = TimeChart(
+            "Throughput by status, when events occurred", "events / min", value_format=rate_text
+        )
         self.success_rate = TimeChart("Success rate", "success rate (%)")
         self.charts = {
             "queue_depth": self.queue_depth,
