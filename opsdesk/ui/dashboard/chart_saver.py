@@ -7,6 +7,7 @@ used to say nothing at all, and nothing useful when it failed).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImageWriter
 from PySide6.QtWidgets import QFileDialog, QWidget
+
+log = logging.getLogger(__name__)
 
 WHAT = {
     "queue_depth": "queue-depth chart",
@@ -23,20 +26,14 @@ WHAT = {
 }
 
 
-def write_png(widget: QWidget, path: Path) -> str | None:
-    """Write what `widget` shows to `path`: None when written, else why not."""
+def save_png(widget: QWidget, key: str, path: Path) -> tuple[bool, str]:
+    """Write what `widget` (chart `key`) shows to `path`: whether it did, and a sentence."""
     writer = QImageWriter(str(path), b"png")
     if writer.write(widget.grab().toImage()):
-        return None
-    return writer.errorString() or "the image could not be written"
-
-
-def saved_text(key: str, path: Path) -> str:
-    return f"Saved the {WHAT[key]} as {path.absolute()}"
-
-
-def failed_text(key: str, path: Path, error: str) -> str:
-    return f"Could not save the {WHAT[key]} as {path.absolute()}: {error}."
+        return True, f"Saved the {WHAT[key]} as {path.absolute()}"
+    error = writer.errorString() or "the image could not be written"
+    log.warning("cannot save the %s as %s: %s", key, path, error)
+    return False, f"Could not save the {WHAT[key]} as {path.absolute()}: {error}."
 
 
 def ask_png_path(

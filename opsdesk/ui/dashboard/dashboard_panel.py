@@ -10,17 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.errors import StoreError
 from opsdesk.store.statistics_windows import PRESETS
 from opsdesk.ui.background_reader import BackgroundReader
-from opsdesk.ui.dashboard.chart_saver import ask_png_path, failed_text, saved_text, write_png
-from opsdesk.ui.dashboard.chart_stack import ChartStack
+from opsdesk.ui.dashboard.chart_saver import ask_png_path, save_png
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
-from opsdesk.ui.dashboard.dashboard_charts import draw_success, draw_throughput
 from opsdesk.ui.dashboard.dashboard_data import (
     Breakdown,
     DashboardQuery,
@@ -34,14 +32,11 @@ from opsdesk.ui.dashboard.dashboard_reads import (
     load_payment_events,
     load_queue_history,
 )
-from opsdesk.ui.dashboard.dashboard_toolbar import CUSTOM, DashboardToolbar
-from opsdesk.ui.dashboard.durations import window_text
-from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
+from opsdesk.ui.dashboard.dashboard_toolbar import CUSTOM
+from opsdesk.ui.dashboard.dashboard_view import DashboardView
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
-from opsdesk.ui.dashboard.monitor_note import MonitorNote
 from opsdesk.ui.dashboard.queue_figures import QueueFigures
 from opsdesk.ui.dashboard.refresh_guard import RefreshGuard
-from opsdesk.ui.dashboard.stuck_payments_view import StuckPaymentsPanel
 from opsdesk.ui.dashboard.throttle import Throttle
 from opsdesk.ui.message_banner import BannerLevel
 from opsdesk.ui.settings import UiSettings
@@ -61,7 +56,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DashboardPanel(QWidget):
+class DashboardPanel(DashboardView):
     """Reads happen on a background thread; this thread only draws what comes back."""
 
     payment_activated = Signal(str)  # a stuck payment chosen: the window may show it in history
@@ -100,17 +95,7 @@ class DashboardPanel(QWidget):
             owner=self,
         )
 
-        self.toolbar = DashboardToolbar(self)
-        self.monitor_note = MonitorNote(self)
-        self.tiles = HeadlineTiles(self)
-        self.chart_stack = ChartStack(self)
-        self.queue_chart = self.chart_stack.queue_depth
-        self.throughput_chart = self.chart_stack.throughput
-        self.success_chart = self.chart_stack.success_rate
-        self.charts = self.chart_stack.charts
-        self.stuck = StuckPaymentsPanel(self)
         self.queues = QueueFigures(self.queue_chart, self.tiles, self.monitor_note, clock, self)
-        self._build_layout()
 
         self._stats_throttle = Throttle(self._submit_snapshot, stats_throttle_ms, self)
         self._redraw_throttle = Throttle(
@@ -208,14 +193,9 @@ class DashboardPanel(QWidget):
 
         Either way it says so: where the file went, or why it could not be written.
         """
-        widget = self if key == "dashboard" else self.charts[key]
-        error = write_png(widget, path)
-        if error is not None:
-            log.warning("cannot save the %s as %s: %s", key, path, error)
-            self.notice_posted.emit(failed_text(key, path, error), BannerLevel.WARNING)
-            return False
-        self.notice_posted.emit(saved_text(key, path), BannerLevel.INFO)
-        return True
+        saved, text = save_png(self if key == "dashboard" else self.charts[key], key, path)
+        self.notice_posted.emit(text, BannerLevel.INFO if saved else BannerLevel.WARNING)
+        return saved
 
     def shutdown(self) -> None:
         """Stop timers and the reader thread; call before the window goes away."""
@@ -275,20 +255,8 @@ class DashboardPanel(QWidget):
             return  # asked before the user changed the window or breakdown: stale
         self.snapshot = snapshot
         self._read_problem = None
-        now = snapshot.query.now.timestamp()
-        draw_throughput(self.throughput_chart, snapshot.status, now)
-        draw_success(self.success_chart, snapshot)
-        self.tiles.show_headline(snapshot.headline, f"as of {snapshot.query.now:%H:%M:%S}")
+        self.draw_snapshot(snapshot, follow=self._following or snapshot.query.choice.is_custom)
         self.queues.show_headline_depths(snapshot.latest_samples)
-        self.stuck.set_payments(snapshot.stuck, snapshot.query.stuck_after.total_seconds())
-        if self._following or snapshot.query.choice.is_custom:
-            window = snapshot.window
-            self.chart_stack.set_time_range(window.start.timestamp(), window.end.timestamp())
-        kind = "refreshed" if snapshot.incremental else "computed"
-        self.toolbar.show_status(
-            f"{kind} {snapshot.query.now:%H:%M:%S} UTC in {snapshot.seconds * 1000:.0f} ms"
-            f" · buckets of {window_text(snapshot.window.bucket_seconds)}"
-        )
         self.snapshot_shown.emit(snapshot)
 
     def _show_queue_history(self, history: QueueHistory) -> None:
@@ -355,20 +323,3 @@ class DashboardPanel(QWidget):
 
     def _on_save_requested(self, key: str) -> None:
         ask_png_path(self, key, self._clock(), partial(self.save_chart_png, key))
-
-    # -- layout ----------------------------------------------------------------------------
-
-    def _build_layout(self) -> None:
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.chart_stack)
-        self.splitter.addWidget(self.stuck)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([600, 400])  # proportions; scaled to the real width
-        self.splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.toolbar)
-        layout.addWidget(self.monitor_note)
-        layout.addWidget(self.tiles)
-        layout.addWidget(self.splitter, 1)

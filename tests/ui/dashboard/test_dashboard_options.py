@@ -12,7 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
 from opsdesk.events.model import Status
-from opsdesk.ui.dashboard import dashboard_panel, dashboard_reads
+from opsdesk.ui.dashboard import dashboard_panel, dashboard_reads, dashboard_view
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
@@ -164,14 +164,14 @@ def test_a_bug_while_drawing_is_reported_once_and_the_panel_recovers(
 ):
     """No crash loop: one report, no refresh until the user changes a choice, then it draws."""
     qtbot.waitUntil(lambda: len(shown) >= 1, timeout=WAIT_MS)
-    real = dashboard_panel.draw_success
+    real = dashboard_view.draw_success
     calls = []
 
     def broken(chart, snapshot):
         calls.append(snapshot)
         raise AttributeError("'str' object has no attribute 'value'")
 
-    monkeypatch.setattr(dashboard_panel, "draw_success", broken)
+    monkeypatch.setattr(dashboard_view, "draw_success", broken)
     with qtbot.captureExceptions() as exceptions:
         panel.refresh_now()
         qtbot.waitUntil(lambda: len(exceptions) >= 1, timeout=WAIT_MS)
@@ -181,7 +181,7 @@ def test_a_bug_while_drawing_is_reported_once_and_the_panel_recovers(
     assert isinstance(exceptions[0][1], AttributeError)
     assert "choose another window or breakdown" in panel.toolbar.status_label.text()
 
-    monkeypatch.setattr(dashboard_panel, "draw_success", real)
+    monkeypatch.setattr(dashboard_view, "draw_success", real)
     count = len(shown)
     press(qtbot, panel.toolbar.breakdown_combo, Qt.Key.Key_Down)  # the user changes a choice
     qtbot.waitUntil(lambda: len(shown) > count, timeout=WAIT_MS)
