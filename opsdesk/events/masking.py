@@ -18,13 +18,16 @@ Left alone on purpose, because they are not card numbers and masking them corrup
   tokens, IBANs ("DE89370400440532013000"). An escape before the digits is not glue: a JSON or
   Python backslash escape ("\\n", "\\"", "\\u00e9", "\\xff" of a body that was not UTF-8) and a
   URL escape ("%20");
-- digits joined by a separator to such a glued token: the rest of a printed IBAN
-  ("DE89 3704 0044 0532 0130 00"), of a UUID, of a trace header;
+- digits joined by one separator to an id (a token of letters and digits) or to a 20+ digit
+  number: the rest of a printed IBAN ("DE89 3704 0044 0532 0130 00"), of a UUID, of a trace
+  header ("00-<trace id>-<span id>-01"). A word without digits is no id: "card 4111..." and
+  "pan-4111..." are masked;
+- digits inside an IBAN that passes its mod-97 check ("GB29 NWBK 6016 1331 9268 19"), see iban;
 - a grouping with a 4+ digit group joined on either side: a longer number printed in groups
   (parcel tracking numbers, account numbers). A 1-3 digit group beside it (expiry, CVV) does
   not count; two card groupings in a row are both masked;
-- an international phone number: at most 15 digits (E.164) after a "+" that follows no letter
-  or digit;
+- an international phone number: a "+" that follows no letter or digit, and up to 15 digits
+  after it (E.164), in groups or not;
 - windows that fail Luhn, and unbroken runs of 20+ digits (references; not searched inside);
 - the fraction of a decimal ("0.4111111111111111") and the integer part before ".<digit>";
 - an unbroken 13, 16 or 19 digit number starting with "1": an epoch timestamp in milliseconds,
@@ -38,6 +41,8 @@ from __future__ import annotations
 
 import re
 
+from opsdesk.events.iban import iban_covers
+
 # The pre-check, in C: each char becomes one probe byte ("0" for a digit or separator, "x" for
 # anything else, non-ASCII included), so positions match the text's. A PAN needs 13 "0"s in a
 # row; most texts have none and return at once. Else only those regions are looked at, each a
@@ -49,6 +54,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _ESCAPE = re.compile(
     r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[A-Za-z])|%[0-9A-Fa-f]{2}"
 )
+_ID_REACH = 64  # how far to look for the digit that makes a token beside a number an id
 _ESCAPE_REACH = 10  # chars from an escape's start to its end, at most ("\\U0001f600")
 _GLUE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ASCII_DIGITS = frozenset("0123456789")
@@ -97,6 +103,8 @@ def mask_pans(text: str) -> str:
             region_end = len(probe)
         if _MAYBE_CARD.search(text, region, region_end) is not None:
             for start, stop in _card_spans(text, region, region_end):
+                if iban_covers(text, start, stop):
+                    continue
                 pieces.append(text[last:start])
                 pieces.append(_star(text[start:stop]))
                 last = stop
@@ -142,16 +150,22 @@ def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]
     """The (start, stop) of every card number in the region text[region:region_end]."""
     start, left_glued = _left_edge(text, region)
     right_glued = _glued_after(text, region_end)
+    # An id token (letters and digits) just outside, joined by one separator: "<trace>-<span>".
+    left_id = start == region and _id_joined_before(text, region, region_end)
+    right_id = _id_joined_after(text, region, region_end)
     inner = text[start:region_end]
     digits = inner.strip(" +-")
     if digits.isdigit():  # one group, the common case: "4111111111111111", " 4111... "
         begin = start + len(inner) - len(inner.lstrip(" +-"))
         end = begin + len(digits)
         glued = (begin == start and left_glued) or (end == region_end and right_glued)
+        beside_id = (left_id and begin == start + 1) or (right_id and end == region_end - 1)
         phone = len(digits) <= _MAX_PHONE_DIGITS and _starts_phone(text, begin)
-        return [] if glued or phone or not _is_pan(digits) else [(begin, end)]
+        return [] if glued or beside_id or phone or not _is_pan(digits) else [(begin, end)]
     spans: list[tuple[int, int]] = []
     chain = _Chain()
+    if left_id:
+        _add_id(chain, start, "")
     previous = start
     for match in _DIGITS.finditer(text, start, region_end):
         begin, end = match.span()
@@ -166,9 +180,49 @@ def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]
         chain.glued.append((begin == start and left_glued) or (end == region_end and right_glued))
         chain.phone.append(phone)
         previous = end
+    if right_id and previous == region_end - 1:
+        _add_id(chain, region_end, text[previous])
     if chain.starts:
         spans += _chain_spans(text, chain)
     return spans
+
+
+def _add_id(chain: _Chain, at: int, separator: str) -> None:
+    """An id token outside the region, as an empty glued group that blocks its neighbour."""
+    chain.starts.append(at)
+    chain.stops.append(at)
+    chain.separators.append(separator)
+    chain.glued.append(True)
+    chain.phone.append(False)
+
+
+def _id_joined_before(text: str, region: int, region_end: int) -> bool:
+    """The region opens with one separator and a digit, after a token of letters and digits."""
+    if region_end - region < 2 or text[region] not in " -+" or text[region + 1] == text[region]:
+        return False
+    at = region - 1
+    stop = max(-1, region - 1 - _ID_REACH)
+    has_digit = False
+    while at > stop and text[at] in _GLUE:
+        has_digit = has_digit or text[at] in _ASCII_DIGITS
+        at -= 1
+    # After "\" or "%" the letters are an escape's ("\u00e9", "%C3%A9"), not an id's.
+    return has_digit and at < region - 1 and (at < 0 or text[at] not in "\\%")
+
+
+def _id_joined_after(text: str, region: int, region_end: int) -> bool:
+    """The region closes with a digit and one separator, before a token of letters and digits."""
+    if region_end - region < 2 or region_end >= len(text) or text[region_end] not in _GLUE:
+        return False
+    if text[region_end - 1] not in " -+" or text[region_end - 2] not in _ASCII_DIGITS:
+        return False
+    stop = min(len(text), region_end + _ID_REACH)
+    at = region_end
+    while at < stop and text[at] in _GLUE:
+        if text[at] in _ASCII_DIGITS:
+            return True
+        at += 1
+    return False
 
 
 def _starts_phone(text: str, begin: int) -> bool:
@@ -206,7 +260,7 @@ def _chain_spans(text: str, chain: _Chain) -> list[tuple[int, int]]:
     """Card numbers among the groups of one chain, with neighbours that allow them."""
     sizes = [stop - start for start, stop in zip(chain.starts, chain.stops, strict=True)]
     if True in chain.phone:
-        _drop_long_phones(chain, sizes)
+        _end_phones(chain, sizes)
     found: dict[int, int] = {}  # first group index -> last group index
     index = 0
     while index < len(sizes):
@@ -235,20 +289,23 @@ def _chain_spans(text: str, chain: _Chain) -> list[tuple[int, int]]:
     return [(chain.starts[first], chain.stops[last]) for first, last in found.items()]
 
 
-def _drop_long_phones(chain: _Chain, sizes: list[int]) -> None:
-    """A "+" and more than 15 digits is no phone number (E.164 allows 15): clear its mark."""
+def _end_phones(chain: _Chain, sizes: list[int]) -> None:
+    """A phone number ends after 15 digits (E.164): groups past that are not part of it."""
     phone = chain.phone
     index = 0
     while index < len(phone):
         if not phone[index]:
             index += 1
             continue
-        end = index
-        while end + 1 < len(phone) and phone[end + 1]:
-            end += 1
-        if sum(sizes[index : end + 1]) > _MAX_PHONE_DIGITS:
-            phone[index : end + 1] = [False] * (end + 1 - index)
-        index = end + 1
+        total = 0
+        while index < len(phone) and phone[index]:
+            total += sizes[index]
+            if total > _MAX_PHONE_DIGITS:
+                while index < len(phone) and phone[index]:
+                    phone[index] = False
+                    index += 1
+                break
+            index += 1
 
 
 def _card_at(text: str, chain: _Chain, sizes: list[int], index: int) -> int | None:
@@ -258,8 +315,11 @@ def _card_at(text: str, chain: _Chain, sizes: list[int], index: int) -> int | No
         return None
     size = sizes[index]
     if _MIN_DIGITS <= size <= _MAX_DIGITS:
-        # An unbroken number: only glue beside it makes it part of something else.
-        if (index > 0 and glued[index - 1]) or (index + 1 < len(sizes) and glued[index + 1]):
+        # An unbroken number: only glue or a 20+ digit reference beside it makes it part of
+        # something else (a trace header "00-<trace id>-<span id>-01").
+        if index > 0 and (glued[index - 1] or sizes[index - 1] > _MAX_DIGITS):
+            return None
+        if index + 1 < len(sizes) and (glued[index + 1] or sizes[index + 1] > _MAX_DIGITS):
             return None
         return index if _is_pan(text[chain.starts[index] : chain.stops[index]]) else None
     if size != 4 or index + 2 >= len(sizes):
