@@ -1,0 +1,64 @@
+"""The dashboard inside the whole window, as build_desk wires it, against the real broker.
+
+Issue 9: a profile whose broker port is wrong (nothing listens there) still reaches the
+management API on 15672; the dashboard must not show those figures as current (finding 6).
+Saving a chart says where the file went, in the window's banner (finding 9).
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
+from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles, Tone
+from opsdesk.ui.desk import build_desk
+from opsdesk.ui.settings import UiSettings
+
+pytestmark = pytest.mark.broker
+
+WAIT_MS = 20_000
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_wrong_port_and_a_saved_chart_as_the_window_shows_them(qtbot, tmp_path):
+    port = closed_port()
+    profile = Profile(
+        name="wrong-port",
+        endpoint=BrokerEndpoint(url=f"amqp://guest:guest@127.0.0.1:{port}/%2F"),
+        bindings=(Binding("payments.events"),),
+        tap=TapSettings(queue="opsdesk.test.never-declared"),
+    )
+    settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
+    desk = build_desk(profile, tmp_path / "history.sqlite", settings)
+    window = desk.window
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    desk.start()
+    try:
+        dashboard = window.findChild(DashboardPanel)
+        window.tabs.setCurrentWidget(dashboard)
+        waiting = dashboard.tiles.tiles[HeadlineTiles.WAITING]
+        sentence = f"Nothing answers at 127.0.0.1:{port}: the connection was refused"
+        qtbot.waitUntil(
+            lambda: waiting.tone is Tone.STALE and sentence in waiting.toolTip(),
+            timeout=WAIT_MS,
+        )
+        assert sentence in dashboard.monitor_note.text()
+
+        path = tmp_path / "throughput.png"
+        assert dashboard.save_chart_png("throughput", path)
+        assert window.banner.isVisible()
+        assert window.banner.text() == f"Saved the throughput chart as {path}"
+    finally:
+        desk.stop()
