@@ -79,8 +79,10 @@ class Operations:
         *,
         offset: int = 0,
         limit: int = 50,
-        time_limit: float = browsing.DEFAULT_TIME_LIMIT,
+        time_limit: float | None = None,
         accept_delivery_limit_risk: bool = False,
+        cancel: threading.Event | None = None,
+        channel_prefetch: int = browsing.MAX_PREFETCH,
     ) -> browsing.BrowseResult:
         """A page of `queue`, left in place (see browse.py for what browsing does to it)."""
         with self._connection() as connection:
@@ -93,6 +95,8 @@ class Operations:
                 limit=limit,
                 time_limit=time_limit,
                 accept_delivery_limit_risk=accept_delivery_limit_risk,
+                cancel=cancel,
+                channel_prefetch=channel_prefetch,
             )
 
     def history_copies(self, message_ids: Sequence[str | None]) -> dict[str, PaymentEvent]:

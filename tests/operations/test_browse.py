@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pika
 import pytest
 
 from opsdesk.operations.browse import WHAT_BROWSING_DOES
 from opsdesk.operations.errors import BrowseWarning, NotFound
 from opsdesk.operations.service import Operations
-from tests.conftest import BrokerObjects
-from tests.operations.conftest import drain, publish_many
+from opsdesk.operations.sweep import MAX_PREFETCH
+from tests.conftest import BrokerObjects, poll_until
+from tests.operations.conftest import drain, peek_all, publish_many
 
 pytestmark = pytest.mark.broker
 
@@ -90,3 +92,76 @@ def test_history_copies_are_found_without_the_broker(ops: Operations, db_path) -
         store.insert_batch([_event(1, "payments")])
     found = ops.history_copies(["evt-1", None, "evt-unknown"])
     assert list(found) == ["evt-1"] and found["evt-1"].payment_id == "pay_1"
+
+
+def publish_fast(broker: BrokerObjects, queue: str, n: int) -> list[str]:
+    """n small messages, confirmed as a batch (publish_many confirms each: slow for thousands)."""
+    channel = broker.connection.channel()
+    ids = [f"deep-{i:05d}" for i in range(n)]
+    for mid in ids:
+        channel.basic_publish("", queue, b"{}", pika.BasicProperties(message_id=mid))
+    channel.close()
+    poll_until(lambda: broker.message_count(queue) == n, 10, f"{n} messages in {queue}")
+    return ids
+
+
+@pytest.mark.parametrize("channel_prefetch", [1000, MAX_PREFETCH])
+def test_browse_reaches_past_2000_messages(
+    broker: BrokerObjects, queues: tuple[str, str], ops: Operations, channel_prefetch: int
+) -> None:
+    """Finding 5: #2,700 of 2,835 was out of reach; on a chain of channels too."""
+    source, _ = queues
+    ids = publish_fast(broker, source, 2835)
+    page = ops.browse(source, offset=2700, limit=50, channel_prefetch=channel_prefetch)
+    assert [m.message_id for m in page.messages] == ids[2700:2750]
+    assert [m.position for m in page.messages] == list(range(2700, 2750))
+    assert page.complete and page.reached == 2750
+    assert any("took the 2,700 message(s) before them" in n for n in page.notes)
+    last = ops.browse(source, offset=2800, limit=50, channel_prefetch=channel_prefetch)
+    assert [m.message_id for m in last.messages] == ids[2800:]
+    assert last.complete
+    assert [g.props.message_id for g in peek_all(broker, source)] == ids  # order kept
+
+
+def test_a_deep_browse_of_a_quorum_queue_reaches_the_page_and_keeps_every_message(
+    broker: BrokerObjects, unique_name: str, ops: Operations
+) -> None:
+    queue = broker.queue(unique_name + ".qq", **{"x-queue-type": "quorum"})
+    ids = publish_fast(broker, queue, 2500)
+    page = ops.browse(
+        queue, offset=2400, limit=50, channel_prefetch=1000, accept_delivery_limit_risk=True
+    )
+    assert [m.message_id for m in page.messages] == ids[2400:2450]
+    assert any("positions of the messages this browse took" in n for n in page.notes)
+    # RabbitMQ 3.x puts returned messages behind the others: every one is still there.
+    assert sorted(str(g.props.message_id) for g in peek_all(broker, queue)) == ids
+
+
+def test_a_browse_says_why_it_came_back_short_and_what_to_do(
+    broker: BrokerObjects, queues: tuple[str, str], ops: Operations
+) -> None:
+    source, _ = queues
+    ids = publish_fast(broker, source, 30)
+    beyond = ops.browse(source, offset=40, limit=10)
+    assert beyond.messages == () and beyond.complete
+    assert any(f"nothing at #40: '{source}' has 30 ready (#0 to #29)" in n for n in beyond.notes)
+    short = ops.browse(source, offset=20, limit=10, time_limit=0.0)
+    assert not short.complete
+    (why,) = [n for n in short.notes if "time limit" in n]
+    assert "Move and Dead-letter with a filter" in why
+    assert [g.props.message_id for g in peek_all(broker, source)] == ids
+
+
+def test_a_cancelled_browse_hands_everything_back(
+    broker: BrokerObjects, queues: tuple[str, str], ops: Operations
+) -> None:
+    import threading
+
+    source, _ = queues
+    ids = publish_fast(broker, source, 50)
+    cancel = threading.Event()
+    cancel.set()
+    page = ops.browse(source, offset=10, limit=10, cancel=cancel)
+    assert not page.complete and page.messages == ()
+    assert any(n.startswith("the browse was cancelled") for n in page.notes)
+    assert [g.props.message_id for g in peek_all(broker, source)] == ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,12 +27,13 @@ from PySide6.QtWidgets import (
 from opsdesk.broker.queue_sample import QueueInfo
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
-from opsdesk.operations.browse import MAX_BROWSE, WHAT_BROWSING_DOES, BrowsedMessage, BrowseResult
+from opsdesk.operations.browse import MAX_PAGE, WHAT_BROWSING_DOES, BrowsedMessage, BrowseResult
 from opsdesk.operations.errors import BrowseWarning
 from opsdesk.operations.queue_facts import management_client
 from opsdesk.operations.service import Operations
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
+from opsdesk.ui.operations import browse_text
 from opsdesk.ui.operations.browse_table_model import BrowseTableModel
 from opsdesk.ui.operations.delivery_limit_prompt import ask_to_accept_risk
 from opsdesk.ui.operations.message_details import MessageDetailsPane
@@ -43,10 +45,14 @@ from opsdesk.ui.settings import MAX_BROWSE_PAGE, UiSettings
 log = logging.getLogger(__name__)
 
 READER_STOP_S = 10.0
+# Any position a person can type: nothing typed is cut short (a queue deeper than this is
+# not a thing to browse). Whether a position can be reached is the browse's to say.
+MAX_POSITION = 2**31 - 1
 EXPLANATION = (
     "Browsing fetches the messages and puts them back unacknowledged: nothing is removed, but "
     "each browsed message will show redelivered=true to its consumers, and their order may "
-    "change (other consumers, quorum queues). At most a page, for a few seconds."
+    "change (other consumers, quorum queues). A page at #N takes the N messages before it too "
+    "(all handed back), for a few seconds, longer the deeper the page."
 )
 
 
@@ -73,6 +79,7 @@ class QueueBrowserPanel(QWidget):
         self._closed = False
         self._listed = False
         self._generation = 0
+        self._cancel_browse = threading.Event()
         self.risk_box: QMessageBox | None = None
         self.reader: BackgroundReader[Operations] = BackgroundReader(
             lambda: Operations(profile, db_path),
@@ -96,11 +103,12 @@ class QueueBrowserPanel(QWidget):
         self.list_button.clicked.connect(self.refresh_queue_list)
         self.offset = QSpinBox()
         self.offset.setAccessibleName("Offset")
-        self.offset.setRange(0, MAX_BROWSE - 1)
+        self.offset.setRange(0, MAX_POSITION)
         self.offset.setPrefix("from #")
+        self.offset.setToolTip("The position of the first message shown; 0 is the head")
         self.limit = QSpinBox()
         self.limit.setAccessibleName("Page size")
-        self.limit.setRange(1, MAX_BROWSE_PAGE)
+        self.limit.setRange(1, min(MAX_BROWSE_PAGE, MAX_PAGE))
         self.limit.setValue(settings.queue_browser_page_size)
         self.limit.setSuffix(" messages")
         self.browse_button = QPushButton("Browse")
@@ -201,16 +209,22 @@ class QueueBrowserPanel(QWidget):
         if offset is not None:
             self.offset.setValue(offset)
         first, limit = self.offset.value(), self.limit.value()
-        limit = max(1, min(limit, MAX_BROWSE - first))
         self._generation += 1
         generation = self._generation
+        # A new browse ends the one still reading (a deep one can take a while).
+        self._cancel_browse.set()
+        cancel = self._cancel_browse = threading.Event()
         self.banner.hide()
-        self.result_label.setText(f"Browsing {name}…")
+        self.result_label.setText(browse_text.browsing(name, first, limit))
         self._update_controls(browsing=True)
         self.reader.submit(
             "browse",
             lambda ops: ops.browse(
-                name, offset=first, limit=limit, accept_delivery_limit_risk=accept_risk
+                name,
+                offset=first,
+                limit=limit,
+                accept_delivery_limit_risk=accept_risk,
+                cancel=cancel,
             ),
             lambda result: self._on_browsed(generation, result),
             lambda error: self._on_browse_failed(generation, name, first, error),
@@ -230,6 +244,7 @@ class QueueBrowserPanel(QWidget):
         self._settings.queue_browser_page_size = self.limit.value()
         self._settings.sync()
         self.queue_actions.shutdown()
+        self._cancel_browse.set()
         self.reader.stop(READER_STOP_S)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -252,18 +267,10 @@ class QueueBrowserPanel(QWidget):
         first, limit = self.offset.value(), self.limit.value()
         has_page = self._result is not None and not browsing
         self.previous_button.setEnabled(has_page and first > 0)
-        more = self._result is not None and first + limit < min(self._result.ready, MAX_BROWSE)
+        more, tip = browse_text.next_tip(self._result, first, limit)
         self.next_button.setEnabled(has_page and more)
+        self.next_button.setToolTip(tip)
         self.queue_actions.set_available(has_page)
-
-    def _describe(self, result: BrowseResult) -> str:
-        shown = len(result.messages)
-        span = f"#{result.offset} to #{result.offset + shown - 1}" if shown else "nothing"
-        text = (
-            f"{result.queue}: {result.ready:,} ready, {result.consumers} consumer(s) · "
-            f"showing {span} · read in {result.elapsed_s:.1f}s"
-        )
-        return text if result.complete else text + " (stopped at the time limit)"
 
     # -- slots ------------------------------------------------------------------------------
 
@@ -274,7 +281,7 @@ class QueueBrowserPanel(QWidget):
         self.model.set_messages(result.messages)
         fit_columns(self.table)
         self.details.show_message(None, None)
-        self.result_label.setText(self._describe(result))
+        self.result_label.setText(browse_text.describe(result))
         notes = [n for n in result.notes if n != WHAT_BROWSING_DOES]
         if notes:
             self.banner.show_message("\n".join(notes), BannerLevel.INFO)
@@ -328,7 +335,7 @@ class QueueBrowserPanel(QWidget):
         count = len(self.selected_messages())
         if self._result is not None:
             suffix = f" · {count} selected" if count else ""
-            self.result_label.setText(self._describe(self._result) + suffix)
+            self.result_label.setText(browse_text.describe(self._result) + suffix)
 
     def _on_current_row_changed(self, *_: object) -> None:
         message = self.model.message(self.table.currentIndex().row())
@@ -338,6 +345,6 @@ class QueueBrowserPanel(QWidget):
     def _on_operation_finished(self, result: object) -> None:
         if self._result is not None:
             self.result_label.setText(
-                self._describe(self._result) + " · changed since: Browse again to see it now"
+                browse_text.describe(self._result) + " · changed since: Browse again to see it now"
             )
         self.operation_finished.emit(result)

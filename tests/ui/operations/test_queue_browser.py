@@ -147,3 +147,41 @@ def test_browsing_a_missing_queue_says_so(qtbot, open_browser, unique_name: str)
     qtbot.waitUntil(lambda: not panel.banner.isHidden(), timeout=WAIT_MS)
     assert "does not exist" in panel.banner.text()
     assert not panel.queue_actions.move_button.isEnabled()
+
+
+def test_pages_past_2000_messages_from_a_typed_position(
+    qtbot, broker: BrokerObjects, queues, open_browser
+) -> None:
+    """Finding 5: typing 2700 became 270, and Next stopped with 835 messages unreachable."""
+    from tests.operations.test_browse import publish_fast
+
+    source, _ = queues
+    ids = publish_fast(broker, source, 2835)
+    panel = open_browser()
+    panel.limit.setValue(50)
+    panel.queue_box.setEditText(source)
+    panel.offset.lineEdit().selectAll()
+    qtbot.keyClicks(panel.offset, "2700")
+    assert panel.offset.value() == 2700  # not cut to 270
+    with qtbot.waitSignal(panel.browsed, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.browse_button, Qt.MouseButton.LeftButton)
+    assert _column(panel, COL_MESSAGE_ID) == ids[2700:2750]
+    assert "showing #2,700 to #2,749" in panel.result_label.text()
+    assert "took the 2,700 message(s) before them" in panel.banner.text()
+    for first in (2750, 2800):
+        assert panel.next_button.isEnabled(), panel.next_button.toolTip()
+        with qtbot.waitSignal(panel.browsed, timeout=WAIT_MS):
+            panel.next_button.click()
+        assert panel.offset.value() == first
+        assert _column(panel, COL_MESSAGE_ID) == ids[first : first + 50]
+    assert not panel.next_button.isEnabled()  # #2,834 is the last, and it says so
+    assert "2,835 ready (#0 to #2,834)" in panel.next_button.toolTip()
+
+    panel.offset.lineEdit().selectAll()
+    qtbot.keyClicks(panel.offset, "5000")
+    with qtbot.waitSignal(panel.browsed, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.browse_button, Qt.MouseButton.LeftButton)
+    assert panel.model.rowCount() == 0
+    assert "nothing at #5,000" in panel.result_label.text()
+    assert "has 2,835 ready (#0 to #2,834)" in panel.banner.text()
+    assert [g.props.message_id for g in drain(broker, source)] == ids
