@@ -138,3 +138,21 @@ def test_decoder_bug_is_contained():
     assert event.decode_error.startswith("decoder error")
     assert event.event_id.startswith("sha256:")
     assert event.event_id == decode(raw, RECEIVED_AT).event_id
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_bodies_are_shown_as_text_with_card_numbers_masked(encoding):
+    # Read as UTF-8, a NUL stood between every two digits: the card number escaped the mask.
+    body = json.dumps({"note": "card 4111 1111 1111 1111", "amount": 5}).encode(encoding)
+    event = decode(message(body), RECEIVED_AT)
+    assert event.body == '{"note": "card 4111 11** **** 1111", "amount": 5}'
+    assert event.decode_error is not None
+    assert event.decode_error.endswith(f"shown as {encoding.upper()} text")
+    assert event.body_size == len(body)
+
+
+def test_binary_body_with_nuls_stays_escaped():
+    body = bytes(range(256)) * 2
+    event = decode(message(body), RECEIVED_AT)
+    assert event.decode_error is not None and "shown as" not in event.decode_error
+    assert event.body.startswith("\x00\x01\x02")

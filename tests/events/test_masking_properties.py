@@ -185,3 +185,14 @@ def test_card_in_a_message_id_or_event_id_is_never_stored(card, rng):
     assert event.event_id.startswith("id-sha256:")
     for value in (event.event_id, event.properties, event.body, event.payment_id or ""):
         assert text not in value and digits not in value
+
+
+@SETTINGS
+@given(card=cards(), rng=rngs, encoding=st.sampled_from(["utf-16", "utf-16-le", "utf-16-be"]))
+def test_card_in_a_utf16_body_is_always_masked(card, rng, encoding):
+    scheme, digits = card
+    text = written(rng, scheme, digits)
+    raw = message(f'{{"note": "card {text} charged"}}'.encode(encoding))
+    (event,) = decode_many(raw, RECEIVED_AT)
+    assert text not in event.body and digits not in event.body
+    assert id_shapes.masked_form(text) in event.body
