@@ -149,6 +149,7 @@ def build_desk(
     tap_bridge.events_stored.connect(dashboard.notify_events_stored)
     tap_bridge.events_stored.connect(lambda _events: search.wake())
     dashboard.payment_activated.connect(history.open_timeline)
+    dashboard.notice_posted.connect(window.show_problem)  # a chart saved: where, or why not
     window.connection_status.undecoded_events_requested.connect(history.show_undecoded)
     window.connection_status.undecoded_events_requested.connect(lambda: window.show_panel(history))
     monitor_bridge.queue_list_changed.connect(browser.set_known_queues)
