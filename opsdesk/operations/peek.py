@@ -8,6 +8,8 @@ so the broker hands each channel the next stretch of the queue, in order. At the
 consumer is cancelled first (a consumer with room would be handed returned messages again) and
 the channels return their messages in chain order, which keeps the order even on a quorum
 queue. Messages before `first` are counted and dropped at once: memory holds only the page.
+Each channel then asks the queue for its count, so the hand-back is done when the peek returns
+(a browse right after would otherwise see a ready count short of the returned messages).
 """
 
 from __future__ import annotations
@@ -132,6 +134,9 @@ class _ChainReader:
             for channel in open_channels:
                 if channel.is_open:
                     channel.basic_nack(0, multiple=True, requeue=True)
+                    # A round trip to the queue from the same channel: the queue has taken
+                    # the nack back before it answers, so the next browse counts them.
+                    channel.queue_declare(self._queue, passive=True)
                     channel.close()
         except pika.exceptions.AMQPError as exc:
             # The broker returns what a closed channel or connection held, by itself.

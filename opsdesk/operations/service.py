@@ -103,7 +103,11 @@ class Operations:
         """Events the tap already stored for these message ids: show them, not the broker's."""
         if not self._ctx.db_path.is_file():
             return {}
-        return events_by_id(self._ctx.db_path, [m for m in message_ids if m])
+        try:
+            return events_by_id(self._ctx.db_path, [m for m in message_ids if m])
+        except StoreError as exc:  # an extra beside the broker's copy: browse without it
+            log.info("history copies not read: %s", exc)
+            return {}
 
     # -- plans (previews) ----------------------------------------------------------------------
 
