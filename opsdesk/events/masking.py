@@ -59,20 +59,21 @@ _ESCAPE_REACH = 10  # chars from an escape's start to its end, at most ("\\U0001
 _GLUE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ASCII_DIGITS = frozenset("0123456789")
 # Longest first: at one place the longest grouping that passes Luhn wins.
-_GROUPINGS: tuple[tuple[int, ...], ...] = (
-    (4, 4, 4, 4, 3),
-    (4, 4, 4, 7),
-    (4, 4, 4, 4, 2),
-    (4, 4, 4, 6),
-    (4, 4, 4, 4, 1),
-    (4, 4, 4, 5),
-    (4, 4, 4, 4),
-    (4, 6, 5),
-    (4, 4, 4, 3),
-    (4, 6, 4),
-    (4, 4, 4, 2),
-    (4, 4, 4, 1),
+_GROUPINGS: tuple[list[int], ...] = (
+    [4, 4, 4, 4, 3],
+    [4, 4, 4, 7],
+    [4, 4, 4, 4, 2],
+    [4, 4, 4, 6],
+    [4, 4, 4, 4, 1],
+    [4, 4, 4, 5],
+    [4, 4, 4, 4],
+    [4, 6, 5],
+    [4, 4, 4, 3],
+    [4, 6, 4],
+    [4, 4, 4, 2],
+    [4, 4, 4, 1],
 )
+_MAX_GROUPS = max(len(grouping) for grouping in _GROUPINGS)
 
 _MIN_DIGITS = 13
 _MAX_DIGITS = 19
@@ -138,12 +139,27 @@ class _Chain:
 
     __slots__ = ("glued", "phone", "separators", "starts", "stops")
 
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.stops: list[int] = []
-        self.separators: list[str] = []  # the char joining a group to the one before ("" first)
-        self.glued: list[bool] = []  # part of a token with letters, or of a decimal number
-        self.phone: list[bool] = []  # digits of a phone number that follow its "+"
+    def __init__(self, text: str, starts: list[int], stops: list[int], phone: bool) -> None:
+        self.starts = starts
+        self.stops = stops
+        # The char joining a group to the one before ("" for the first).
+        self.separators = [""] + [text[at - 1] for at in starts[1:]]
+        self.glued = [False] * len(starts)  # part of a token with letters, or of a decimal
+        self.phone = [phone] * len(starts)  # digits of a phone number that follow its "+"
+
+    def add_id(self, first: bool, separator: str) -> None:
+        """An id token beside the chain, outside the region: an empty glued group."""
+        at = 0 if first else len(self.starts)
+        position = self.starts[0] - 1 if first else self.stops[-1] + 1
+        self.starts.insert(at, position)
+        self.stops.insert(at, position)
+        if first:
+            self.separators[0] = separator  # now the real first group's: it joins the id
+            self.separators.insert(0, "")
+        else:
+            self.separators.append(separator)
+        self.glued.insert(at, True)
+        self.phone.insert(at, False)
 
 
 def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]]:
@@ -162,38 +178,24 @@ def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]
         beside_id = (left_id and begin == start + 1) or (right_id and end == region_end - 1)
         phone = len(digits) <= _MAX_PHONE_DIGITS and _starts_phone(text, begin)
         return [] if glued or beside_id or phone or not _is_pan(digits) else [(begin, end)]
+    groups = [match.span() for match in _DIGITS.finditer(text, start, region_end)]
     spans: list[tuple[int, int]] = []
-    chain = _Chain()
-    if left_id:
-        _add_id(chain, start, "")
-    previous = start
-    for match in _DIGITS.finditer(text, start, region_end):
-        begin, end = match.span()
-        joined = begin - previous == 1 and bool(chain.starts)
-        if chain.starts and not joined:
-            spans += _chain_spans(text, chain)
-            chain = _Chain()
-        phone = chain.phone[-1] if joined else _starts_phone(text, begin)
-        chain.starts.append(begin)
-        chain.stops.append(end)
-        chain.separators.append(text[begin - 1] if joined else "")
-        chain.glued.append((begin == start and left_glued) or (end == region_end and right_glued))
-        chain.phone.append(phone)
-        previous = end
-    if right_id and previous == region_end - 1:
-        _add_id(chain, region_end, text[previous])
-    if chain.starts:
+    first = 0
+    for index in range(1, len(groups) + 1):
+        if index < len(groups) and groups[index][0] - groups[index - 1][1] == 1:
+            continue  # joined by one separator: the chain goes on
+        starts = [begin for begin, _ in groups[first:index]]
+        stops = [end for _, end in groups[first:index]]
+        chain = _Chain(text, starts, stops, _starts_phone(text, starts[0]))
+        chain.glued[0] = starts[0] == start and left_glued
+        chain.glued[-1] = chain.glued[-1] or (stops[-1] == region_end and right_glued)
+        if left_id and starts[0] == start + 1:
+            chain.add_id(True, text[start])
+        if right_id and stops[-1] == region_end - 1:
+            chain.add_id(False, text[region_end - 1])
         spans += _chain_spans(text, chain)
+        first = index
     return spans
-
-
-def _add_id(chain: _Chain, at: int, separator: str) -> None:
-    """An id token outside the region, as an empty glued group that blocks its neighbour."""
-    chain.starts.append(at)
-    chain.stops.append(at)
-    chain.separators.append(separator)
-    chain.glued.append(True)
-    chain.phone.append(False)
 
 
 def _id_joined_before(text: str, region: int, region_end: int) -> bool:
@@ -324,19 +326,24 @@ def _card_at(text: str, chain: _Chain, sizes: list[int], index: int) -> int | No
         return index if _is_pan(text[chain.starts[index] : chain.stops[index]]) else None
     if size != 4 or index + 2 >= len(sizes):
         return None
-    separators = chain.separators
+    # The groups that could belong to a card: one kind of separator, no glue, no phone.
+    separator = chain.separators[index + 1]
+    end = index + 1
+    while (
+        end < len(sizes)
+        and end - index < _MAX_GROUPS
+        and chain.separators[end] == separator
+        and not glued[end]
+        and not phone[end]
+    ):
+        end += 1
+    run = sizes[index:end]
     for grouping in _GROUPINGS:
-        last = index + len(grouping) - 1
-        if last >= len(sizes) or sizes[index : last + 1] != list(grouping):
-            continue
-        separator = separators[index + 1]
-        if any(
-            separators[i] != separator or glued[i] or phone[i] for i in range(index + 1, last + 1)
-        ):
-            continue
-        digits = "".join(text[chain.starts[i] : chain.stops[i]] for i in range(index, last + 1))
-        if luhn_valid(digits):
-            return last
+        if run[: len(grouping)] == grouping:
+            last = index + len(grouping) - 1
+            digits = "".join(text[chain.starts[i] : chain.stops[i]] for i in range(index, last + 1))
+            if luhn_valid(digits):
+                return last
     return None
 
 
