@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 from pytestqt.qtbot import QtBot
 
 from tests.journeys.trouble_watch import TroubleWatch
@@ -66,7 +67,7 @@ class Operator:
 
         try:
             self.qtbot.waitUntil(ready, timeout=timeout)
-        except TimeoutError as exc:
+        except QtTimeoutError as exc:
             raise AssertionError(f"waited {timeout} ms for {what}") from exc
 
     def wait_for(
@@ -99,14 +100,19 @@ class Operator:
         where no shortcut of the window would reach.
         """
         window = window or self.window
-        if QApplication.activeWindow() is not window:
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal.isVisible():
+            window = modal  # what a window manager would keep active above its parent
+        if QApplication.activeWindow() is not window or not window.isActiveWindow():
             window.activateWindow()
             self.wait_until(window.isActiveWindow, "the window to be active again", 2_000)
 
     # -- keys ---------------------------------------------------------------------------------
 
     def focused(self) -> QWidget:
-        return QApplication.focusWidget() or QApplication.activeWindow() or self.window
+        """Where a key goes: the focus widget, else the main window (never a hidden popup)."""
+        widget = QApplication.focusWidget()
+        return widget if widget is not None and widget.window().isVisible() else self.window
 
     def press(
         self,
@@ -114,7 +120,12 @@ class Operator:
         modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
         widget: QWidget | None = None,
     ) -> None:
-        self.qtbot.keyClick(widget or self.focused(), key, modifiers)
+        target = widget or self.focused()
+        active = QApplication.activeWindow()
+        stale = active is None or not active.isVisible()  # a closed popup left "active"
+        if (stale or not target.window().isActiveWindow()) and not QApplication.activePopupWidget():
+            self.settle(target.window())  # keys reach the active window only
+        self.qtbot.keyClick(target, key, modifiers)
         self.check()
 
     def type_text(self, widget: QLineEdit, text: str, *, replace: bool = True) -> None:
@@ -122,7 +133,13 @@ class Operator:
         if replace:
             self.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier, widget)
             self.press(Qt.Key.Key_Backspace, widget=widget)
-        self.qtbot.keyClicks(widget, text)
+        for char in text:
+            if char.isascii():
+                self.qtbot.keyClick(widget, char)
+            else:  # QTest types ASCII only: a key event carrying the text, as a keyboard layout
+                for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                    event = QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char)
+                    QApplication.sendEvent(widget, event)
         self.check()
 
     def open_tab(self, title: str) -> QWidget:

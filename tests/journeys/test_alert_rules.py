@@ -27,10 +27,6 @@ def rule_names(dialog: AlertRulesDialog) -> list[str]:
     return [rule.name for rule in dialog.rules()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 8: edited rules only reach the clipboard, and the queue picker is empty",
-)
 def test_an_edited_alert_rule_is_there_after_a_restart(
     launcher: DeskLauncher, journey_broker: JourneyBroker
 ) -> None:

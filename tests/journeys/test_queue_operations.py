@@ -114,19 +114,20 @@ def test_browse_a_queue_and_move_selected_messages(
 
     arrived = drain(broker, review)
     assert ids_in(arrived) == moved
+    browsed = {m.message_id: m for m in panel.model.messages()}
+    assert all(
+        g.props.app_id == browsed[g.props.message_id].properties.get("app_id") for g in arrived
+    )
     left = ids_in(peek_all(broker, settlement))
     assert not set(moved) & set(left), "a moved message is still in the settlement queue"
     assert [shown[0], shown[2], shown[5]] == [i for i in left if i in shown[:6]]
     assert "Browse again" in panel.result_label.text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding 7: parking needs an existing queue and loses the routing key on the way",
-)
 def test_dead_letter_to_a_new_parking_queue_and_send_them_home(
     desk: RunningDesk, journey_broker: JourneyBroker, broker: BrokerObjects
 ) -> None:
+    """Finding 7 of issue 9: parking needed an existing queue and lost the routing key."""
     op = desk.operator
     settlement = journey_broker.topology.stuck_queue
     parking = broker.track_queue(f"{journey_broker.tap_queue}.parking")  # the window creates it
