@@ -41,7 +41,11 @@ from __future__ import annotations
 
 import re
 
+from opsdesk.events.card_numbers import MIN_DIGITS, is_card_number, luhn_valid
+from opsdesk.events.digit_chains import MAX_PHONE_DIGITS, Chain, chain_spans
 from opsdesk.events.iban import iban_covers
+
+__all__ = ["luhn_valid", "mask_pans", "may_hold_pan"]
 
 # The pre-check, in C: each char becomes one probe byte ("0" for a digit or separator, "x" for
 # anything else, non-ASCII included), so positions match the text's. A PAN needs 13 "0"s in a
@@ -58,31 +62,8 @@ _ID_REACH = 64  # how far to look for the digit that makes a token beside a numb
 _ESCAPE_REACH = 10  # chars from an escape's start to its end, at most ("\\U0001f600")
 _GLUE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ASCII_DIGITS = frozenset("0123456789")
-# Longest first: at one place the longest grouping that passes Luhn wins.
-_GROUPINGS: tuple[list[int], ...] = (
-    [4, 4, 4, 4, 3],
-    [4, 4, 4, 7],
-    [4, 4, 4, 4, 2],
-    [4, 4, 4, 6],
-    [4, 4, 4, 4, 1],
-    [4, 4, 4, 5],
-    [4, 4, 4, 4],
-    [4, 6, 5],
-    [4, 4, 4, 3],
-    [4, 6, 4],
-    [4, 4, 4, 2],
-    [4, 4, 4, 1],
-)
-_MAX_GROUPS = max(len(grouping) for grouping in _GROUPINGS)
-
-_MIN_DIGITS = 13
-_MAX_DIGITS = 19
-_MAX_PHONE_DIGITS = 15  # E.164
 _KEEP_HEAD = 6
 _KEEP_TAIL = 4
-_EPOCH_LENGTHS = frozenset({13, 16, 19})
-# Luhn: each digit in a doubled place becomes the digit sum of its double.
-_DOUBLE = str.maketrans("0123456789", "0246813579")
 # What every card number holds: 13 digits in a row, or the start of a grouping (4-4-4-x or
 # 4-6-x). A region without either is cleared in C, as most regions (parts of UUIDs) are.
 _MAYBE_CARD = re.compile(r"[0-9]{13}|[0-9]{4}[ +-](?:[0-9]{4}[ +-][0-9]{4}|[0-9]{6})[ +-][0-9]")
@@ -90,7 +71,7 @@ _MAYBE_CARD = re.compile(r"[0-9]{13}|[0-9]{4}[ +-](?:[0-9]{4}[ +-][0-9]{4}|[0-9]
 
 def mask_pans(text: str) -> str:
     """Return `text` with every Luhn-valid 13-19 digit card number masked to first 6 / last 4."""
-    if len(text) < _MIN_DIGITS:
+    if len(text) < MIN_DIGITS:
         return text
     probe = _probe(text)
     region = probe.find(_PROBE_RUN)
@@ -118,48 +99,12 @@ def mask_pans(text: str) -> str:
 
 def may_hold_pan(text: str) -> bool:
     """Cheap pre-check: False guarantees `text` holds no card number that mask_pans would mask."""
-    return len(text) >= _MIN_DIGITS and _PROBE_RUN in _probe(text)
+    return len(text) >= MIN_DIGITS and _PROBE_RUN in _probe(text)
 
 
 def _probe(text: str) -> bytes:
     # "replace" turns each non-ASCII char into exactly one "?", keeping positions aligned.
     return text.encode("ascii", errors="replace").translate(_PROBE_TABLE)
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when the (ASCII) digit string passes the Luhn (mod 10) check."""
-    # Summing bytes runs in C; each ASCII digit counts 48 too much.
-    total = sum(digits[-1::-2].encode()) + sum(digits[-2::-2].translate(_DOUBLE).encode())
-    return (total - 48 * len(digits)) % 10 == 0
-
-
-class _Chain:
-    """Digit groups joined by single separators, as parallel lists, and how each touches what
-    is around it."""
-
-    __slots__ = ("glued", "phone", "separators", "starts", "stops")
-
-    def __init__(self, text: str, starts: list[int], stops: list[int], phone: bool) -> None:
-        self.starts = starts
-        self.stops = stops
-        # The char joining a group to the one before ("" for the first).
-        self.separators = [""] + [text[at - 1] for at in starts[1:]]
-        self.glued = [False] * len(starts)  # part of a token with letters, or of a decimal
-        self.phone = [phone] * len(starts)  # digits of a phone number that follow its "+"
-
-    def add_id(self, first: bool, separator: str) -> None:
-        """An id token beside the chain, outside the region: an empty glued group."""
-        at = 0 if first else len(self.starts)
-        position = self.starts[0] - 1 if first else self.stops[-1] + 1
-        self.starts.insert(at, position)
-        self.stops.insert(at, position)
-        if first:
-            self.separators[0] = separator  # now the real first group's: it joins the id
-            self.separators.insert(0, "")
-        else:
-            self.separators.append(separator)
-        self.glued.insert(at, True)
-        self.phone.insert(at, False)
 
 
 def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]]:
@@ -176,8 +121,8 @@ def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]
         end = begin + len(digits)
         glued = (begin == start and left_glued) or (end == region_end and right_glued)
         beside_id = (left_id and begin == start + 1) or (right_id and end == region_end - 1)
-        phone = len(digits) <= _MAX_PHONE_DIGITS and _starts_phone(text, begin)
-        return [] if glued or beside_id or phone or not _is_pan(digits) else [(begin, end)]
+        phone = len(digits) <= MAX_PHONE_DIGITS and _starts_phone(text, begin)
+        return [] if glued or beside_id or phone or not is_card_number(digits) else [(begin, end)]
     groups = [match.span() for match in _DIGITS.finditer(text, start, region_end)]
     spans: list[tuple[int, int]] = []
     first = 0
@@ -186,14 +131,14 @@ def _card_spans(text: str, region: int, region_end: int) -> list[tuple[int, int]
             continue  # joined by one separator: the chain goes on
         starts = [begin for begin, _ in groups[first:index]]
         stops = [end for _, end in groups[first:index]]
-        chain = _Chain(text, starts, stops, _starts_phone(text, starts[0]))
+        chain = Chain(text, starts, stops, _starts_phone(text, starts[0]))
         chain.glued[0] = starts[0] == start and left_glued
         chain.glued[-1] = chain.glued[-1] or (stops[-1] == region_end and right_glued)
         if left_id and starts[0] == start + 1:
             chain.add_id(True, text[start])
         if right_id and stops[-1] == region_end - 1:
             chain.add_id(False, text[region_end - 1])
-        spans += _chain_spans(text, chain)
+        spans += chain_spans(text, chain)
         first = index
     return spans
 
@@ -256,109 +201,6 @@ def _glued_after(text: str, region_end: int) -> bool:
     if after in _GLUE:
         return True
     return after == "." and region_end + 1 < len(text) and text[region_end + 1] in _ASCII_DIGITS
-
-
-def _chain_spans(text: str, chain: _Chain) -> list[tuple[int, int]]:
-    """Card numbers among the groups of one chain, with neighbours that allow them."""
-    sizes = [stop - start for start, stop in zip(chain.starts, chain.stops, strict=True)]
-    if True in chain.phone:
-        _end_phones(chain, sizes)
-    found: dict[int, int] = {}  # first group index -> last group index
-    index = 0
-    while index < len(sizes):
-        last = _card_at(text, chain, sizes, index)
-        if last is None:
-            index += 1
-        else:
-            found[index] = last
-            index = last + 1
-    # A grouping is a whole number only when no longer digit group is joined to it; dropping
-    # one may expose its neighbour, so repeat until nothing changes.
-    changed = len(sizes) > 1 and bool(found)
-    while changed:
-        covered = {i for first, last in found.items() for i in range(first, last + 1)}
-        dropped = [
-            first
-            for first, last in found.items()
-            if first != last
-            and not (
-                _free(chain, sizes, first - 1, covered) and _free(chain, sizes, last + 1, covered)
-            )
-        ]
-        for first in dropped:
-            del found[first]
-        changed = bool(dropped)
-    return [(chain.starts[first], chain.stops[last]) for first, last in found.items()]
-
-
-def _end_phones(chain: _Chain, sizes: list[int]) -> None:
-    """A phone number ends after 15 digits (E.164): groups past that are not part of it."""
-    phone = chain.phone
-    index = 0
-    while index < len(phone):
-        if not phone[index]:
-            index += 1
-            continue
-        total = 0
-        while index < len(phone) and phone[index]:
-            total += sizes[index]
-            if total > _MAX_PHONE_DIGITS:
-                while index < len(phone) and phone[index]:
-                    phone[index] = False
-                    index += 1
-                break
-            index += 1
-
-
-def _card_at(text: str, chain: _Chain, sizes: list[int], index: int) -> int | None:
-    """The last group of the card number that starts at group `index`, or None."""
-    glued, phone = chain.glued, chain.phone
-    if glued[index] or phone[index]:
-        return None
-    size = sizes[index]
-    if _MIN_DIGITS <= size <= _MAX_DIGITS:
-        # An unbroken number: only glue or a 20+ digit reference beside it makes it part of
-        # something else (a trace header "00-<trace id>-<span id>-01").
-        if index > 0 and (glued[index - 1] or sizes[index - 1] > _MAX_DIGITS):
-            return None
-        if index + 1 < len(sizes) and (glued[index + 1] or sizes[index + 1] > _MAX_DIGITS):
-            return None
-        return index if _is_pan(text[chain.starts[index] : chain.stops[index]]) else None
-    if size != 4 or index + 2 >= len(sizes):
-        return None
-    # The groups that could belong to a card: one kind of separator, no glue, no phone.
-    separator = chain.separators[index + 1]
-    end = index + 1
-    while (
-        end < len(sizes)
-        and end - index < _MAX_GROUPS
-        and chain.separators[end] == separator
-        and not glued[end]
-        and not phone[end]
-    ):
-        end += 1
-    run = sizes[index:end]
-    for grouping in _GROUPINGS:
-        if run[: len(grouping)] == grouping:
-            last = index + len(grouping) - 1
-            digits = "".join(text[chain.starts[i] : chain.stops[i]] for i in range(index, last + 1))
-            if luhn_valid(digits):
-                return last
-    return None
-
-
-def _free(chain: _Chain, sizes: list[int], index: int, covered: set[int]) -> bool:
-    """True when the group at `index` (if any) does not extend a grouping beside it."""
-    if index < 0 or index >= len(sizes) or index in covered:
-        return True
-    return not chain.glued[index] and sizes[index] < 4
-
-
-def _is_pan(digits: str) -> bool:
-    if not _MIN_DIGITS <= len(digits) <= _MAX_DIGITS or not luhn_valid(digits):
-        return False
-    # Epoch ms/us/ns timestamp, see the module docstring.
-    return not (digits[0] == "1" and len(digits) in _EPOCH_LENGTHS)
 
 
 def _star(number: str) -> str:
