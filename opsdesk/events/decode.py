@@ -25,7 +25,7 @@ from opsdesk.events.model import PaymentEvent, RawMessage, Status
 from opsdesk.events.native import PaymentFields, has_known_field, read_fields
 from opsdesk.events.status import derive_status
 from opsdesk.events.timestamps import to_utc_iso, utc_iso
-from opsdesk.events.wide_text import wide_text
+from opsdesk.events.wide_text import shown_text
 
 log = logging.getLogger(__name__)
 
@@ -241,14 +241,14 @@ def _read_body(body: bytes) -> _Body:
     if size == 0:
         return _Body("", None, _EMPTY_BODY)
     if size > MAX_BODY_CHARS:
-        kept, wide = _raw_text(body[: MAX_BODY_CHARS + _MASK_MARGIN])
+        kept, wide = shown_text(body[: MAX_BODY_CHARS + _MASK_MARGIN], MAX_BODY_CHARS)
         problem = f"body too large: {size} bytes (kept first {len(kept)})"
         return _Body(kept, None, _join(problem, wide))
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         problem = f"not UTF-8: invalid byte 0x{body[exc.start]:02x} at offset {exc.start}"
-        kept, wide = _raw_text(body)
+        kept, wide = shown_text(body, MAX_BODY_CHARS)
         return _Body(kept, None, _join(problem, wide))
     candidate = may_hold_pan(text)
     masked = mask_pans(text) if candidate else text
@@ -260,26 +260,12 @@ def _read_body(body: bytes) -> _Body:
             return _Body(masked, None, _EMPTY_BODY)
         problem = f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         if "\0" in text:  # maybe UTF-16 without a byte-order mark: valid UTF-8, NULs between
-            kept, wide = _raw_text(body)
+            kept, wide = shown_text(body, MAX_BODY_CHARS)
             return _Body(kept, None, _join(problem, wide))
         return _Body(masked, None, problem)
     except RecursionError:
         return _Body(masked, None, "not JSON: nested too deeply")
     return _Body(masked, parsed, None, clean=not candidate and "\\u" not in text)
-
-
-def _raw_text(data: bytes) -> tuple[str, str | None]:
-    """Bytes that are no UTF-8 JSON as text to store, masked and capped, and how they were read.
-
-    UTF-16 and UTF-32 text is decoded as such: read as UTF-8, a NUL would stand between any
-    two digits of a card number and keep it from being masked. Anything else is UTF-8 with
-    bad bytes escaped ("\\xff").
-    """
-    wide = wide_text(data)
-    if wide is not None:
-        return mask_pans(wide[0])[:MAX_BODY_CHARS], f"shown as {wide[1]} text"
-    escaped = data.decode("utf-8", errors="backslashreplace")
-    return mask_pans(escaped)[:MAX_BODY_CHARS], None
 
 
 def _json_text(value: Any) -> str:
@@ -307,7 +293,7 @@ def _contained(raw: RawMessage, received_at: str, exc: Exception) -> PaymentEven
 def _last_resort(raw: RawMessage, received_at: str, problem: str) -> PaymentEvent:
     """A minimal event built from parts that cannot fail, for when decoding itself failed."""
     body = bytes(raw.body) if isinstance(raw.body, bytes | bytearray) else b""
-    text, _ = _raw_text(body[: MAX_BODY_CHARS + _MASK_MARGIN])
+    text, _ = shown_text(body[: MAX_BODY_CHARS + _MASK_MARGIN], MAX_BODY_CHARS)
     try:
         event_id = content_hash(raw)
     except Exception:  # even the hash failed (a body that is not bytes): hash its repr

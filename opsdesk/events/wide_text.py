@@ -8,6 +8,8 @@ what it decodes to is mostly printable: any other binary body stays shown as esc
 
 from __future__ import annotations
 
+from opsdesk.events.masking import mask_pans
+
 _BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
     (b"\xff\xfe\x00\x00", "utf-32"),
     (b"\x00\x00\xfe\xff", "utf-32"),
@@ -16,6 +18,16 @@ _BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
 )
 _NUL_SHARE = 0.9  # of the high (or low) bytes, for UTF-16 without a mark
 _PRINTABLE_SHARE = 0.9
+
+
+def shown_text(data: bytes, limit: int) -> tuple[str, str | None]:
+    """Bytes that are no UTF-8 JSON as text to store, masked and cut at `limit`, and how they
+    were read: UTF-16 or UTF-32 text as such, anything else as UTF-8 with bad bytes escaped
+    ("\\xff")."""
+    wide = wide_text(data)
+    if wide is not None:
+        return mask_pans(wide[0])[:limit], f"shown as {wide[1]} text"
+    return mask_pans(data.decode("utf-8", errors="backslashreplace"))[:limit], None
 
 
 def wide_text(body: bytes) -> tuple[str, str] | None:
