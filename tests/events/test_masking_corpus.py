@@ -1,8 +1,8 @@
 """A corpus of random ids, as uniform traffic would carry them: none is masked.
 
-The suite runs 200,000 ids (about a second and a half here); OPSDESK_MASKING_CORPUS=1000000
-runs the million of issue 9 (about eight seconds). Ids are checked bare, inside JSON arrays
-as a body carries them, and as header values.
+The suite runs 200,000 ids (2 s on the two-core dev machine: 0.8 s to make, 1.3 s to check);
+OPSDESK_MASKING_CORPUS=1000000 runs the million of issue 9 (12 s: 4.7 s + 7.3 s). Ids are
+checked bare, inside JSON arrays as a body carries them, and as header values.
 """
 
 import json
