@@ -1,6 +1,6 @@
 """Cost of PAN masking per body, on the ingest hot path, beside decoding the same body.
 
-    .venv/bin/python benchmarks/masking.py [--bodies 2000] [--rounds 7]
+    .venv/bin/python benchmarks/masking.py [--bodies 2000] [--rounds 7] [--against REV]
 
 Bodies come from the payment simulator (seeded), so they look like production traffic:
 about 1 KB of JSON with UUIDs, hex trace ids, tokens and timestamps. Four sets:
@@ -10,7 +10,10 @@ about 1 KB of JSON with UUIDs, hex trace ids, tokens and timestamps. Four sets:
 - leaky: every body carries a card number in its free text;
 - decode: decode() of a clean body, the whole per-message decoder cost, as the baseline the
   masking figure is a share of.
-Prints the median over rounds of microseconds per body for each.
+Prints the median over rounds of microseconds per body for each. --against REV also times the
+mask_pans of git revision REV (its opsdesk/events/masking.py loaded on its own, so only for
+revisions where that file imports nothing of opsdesk, such as 42a9664), in alternate rounds
+on the same bodies: on a shared machine only figures from one run compare.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import time
+import types
 import uuid
 from collections.abc import Callable
 
@@ -52,10 +57,25 @@ def per_body_us(work: Callable[[], None], count: int, rounds: int) -> float:
     return statistics.median(times) / count * 1e6
 
 
+def masker_at(revision: str) -> Callable[[str], str]:
+    """mask_pans as it was at a git revision."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:opsdesk/events/masking.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType(f"masking_{revision}")
+    exec(compile(source, module.__name__, "exec"), module.__dict__)
+    masker: Callable[[str], str] = module.mask_pans
+    return masker
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bodies", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--against", metavar="REV", help="also time mask_pans at this revision")
     args = parser.parse_args()
     rng = random.Random(11)
     clean = [b.decode() for b in simulator_bodies(args.bodies, 0.0)]
@@ -63,10 +83,10 @@ def main() -> None:
     leaky = [b.decode() for b in simulator_bodies(args.bodies, 1.0)]
     raws = [RawMessage(body=b.encode(), exchange="x", routing_key="rk") for b in clean]
 
-    def run(texts: list[str]) -> Callable[[], None]:
+    def run(texts: list[str], masker: Callable[[str], str] = mask_pans) -> Callable[[], None]:
         def work() -> None:
             for text in texts:
-                mask_pans(text)
+                masker(text)
 
         return work
 
@@ -75,9 +95,20 @@ def main() -> None:
             decode(raw, RECEIVED_AT)
 
     n, r = args.bodies, args.rounds
-    print(f"mask_pans clean     {per_body_us(run(clean), n, r):7.2f} us/body")
-    print(f"mask_pans id-heavy  {per_body_us(run(id_heavy), n, r):7.2f} us/body")
-    print(f"mask_pans leaky     {per_body_us(run(leaky), n, r):7.2f} us/body")
+    other = masker_at(args.against) if args.against else None
+    for name, texts in (("clean", clean), ("id-heavy", id_heavy), ("leaky", leaky)):
+        if other is None:
+            print(f"mask_pans {name:9s} {per_body_us(run(texts), n, r):7.2f} us/body")
+            continue
+        now: list[float] = []
+        then: list[float] = []
+        for _ in range(r):  # alternate, so both see the same load
+            then.append(per_body_us(run(texts, other), n, 1))
+            now.append(per_body_us(run(texts), n, 1))
+        print(
+            f"mask_pans {name:9s} {statistics.median(now):7.2f} us/body"
+            f"   at {args.against}: {statistics.median(then):7.2f} us/body"
+        )
     print(f"decode clean        {per_body_us(decode_all, n, r):7.2f} us/body")
 
 
