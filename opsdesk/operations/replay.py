@@ -58,7 +58,7 @@ CONFIRM_TIMEOUT = 15.0
 METHOD = "publish the stored body and properties with confirms (mandatory), new message_id"
 
 # What mask_pans leaves of a card number: 6 digits, stars, 4 digits (separators kept).
-_MASKED_PAN = re.compile(r"[0-9](?:[ -]?[0-9]){5}(?:[ -]?\*)+(?:[ -]?[0-9]){4}")
+_MASKED_PAN = re.compile(r"[0-9](?:[ +-]?[0-9]){5}(?:[ +-]?\*)+(?:[ +-]?[0-9]){4}")
 # user_id is left out: the broker refuses one that is not the publishing connection's user.
 _PROPERTY_NAMES = frozenset(PROPERTY_NAMES) - {"user_id"}
 
