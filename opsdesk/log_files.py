@@ -21,6 +21,14 @@ class RedactCredentials(logging.Filter):
         return True
 
 
+class LibraryNoise(logging.Filter):
+    """Keeps pika's own connection reports (a traceback per refused attempt) off stderr: the
+    commands say what failed in one sentence, and the log file keeps pika's records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith("pika")
+
+
 def setup_logging(log_file: Path | None, *, stderr_level: int = logging.WARNING) -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -30,6 +38,8 @@ def setup_logging(log_file: Path | None, *, stderr_level: int = logging.WARNING)
     stderr.setLevel(stderr_level)
     stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     stderr.addFilter(redact)
+    if stderr_level > logging.DEBUG:
+        stderr.addFilter(LibraryNoise())
     root.addHandler(stderr)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -110,7 +110,7 @@ class Tap:
                     backoff = BACKOFF_FIRST  # it was working: retry quickly once
                 delay = backoff * random.uniform(0.8, 1.2)
                 reason = describe_broker_failure(exc, self._profile.endpoint.host_port())
-                log.warning("tap: %s; retrying in %.1fs", reason, delay)
+                log.warning("tap: %s Retrying in %.1f s.", reason, delay)
                 self._report(TapPhase.RECONNECTING, reason, retry_in=delay)
                 self._stopping.wait(delay)
                 backoff = min(backoff * 2, BACKOFF_MAX)

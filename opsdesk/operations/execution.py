@@ -150,7 +150,7 @@ def broker_connection(ctx: OperationContext) -> Iterator[BlockingConnection]:
     try:
         connection = ctx.connect()
     except pika.exceptions.AMQPConnectionError as exc:
-        where = f"the broker at {ctx.profile.endpoint.redacted_url()}"
+        where = ctx.profile.endpoint.host_port()
         raise OperationError(describe_broker_failure(exc, where)) from exc
     try:
         yield connection
