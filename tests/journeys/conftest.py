@@ -112,6 +112,9 @@ def journey_broker(broker: BrokerObjects, unique_name: str) -> Iterator[JourneyB
         yield JourneyBroker(exchange, tap_queue, simulator.topology(), simulator)
     finally:
         teardown(simulator.endpoint, simulator)
+        # A long journey leaves the fixture's connection idle past the broker's heartbeat
+        # timeout (nothing services a blocking connection meanwhile): clean up on a fresh one.
+        broker.reconnect()
 
 
 @pytest.fixture
