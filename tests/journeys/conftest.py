@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,7 +199,7 @@ class DeskLauncher:
                 self.qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
                 if window.isVisible():  # a modal dialog kept the key: the same action, by hand
                     window.quit_action.trigger()
-                assert not window.isVisible(), "Ctrl+Q did not close the window"
+                assert not window.isVisible(), "the quit action did not close the window"
         finally:
             running.desk.stop()
             _assert_threads_ended(entry[1])
@@ -250,6 +250,3 @@ def launcher(
 def desk(launcher: DeskLauncher) -> RunningDesk:
     """One desk, open and started, with events flowing from the simulator."""
     return launcher.open()
-
-
-DeskOpener = Callable[[], RunningDesk]
