@@ -31,6 +31,7 @@ from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
+from opsdesk.ui.main_thread_gc import freeze_long_lived, thaw
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.operations.audit_panel import AuditPanel
@@ -82,6 +83,8 @@ class Desk:
     _stopped: bool = False
 
     def start(self) -> None:
+        """On the UI thread, once the window is built."""
+        freeze_long_lived()
         self.workers.start()
 
     def stop(self) -> None:
@@ -92,6 +95,7 @@ class Desk:
         for shutdown in self.shutdowns:
             shutdown()
         self.workers.stop()
+        thaw()  # the panels may be collected now
 
 
 def build_desk(
