@@ -36,7 +36,7 @@ from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.operations.audit_panel import AuditPanel
 from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
-from opsdesk.ui.operations.replay_dialog import open_replay_dialog
+from opsdesk.ui.operations.replay_dialog import ReplayDialogs
 from opsdesk.ui.profile_saving import save_to_profile
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
@@ -159,8 +159,10 @@ def build_desk(
     monitor_bridge.queue_list_changed.connect(browser.set_known_queues)
     browser.operation_finished.connect(audit.refresh)
 
+    replays = ReplayDialogs()
+
     def on_replay_requested(events: object) -> None:
-        dialog = open_replay_dialog(history, profile, db_path, events)  # type: ignore[arg-type]
+        dialog = replays.open(history, profile, db_path, events)  # type: ignore[arg-type]
         dialog.operation_finished.connect(audit.refresh)
 
     history.replay_requested.connect(on_replay_requested)
@@ -182,6 +184,7 @@ def build_desk(
         window,
         workers,
         [
+            replays.shutdown,
             history.shutdown,
             dashboard.shutdown,
             alerts_view.shutdown,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 
 from opsdesk.operations.replay import REPLAY_OF, REPLAY_REASON, REPLAYED_BY, stored_copy_problem
@@ -13,7 +14,7 @@ from opsdesk.ui.operations import audit_table_model as audit_columns
 from opsdesk.ui.operations.audit_panel import AuditPanel
 from opsdesk.ui.operations.replay_dialog import ReplayDialog
 from tests.conftest import BrokerObjects
-from tests.journeys.conftest import JourneyBroker, RunningDesk
+from tests.journeys.conftest import DeskLauncher, JourneyBroker, RunningDesk
 from tests.journeys.test_history import filter_failed
 from tests.operations.conftest import drain
 
@@ -108,3 +109,21 @@ def test_replay_a_failed_payment_from_history(
         for column in (audit_columns.COL_ACTION, audit_columns.COL_OPERATOR)
     ]
     assert cells == ["replay", "journey-tester"]
+
+
+def test_quitting_with_a_replay_dialog_open_closes_it_and_ends_its_threads(
+    launcher: DeskLauncher,
+) -> None:
+    """Ctrl+Q used to leave the dialog on screen and its planning thread running."""
+    desk = launcher.open()
+    op = desk.operator
+    panel = filter_failed(desk, at_least=1)
+    op.click_row(panel.table, 0)
+    op.press(Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier, widget=panel.table)
+    dialog = panel.findChild(ReplayDialog)
+    assert dialog is not None and dialog.isVisible()
+    op.type_text(dialog.reason, REASON)
+    op.wait_for(dialog.plan_ready, "the preview's plan", lambda: op.click(dialog.preview_button))
+
+    launcher.close(desk)  # Ctrl+Q and what aboutToQuit runs; fails if a thread outlives it
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()

@@ -153,3 +153,33 @@ def open_replay_dialog(
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
+
+
+class ReplayDialogs:
+    """The replay dialogs the desk opened: closed, any running replay cancelled and waited
+    for (so its outcome is audited), when the desk stops."""
+
+    def __init__(self) -> None:
+        self._open: list[ReplayDialog] = []
+
+    def open(
+        self,
+        parent: QWidget | None,
+        profile: Profile,
+        db_path: Path,
+        events: Sequence[PaymentEvent | str],
+    ) -> ReplayDialog:
+        dialog = open_replay_dialog(parent, profile, db_path, events)
+        self._open.append(dialog)
+        dialog.destroyed.connect(lambda *_: self._forget(dialog))
+        return dialog
+
+    def shutdown(self) -> None:
+        for dialog in list(self._open):
+            dialog.shutdown()
+            dialog.close()
+        self._open.clear()
+
+    def _forget(self, dialog: ReplayDialog) -> None:
+        if dialog in self._open:
+            self._open.remove(dialog)
