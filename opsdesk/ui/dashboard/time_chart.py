@@ -29,6 +29,10 @@ ValueFormat = Callable[[float], str]
 _MUTED_OPACITY = 0.3
 
 
+MAX_LEGEND_ENTRIES = 8  # beyond this the legend names the rest in its tooltip
+MIN_PLOT_HEIGHT = 110  # px
+
+
 def count_text(value: float) -> str:
     return f"{value:,.0f}"
 
@@ -119,6 +123,7 @@ class TimeChart(QWidget):
         layout.addLayout(header)
         layout.addWidget(self._readout)
         layout.addWidget(self.plot, 1)
+        self.plot.setMinimumHeight(MIN_PLOT_HEIGHT)  # the header never squeezes the data away
 
     # -- data ----------------------------------------------------------------------------
 
@@ -167,6 +172,10 @@ class TimeChart(QWidget):
     def legend_text(self) -> str:
         return self._legend.text()
 
+    def legend_tooltip(self) -> str:
+        """Every legend entry, one per line, when the legend had to leave some out."""
+        return self._legend.toolTip()
+
     def set_muted(self, muted: bool) -> None:
         """Grey the curves out: what they show is not current."""
         if muted is self._muted:
@@ -180,16 +189,13 @@ class TimeChart(QWidget):
         return self._muted
 
     def _render_legend(self) -> None:
-        entries = []
-        for name, style in self._styles.items():
-            if style.legend is None:
-                continue
-            mark = "╍╍╍" if style.dashed else "━━━"
-            entries.append(
-                f"<span style='white-space:nowrap'><span style='color:{style.colour};"
-                f" font-weight:bold'>{mark}</span>&nbsp;{html.escape(_legend_text(name, style))}"
-                "</span>"
-            )
+        shown = [(n, st) for n, st in self._styles.items() if st.legend is not None]
+        hidden = shown[MAX_LEGEND_ENTRIES:] if len(shown) > MAX_LEGEND_ENTRIES + 1 else []
+        entries = [_legend_entry(name, style) for name, style in shown[: len(shown) - len(hidden)]]
+        if hidden:
+            # A whole vhost's queues wrapped over the plot until nothing of it was left.
+            entries.append(f"<span style='color:#6a6a6a'>+{len(hidden)} more (hover)</span>")
+        self._legend.setToolTip("\n".join(_legend_text(n, st) for n, st in shown) if hidden else "")
         if self._legend_note:
             colour = "#8f1d1d" if self._note_warns else "#6a6a6a"
             wrap = "normal" if self._note_warns else "nowrap"  # a reason is a sentence
@@ -306,6 +312,15 @@ def _nearest_index(xs: np.ndarray, x: float) -> int | None:
     if index == len(xs):
         return index - 1
     return index if xs[index] - x < x - xs[index - 1] else index - 1
+
+
+def _legend_entry(name: str, style: SeriesStyle) -> str:
+    mark = "╍╍╍" if style.dashed else "━━━"
+    return (
+        f"<span style='white-space:nowrap'><span style='color:{style.colour};"
+        f" font-weight:bold'>{mark}</span>&nbsp;{html.escape(_legend_text(name, style))}"
+        "</span>"
+    )
 
 
 def _legend_text(name: str, style: SeriesStyle) -> str:

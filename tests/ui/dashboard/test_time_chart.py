@@ -83,3 +83,17 @@ def test_moving_the_mouse_over_the_plot_shows_the_readout(qtbot):
     qtbot.waitUntil(lambda: widget.readout_text() != "", timeout=5000)
     assert widget.readout_text().startswith("03-02 10:")
     assert "orders ready" in widget.readout_text()
+
+
+def test_a_vhost_of_queues_leaves_the_plot_readable(qtbot):
+    """Twenty queues' legend used to wrap over the chart until its plot was ~30 px high."""
+    widget = chart(qtbot)
+    widget.show()
+    xs = T0 + np.arange(10) * 5.0
+    names = [f"payments.service-{n:02d}.processing" for n in range(20)]
+    for name in names:
+        widget.set_series(name, xs, np.ones(10), SeriesStyle("#0072b2"))
+    qtbot.waitUntil(lambda: widget.plot.height() >= 110)
+    assert "+12 more" in widget.legend_text()
+    assert widget.legend_tooltip().splitlines() == names  # every name, on hover
+    assert widget.legend_entries() == names
