@@ -40,7 +40,9 @@ def test_pens_are_one_pixel_cosmetic_and_big_curves_are_downsampled(qtbot):
     pen = curve.opts["pen"]
     assert pen.widthF() <= 1 and pen.isCosmetic()
     assert curve.opts["autoDownsample"] and curve.opts["downsampleMethod"] == "peak"
-    assert curve.opts["clipToView"]
+    assert not curve.opts["clipToView"], "a small curve is not recomputed on every pan"
+    widget.set_series("a", np.arange(20_000.0), np.zeros(20_000), SeriesStyle("#000000"))
+    assert curve.opts["clipToView"], "a big one is clipped to the view before drawing"
 
 
 def test_readout_names_the_nearest_time_and_each_curves_exact_value(qtbot):
