@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -128,31 +129,24 @@ class AuditLog(HistoryConnection):
             "detail": canonical_json(dict(detail or {})),
         }
         conn = self._db.conn
-        with store_failures(f"cannot write the audit log in {self._path}"):
-            # IMMEDIATE: two desks appending at once must not chain to the same predecessor.
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                last = conn.execute(
-                    "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
-                ).fetchone()
-                columns["id"] = (last[0] + 1) if last else 1
-                columns["prev_hash"] = last[1] if last else GENESIS_HASH
-                columns["hash"] = record_hash(columns)
-                names = ", ".join(_COLUMNS)
-                conn.execute(
-                    f"INSERT INTO audit_log ({names}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                    [columns[name] for name in _COLUMNS],
-                )
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (HEAD_KEY, canonical_json({"id": columns["id"], "hash": columns["hash"]})),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
+        # The write lock before the read: two desks appending at once must not chain to the
+        # same predecessor.
+        with write_transaction(conn, f"cannot write the audit log in {self._path}"):
+            newest = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+            last = conn.execute(newest).fetchone()
+            columns["id"] = (last[0] + 1) if last else 1
+            columns["prev_hash"] = last[1] if last else GENESIS_HASH
+            columns["hash"] = record_hash(columns)
+            names = ", ".join(_COLUMNS)
+            conn.execute(
+                f"INSERT INTO audit_log ({names}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                [columns[name] for name in _COLUMNS],
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (HEAD_KEY, canonical_json({"id": columns["id"], "hash": columns["hash"]})),
+            )
         log.info(
             "audit #%d: %s %s -> %s (%d, %s) by %s",
             columns["id"],

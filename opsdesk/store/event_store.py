@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.store.database import HistoryConnection, Synchronous, open_history
 from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
+from opsdesk.store.transaction import write_transaction
 
 # The error classes are re-exported so callers need one import for the store.
 __all__ = ["EventStore", "InsertResult", "SchemaTooNew", "StoreError"]
@@ -87,30 +88,21 @@ class EventStore(HistoryConnection):
         if not unique:
             return InsertResult(inserted=[], duplicates=0)
         conn = self._db.conn
-        with store_failures(f"cannot store {len(unique)} events in {self._path}"):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                last_id = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-                changes_before = conn.total_changes
-                _insert_rows(conn, [_row_values(event) for event in unique])
-                stored = conn.total_changes - changes_before
-                if stored == len(unique):
-                    inserted = unique
-                else:
-                    # Rowids grow past the old maximum and we hold the write lock, so
-                    # the rows above last_id are exactly the ones this batch stored.
-                    new_ids = {
-                        row[0]
-                        for row in conn.execute(
-                            "SELECT event_id FROM events WHERE id > ?", (last_id,)
-                        )
-                    }
-                    inserted = [event for event in unique if event.event_id in new_ids]
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
+        with write_transaction(conn, f"cannot store {len(unique)} events in {self._path}"):
+            last_id = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            changes_before = conn.total_changes
+            _insert_rows(conn, [_row_values(event) for event in unique])
+            stored = conn.total_changes - changes_before
+            if stored == len(unique):
+                inserted = unique
+            else:
+                # Rowids grow past the old maximum and we hold the write lock, so
+                # the rows above last_id are exactly the ones this batch stored.
+                new_ids = {
+                    row[0]
+                    for row in conn.execute("SELECT event_id FROM events WHERE id > ?", (last_id,))
+                }
+                inserted = [event for event in unique if event.event_id in new_ids]
         return InsertResult(inserted=inserted, duplicates=len(events) - len(inserted))
 
     def latest(self, limit: int) -> list[PaymentEvent]:

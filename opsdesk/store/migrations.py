@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from opsdesk.store.errors import SchemaTooNew
+from opsdesk.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +232,9 @@ def migrate(
     """Apply pending migrations up to `target` in one transaction; return the version reached."""
     known = migrations[-1].version
     target = known if target is None else target
-    conn = db.conn
-    # IMMEDIATE takes the write lock before reading the version, so two processes
-    # opening the same old file cannot both apply the same migration.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    # The write lock before reading the version, so two processes opening the same old
+    # file cannot both apply the same migration.
+    with write_transaction(db.conn, f"cannot open {label}"):
         current = schema_version(db)
         if current > known:
             raise SchemaTooNew(label, current, known)
@@ -254,11 +253,6 @@ def migrate(
                     }
                 )
                 current = migration.version
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.rollback()
-        raise
     return current
 
 

@@ -25,6 +25,7 @@ from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.search import delete_indexed
+from opsdesk.store.transaction import write_transaction
 from opsdesk.store.wakeable_thread import WakeableThread
 
 __all__ = ["PruneResult", "Retention", "RetentionThread", "history_size"]
@@ -175,20 +176,13 @@ class Retention(HistoryConnection):
         while deleted < limit and not stop.is_set():
             size = int(min(batch, limit - deleted))
             oldest = f"SELECT id FROM events WHERE {where} ORDER BY received_at LIMIT ?"
-            with store_failures(f"cannot prune {self._path}"):
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    ids = [row[0] for row in conn.execute(oldest, [*params, size])]
-                    if ids:
-                        in_ids = "id IN (SELECT value FROM json_each(?))"
-                        id_list = "[" + ",".join(map(str, ids)) + "]"
-                        delete_indexed(conn, in_ids, [id_list])
-                        conn.execute(f"DELETE FROM events WHERE {in_ids}", [id_list])
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.rollback()
-                    raise
+            with write_transaction(conn, f"cannot prune {self._path}"):
+                ids = [row[0] for row in conn.execute(oldest, [*params, size])]
+                if ids:
+                    in_ids = "id IN (SELECT value FROM json_each(?))"
+                    id_list = "[" + ",".join(map(str, ids)) + "]"
+                    delete_indexed(conn, in_ids, [id_list])
+                    conn.execute(f"DELETE FROM events WHERE {in_ids}", [id_list])
             if not ids:
                 break
             deleted += len(ids)

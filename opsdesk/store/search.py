@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.transaction import write_transaction
 from opsdesk.store.wakeable_thread import WakeableThread
 
 __all__ = [
@@ -113,34 +114,26 @@ class SearchIndexer(HistoryConnection):
 
     def _index_batch(self, rows: int) -> int:
         conn = self._db.conn
-        with store_failures(f"cannot index bodies in {self._path}"):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                upto = _indexed_upto(conn)
-                top = conn.execute(
-                    "SELECT max(id), count(*) FROM "
-                    "(SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)",
-                    (upto, rows),
-                ).fetchone()
-                if top[0] is None:
-                    conn.execute("COMMIT")
-                    return 0
-                new_upto, count = int(top[0]), int(top[1])
-                conn.execute(
-                    "INSERT INTO events_fts (rowid, body) "
-                    "SELECT id, body FROM events WHERE id > ? AND id <= ?",
-                    (upto, new_upto),
-                )
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (INDEXED_UPTO_KEY, str(new_upto)),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.rollback()
-                raise
+        with write_transaction(conn, f"cannot index bodies in {self._path}"):
+            upto = _indexed_upto(conn)
+            top = conn.execute(
+                "SELECT max(id), count(*) FROM "
+                "(SELECT id FROM events WHERE id > ? ORDER BY id LIMIT ?)",
+                (upto, rows),
+            ).fetchone()
+            if top[0] is None:
+                return 0
+            new_upto, count = int(top[0]), int(top[1])
+            conn.execute(
+                "INSERT INTO events_fts (rowid, body) "
+                "SELECT id, body FROM events WHERE id > ? AND id <= ?",
+                (upto, new_upto),
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (INDEXED_UPTO_KEY, str(new_upto)),
+            )
         return count
 
 
