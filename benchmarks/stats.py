@@ -27,11 +27,11 @@ from pathlib import Path
 
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_store import EventStore
-from opsdesk.store.headline import compute_headline
 from opsdesk.store.migrations import LATEST_VERSION
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_values import Dimension, Selector
-from opsdesk.store.statistics_windows import PRESETS, Window
+from opsdesk.store.statistics.headline import compute_headline
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.values import Dimension, Selector
+from opsdesk.store.statistics.windows import PRESETS, Window
 
 END = datetime(2026, 1, 15, tzinfo=UTC)  # "now" of every benchmark history
 SPAN = timedelta(hours=24)

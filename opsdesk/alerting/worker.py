@@ -18,7 +18,7 @@ from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.store.errors import StoreError
 from opsdesk.store.queue_sample_store import QueueSampleStore
-from opsdesk.store.statistics import Statistics
+from opsdesk.store.statistics.reader import Statistics
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.config import MonitorSettings, Profile, TapSettings
 from opsdesk.store.alert_log import AlertLog
 from opsdesk.store.sample_recorder import SampleRecorder
-from opsdesk.store.statistics_windows import as_utc
+from opsdesk.store.statistics.windows import as_utc
 from tests.alerting.recorder import AlertRecorder
 from tests.broker.test_queue_monitor import closed_port
 from tests.conftest import BROKER_URL, BrokerObjects

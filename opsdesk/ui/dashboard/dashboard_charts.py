@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics_values import CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.values import CodeSeries, RateSeries, StatusSeries
 from opsdesk.ui.dashboard.chart_style import STATUS_COLOURS, series_colour
 from opsdesk.ui.dashboard.dashboard_data import Breakdown, DashboardSnapshot
 from opsdesk.ui.dashboard.queue_tracks import QueueTracks

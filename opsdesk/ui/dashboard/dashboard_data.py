@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from opsdesk.broker.queue_sample import QueueSample
-from opsdesk.store.headline import Headline
-from opsdesk.store.statistics_values import CodeSeries, RateSeries, StatusSeries
-from opsdesk.store.statistics_windows import Window
-from opsdesk.store.stuck_payments import DEFAULT_MIN_AGE, StuckPayment
+from opsdesk.store.statistics.headline import Headline
+from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE, StuckPayment
+from opsdesk.store.statistics.values import CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.windows import Window
 
 
 class Breakdown(StrEnum):

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.store.headline import compute_headline
 from opsdesk.store.queue_sample_store import QueueSampleStore
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_values import (
+from opsdesk.store.statistics.headline import compute_headline
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.stuck_payments import StuckPayment
+from opsdesk.store.statistics.values import (
     OVERALL,
     CodeSeries,
     Dimension,
@@ -26,8 +27,7 @@ from opsdesk.store.statistics_values import (
     Selector,
     StatusSeries,
 )
-from opsdesk.store.statistics_windows import Window
-from opsdesk.store.stuck_payments import StuckPayment
+from opsdesk.store.statistics.windows import Window
 from opsdesk.ui.dashboard.dashboard_data import (
     Breakdown,
     DashboardQuery,

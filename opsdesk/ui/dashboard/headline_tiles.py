@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from opsdesk.store.headline import Headline
+from opsdesk.store.statistics.headline import Headline
 from opsdesk.ui.dashboard.durations import duration_text, window_text
 from opsdesk.ui.dashboard.queue_freshness import QueueFreshness
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.store.stuck_payments import StuckPayment
+from opsdesk.store.statistics.stuck_payments import StuckPayment
 from opsdesk.ui.dashboard.durations import duration_text, window_text
 from opsdesk.ui.event_table_model import EventTableModel, format_timestamp
 from opsdesk.ui.money_text import format_amount

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from opsdesk.store.headline import Headline
+from opsdesk.store.statistics.headline import Headline
 from opsdesk.ui.dashboard.headline_tiles import NO_DATA, HeadlineTiles, Tone
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_store import event_from_fields
-from opsdesk.store.statistics_windows import as_utc
+from opsdesk.store.statistics.windows import as_utc
 
 DEFAULT_MIN_AGE = timedelta(minutes=10)
 # Only payments whose latest event is this recent are considered, so the scan is bounded.

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from opsdesk.events.timestamps import utc_iso
 
 # Bucket sizes in seconds, finest first. Each is a whole number of the text prefix it
-# groups by (second, ten seconds, minute, ten minutes, hour, day), see statistics_queries.
+# groups by (second, ten seconds, minute, ten minutes, hour, day), see queries.py.
 BUCKET_LADDER: tuple[int, ...] = (
     1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
 )  # fmt: skip

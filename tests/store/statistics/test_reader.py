@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.store import statistics_breakdown
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_values import (
+from opsdesk.store.statistics import breakdown
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.values import (
     NO_VALUE,
     OTHER_CODES,
     OVERALL,
@@ -19,7 +19,7 @@ from opsdesk.store.statistics_values import (
     Dimension,
     Selector,
 )
-from opsdesk.store.statistics_windows import PRESETS, Window, bucket_seconds_for, epoch
+from opsdesk.store.statistics.windows import PRESETS, Window, bucket_seconds_for, epoch
 from tests.store.history_factory import at, event, lifecycle, write
 
 OpenStats = Callable[[list[PaymentEvent]], Statistics]
@@ -190,7 +190,7 @@ def test_latency_of_a_busy_window_comes_from_an_even_sample(
     for i in range(1, 201):
         events += lifecycle(f"pay-{i}", at(i), [(0, "payment.requested"), (7, "payment.failed")])
     stats = open_stats(events)
-    monkeypatch.setattr(statistics_breakdown, "LATENCY_SAMPLE", 20)
+    monkeypatch.setattr(breakdown, "LATENCY_SAMPLE", 20)
     latency = stats.latency(Window.last(PRESETS["1h"], at(3599)))
     assert latency.count == 200
     assert 8 <= latency.sample_size <= 35

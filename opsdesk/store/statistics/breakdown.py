@@ -6,7 +6,7 @@ import math
 import sqlite3
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics_values import (
+from opsdesk.store.statistics.values import (
     NO_VALUE,
     BreakdownRow,
     Dimension,

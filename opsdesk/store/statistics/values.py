@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics_windows import Window
+from opsdesk.store.statistics.windows import Window
 
 # The statuses counted as an outcome for the success rate.
 TERMINAL_OUTCOMES = (Status.SUCCEEDED, Status.FAILED)

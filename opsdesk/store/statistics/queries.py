@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics_values import NO_VALUE
-from opsdesk.store.statistics_windows import Window, epoch
+from opsdesk.store.statistics.values import NO_VALUE
+from opsdesk.store.statistics.windows import Window, epoch
 
 # Columns the statistics may group by: they are interpolated into SQL, so only these.
 COUNTABLE = frozenset({"status", "type", "merchant", "currency", "error_code"})

@@ -1,7 +1,7 @@
 """Bucketed series by event time, computed in full or refreshed from the last settled bucket on.
 
 Event time is when an event occurred (received time for the events that do not say): see
-statistics_queries. Events can arrive long after they occurred (a backlog read after a
+queries.py. Events can arrive long after they occurred (a backlog read after a
 restart), so a refresh re-reads from the earliest bucket that anything received since the
 last read falls in, not only from the last few buckets.
 """
@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics_queries import counts_by_index, counts_by_scan, earliest_event_time
-from opsdesk.store.statistics_values import (
+from opsdesk.store.statistics.queries import counts_by_index, counts_by_scan, earliest_event_time
+from opsdesk.store.statistics.values import (
     NO_VALUE,
     OTHER_CODES,
     CodeSeries,
@@ -24,7 +24,7 @@ from opsdesk.store.statistics_values import (
     Selector,
     StatusSeries,
 )
-from opsdesk.store.statistics_windows import Window, epoch
+from opsdesk.store.statistics.windows import Window, epoch
 
 STATUSES = tuple(status.value for status in Status)
 OUTCOMES = (Status.SUCCEEDED.value, Status.FAILED.value)

@@ -11,10 +11,13 @@ from typing import TypeVar
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store import statistics_breakdown, statistics_series, stuck_payments
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
-from opsdesk.store.statistics_values import (
+from opsdesk.store.statistics import breakdown as breakdown_sql  # named like the methods
+from opsdesk.store.statistics import series as series_sql
+from opsdesk.store.statistics import stuck_payments as stuck_sql
+from opsdesk.store.statistics.stuck_payments import DEFAULT_HORIZON, DEFAULT_MIN_AGE, StuckPayment
+from opsdesk.store.statistics.values import (
     OVERALL,
     BreakdownRow,
     CodeSeries,
@@ -24,8 +27,7 @@ from opsdesk.store.statistics_values import (
     Selector,
     StatusSeries,
 )
-from opsdesk.store.statistics_windows import Window, as_utc
-from opsdesk.store.stuck_payments import DEFAULT_HORIZON, DEFAULT_MIN_AGE, StuckPayment
+from opsdesk.store.statistics.windows import Window, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +58,12 @@ class Statistics(HistoryConnection):
         `computed_at`, where a later `refresh` starts re-reading.
         """
         at = _clock(now, window)
-        return self._read(lambda: statistics_series.status_series(self._conn, window, at))
+        return self._read(lambda: series_sql.status_series(self._conn, window, at))
 
     def refresh(self, previous: StatusSeries, now: datetime) -> StatusSeries:
         """`previous` moved on to `now`: same length, only the unsettled buckets re-read."""
         at = as_utc(now)
-        return self._read(lambda: statistics_series.refresh_status_series(self._conn, previous, at))
+        return self._read(lambda: series_sql.refresh_status_series(self._conn, previous, at))
 
     def rate_series(
         self, window: Window, selector: Selector = OVERALL, now: datetime | None = None
@@ -70,25 +72,23 @@ class Statistics(HistoryConnection):
         if selector.dimension is Dimension.ERROR_CODE:
             raise ValueError("use failure_code_series for error codes")
         at = _clock(now, window)
-        return self._read(
-            lambda: statistics_series.full_rate_series(self._conn, window, selector, at)
-        )
+        return self._read(lambda: series_sql.full_rate_series(self._conn, window, selector, at))
 
     def refresh_rates(self, previous: RateSeries, now: datetime) -> RateSeries:
         """`previous` moved on to `now`, like `refresh`."""
         at = as_utc(now)
-        return self._read(lambda: statistics_series.refresh_rate_series(self._conn, previous, at))
+        return self._read(lambda: series_sql.refresh_rate_series(self._conn, previous, at))
 
     def failure_code_series(self, window: Window, top: int = 5) -> CodeSeries:
         """Failures per bucket for the window's `top` error codes (the rest as OTHER_CODES)."""
-        return self._read(lambda: statistics_series.code_series(self._conn, window, top))
+        return self._read(lambda: series_sql.code_series(self._conn, window, top))
 
     def breakdown(
         self, window: Window, dimension: Dimension, limit: int = 20
     ) -> list[BreakdownRow]:
         """Failures by merchant / currency / error code over `window`, most failures first."""
         return self._read(
-            lambda: statistics_breakdown.breakdown(
+            lambda: breakdown_sql.breakdown(
                 self._conn, window.start_iso, window.end_iso, dimension, limit
             )
         )
@@ -96,7 +96,7 @@ class Statistics(HistoryConnection):
     def latency(self, window: Window) -> LatencyStats:
         """First-event-to-outcome latency of the payments whose outcome arrived in `window`."""
         return self._read(
-            lambda: statistics_breakdown.latency(self._conn, window.start_iso, window.end_iso)
+            lambda: breakdown_sql.latency(self._conn, window.start_iso, window.end_iso)
         )
 
     def outcomes(
@@ -104,9 +104,7 @@ class Statistics(HistoryConnection):
     ) -> tuple[int, int]:
         """(succeeded, failed) received in [start, end), overall or for one merchant."""
         return self._read(
-            lambda: statistics_breakdown.outcomes(
-                self._conn, utc_iso(start), utc_iso(end), merchant
-            )
+            lambda: breakdown_sql.outcomes(self._conn, utc_iso(start), utc_iso(end), merchant)
         )
 
     def last_received_at(self) -> datetime | None:
@@ -126,13 +124,11 @@ class Statistics(HistoryConnection):
         limit: int = 200,
     ) -> list[StuckPayment]:
         """Payments still pending after `min_age` at `now`, oldest first (see find_stuck)."""
-        return self._read(
-            lambda: stuck_payments.find_stuck(self._conn, now, min_age, horizon, limit)
-        )
+        return self._read(lambda: stuck_sql.find_stuck(self._conn, now, min_age, horizon, limit))
 
     def events_of(self, payment_id: str, limit: int = 500) -> list[PaymentEvent]:
         """A payment's events, oldest first (the click-through from a stuck payment)."""
-        return self._read(lambda: stuck_payments.events_of(self._conn, payment_id, limit))
+        return self._read(lambda: stuck_sql.events_of(self._conn, payment_id, limit))
 
     def _read(self, query: Callable[[], T]) -> T:
         with store_failures(f"cannot read statistics from {self._path}"):

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_series import plan_refresh
-from opsdesk.store.statistics_values import Dimension, Selector
-from opsdesk.store.statistics_windows import PRESETS, Window
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.series import plan_refresh
+from opsdesk.store.statistics.values import Dimension, Selector
+from opsdesk.store.statistics.windows import PRESETS, Window
 from tests.store.history_factory import STATUS_OF_TYPE, at, event, write
 
 TYPES = [*STATUS_OF_TYPE, None, "order.shipped"]

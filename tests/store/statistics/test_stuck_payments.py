@@ -10,8 +10,8 @@ import pytest
 
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.headline import compute_headline
-from opsdesk.store.statistics import Statistics
+from opsdesk.store.statistics.headline import compute_headline
+from opsdesk.store.statistics.reader import Statistics
 from tests.store.history_factory import at, event, lifecycle, write
 
 REQUESTED, AUTHORIZED = "payment.requested", "payment.authorized"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opsdesk.broker.queue_sample import QueueSample
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_values import success_rate
-from opsdesk.store.stuck_payments import DEFAULT_MIN_AGE
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE
+from opsdesk.store.statistics.values import success_rate
 
 DEFAULT_RATE_WINDOW = timedelta(minutes=15)
 FAILURES_WINDOW = timedelta(minutes=5)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics import Statistics
-from opsdesk.store.statistics_values import Dimension, Selector
-from opsdesk.store.statistics_windows import PRESETS, Window
+from opsdesk.store.statistics.reader import Statistics
+from opsdesk.store.statistics.values import Dimension, Selector
+from opsdesk.store.statistics.windows import PRESETS, Window
 from tests.store.history_factory import at, event, write
 
 
