@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import logging
 import os
@@ -58,9 +59,6 @@ class TapSettings:
     prefetch: int = 2000
     batch_size: int = 500
     batch_interval: float = 0.2  # seconds: flush a partial batch after this long
-    # Decode in a child process, off this process's GIL: measured +10% ingest rate for +60 MB
-    # (benchmarks/ingest.py), so it is for collectors on servers, not the default.
-    decode_process: bool = False
     # Commit in a child process (broker/store_process.py): +13% events/s for +60 MB on two
     # cores (benchmarks/ingest.py). None: `collect` does, the window does not (it shows the
     # events, which would then cross back from the child).
@@ -144,6 +142,12 @@ def default_tap_queue(profile_name: str) -> str:
     return "opsdesk.tap." + re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{profile_name}.{desk}")
 
 
+@functools.cache
+def _warn_ignored_tap_setting(profile_name: str, key: str) -> None:
+    # Once per run: profiles are read again whenever one is saved.
+    log.warning("profile %r: tap setting %r is no longer used; it is ignored", profile_name, key)
+
+
 def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
     known = {
         "queue",
@@ -153,9 +157,11 @@ def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
         "prefetch",
         "batch_size",
         "batch_interval",
-        "decode_process",
         "store_process",
     }
+    if "decode_process" in raw:
+        _warn_ignored_tap_setting(profile_name, "decode_process")
+        raw = {k: v for k, v in raw.items() if k != "decode_process"}
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"profile {profile_name!r}: unknown tap settings {sorted(unknown)}")

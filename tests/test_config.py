@@ -77,6 +77,19 @@ def test_bad_profiles_are_clear_errors(tmp_path: Path, text: str, message: str) 
         load_profiles(path)
 
 
+def test_a_profile_with_the_removed_decode_process_still_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text("[profiles.before-issue-10.tap]\ndecode_process = true\nbatch_size = 50\n")
+    with caplog.at_level("WARNING", logger="opsdesk.config"):
+        for _ in range(2):  # read again, as when a profile is saved
+            profile = resolve_profile("before-issue-10", config_path=path)
+    assert profile.tap.batch_size == 50
+    warnings = [r.getMessage() for r in caplog.records if "decode_process" in r.getMessage()]
+    assert len(warnings) == 1 and "ignored" in warnings[0]
+
+
 def test_unknown_profile(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no profile 'nope'"):
         resolve_profile("nope", config_path=tmp_path / "absent.toml")

@@ -1,10 +1,8 @@
 """Decode and store delivery batches on two threads, in order, and report each commit.
 
 The decode of one batch overlaps the commit of the previous one (SQLite releases the GIL
-while it steps). Decoding is Python work that holds the GIL; with `decode_in_process` it
-runs in a child process instead (decode_worker), which measured between +10% and nothing
-on two cores, for +60 MB; if that process cannot start or dies, the decoder thread decodes
-itself.
+while it steps). Decoding in a child process instead measured between +10% and nothing on
+two cores, for +60 MB, and was removed (issue 10).
 """
 
 from __future__ import annotations
@@ -12,14 +10,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from opsdesk.broker.commit_report import CommitReport, report_of
-from opsdesk.broker.decode_worker import DecodeProcess, EventFields, to_events, to_wire
 from opsdesk.broker.deliveries import DeliveryBatch, received_stamp, to_raw_message
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
@@ -47,12 +41,10 @@ class BatchWriter:
         on_fatal: Callable[[StoreError], None],
         mappings: Sequence[FieldMapping] = (),
         *,
-        decode_in_process: bool = False,
         with_events: bool = True,
     ) -> None:
         self._db_path = db_path
         self._mappings = tuple(mappings)
-        self._decode_in_process = decode_in_process
         self._with_events = with_events
         self._on_committed = on_committed
         self._on_fatal = on_fatal
@@ -86,65 +78,24 @@ class BatchWriter:
         return self._decoder.is_alive() or self._writer.is_alive()
 
     def _decode_forever(self) -> None:
-        # At most two batches in the child at once: one decoding, one waiting, so the
-        # child never idles between batches and order is kept by decoding FIFO.
-        child = self._start_child()
-        in_flight: deque[tuple[DeliveryBatch, str, Future[list[EventFields]] | None]] = deque()
         try:
-            while True:
-                item = self._to_decode.get()
-                if item is _STOP:
-                    while in_flight:
-                        self._forward(*in_flight.popleft())
+            while (item := self._to_decode.get()) is not _STOP:
+                try:
+                    assert isinstance(item, DeliveryBatch)
+                    if not self._failed.is_set():
+                        received_at = received_stamp()
+                        events = [
+                            event
+                            for d in item.deliveries
+                            for event in decode_many(to_raw_message(d), received_at, self._mappings)
+                        ]
+                        self._to_store.put((item, events))
+                finally:
+                    # Only now, after the hand-over: `pending()` never reads 0 in between.
                     self._to_decode.task_done()
-                    return
-                assert isinstance(item, DeliveryBatch)
-                received_at = received_stamp()
-                future = None
-                if child is not None and not self._failed.is_set():
-                    future = child.submit([to_wire(d) for d in item.deliveries], received_at)
-                in_flight.append((item, received_at, future))
-                while in_flight and (len(in_flight) > 1 or self._to_decode.empty()):
-                    self._forward(*in_flight.popleft())
+            self._to_decode.task_done()
         finally:
             self._to_store.put(_STOP)  # also after a bug, so the writer thread ends
-            if child is not None:
-                child.close()
-
-    def _start_child(self) -> DecodeProcess | None:
-        if not self._decode_in_process:
-            return None
-        try:
-            return DecodeProcess(self._mappings)
-        except OSError as exc:  # no processes allowed here: decode on this thread instead
-            log.warning("decoding in-process: cannot start a decoder process (%s)", exc)
-            return None
-
-    def _forward(
-        self,
-        batch: DeliveryBatch,
-        received_at: str,
-        future: Future[list[EventFields]] | None,
-    ) -> None:
-        """Hand a decoded batch to the writer; counted as done for `pending()` only then."""
-        try:
-            if self._failed.is_set():
-                return
-            events: list[PaymentEvent] | None = None
-            if future is not None:
-                try:
-                    events = to_events(future.result())
-                except BrokenProcessPool as exc:
-                    log.error("decoder process died (%s); decoding on this thread", exc)
-            if events is None:
-                events = [
-                    event
-                    for d in batch.deliveries
-                    for event in decode_many(to_raw_message(d), received_at, self._mappings)
-                ]
-            self._to_store.put((batch, events))
-        finally:
-            self._to_decode.task_done()
 
     def _store_forever(self) -> None:
         try:

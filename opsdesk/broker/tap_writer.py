@@ -43,11 +43,4 @@ def tap_writer(
         return ProcessBatchWriter(
             db_path, on_committed, on_fatal, profile.mappings, with_events=with_events
         )
-    return BatchWriter(
-        db_path,
-        on_committed,
-        on_fatal,
-        profile.mappings,
-        decode_in_process=tap.decode_process,
-        with_events=with_events,
-    )
+    return BatchWriter(db_path, on_committed, on_fatal, profile.mappings, with_events=with_events)

@@ -103,7 +103,6 @@ def make_profile(exchange: str, queue: str, url: str = BROKER_URL, **tap: object
 
 WRITERS = {
     "thread-decoder": {},
-    "child-decoder": {"decode_process": True},
     "store-process": {"store_process": True},
 }
 
