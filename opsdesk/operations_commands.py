@@ -14,10 +14,9 @@ from typing import TextIO
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
 from opsdesk.history_options import add_filter_arguments, filter_from_args
-from opsdesk.operations.plan import Destination, Plan
+from opsdesk.operations.plan import DEFAULT_RETRY_LIMIT, Destination, HomeTarget, Plan
 from opsdesk.operations.replay import GUARDS
 from opsdesk.operations.selection import MessageFilter, Selection
-from opsdesk.operations.send_home import DEFAULT_RETRY_LIMIT, HomeTarget
 from opsdesk.operations.service import Operations
 from opsdesk.operations_flow import Console, add_write_options, run_plan
 

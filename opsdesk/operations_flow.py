@@ -187,8 +187,7 @@ def _report(result: OperationResult, args: argparse.Namespace, console: Console)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    spec = plan.spec
-    messages = getattr(spec, "messages", None)
+    messages = plan.replay_messages
     return {
         "action": plan.action.value,
         "source": plan.source,

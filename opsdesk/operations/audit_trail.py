@@ -21,9 +21,11 @@ from opsdesk.operations.errors import AuditUnavailable
 from opsdesk.operations.plan import (
     Action,
     MessageOutcome,
+    MoveSpec,
     OperationResult,
     OutcomeStatus,
     Plan,
+    ReplaySpec,
 )
 from opsdesk.store.audit import STARTED, AuditLog
 from opsdesk.store.errors import StoreError
@@ -71,31 +73,34 @@ def record_intent(db_path: Path, operator: str, plan: Plan, destination: str) ->
 
 def intended_ids(plan: Plan) -> list[str]:
     """The messages the plan names (replays: the events it will send); [] for a sweep."""
-    if plan.action is Action.REPLAY:
+    if isinstance(plan.spec, ReplaySpec):
         ids = [m.event_id for m in plan.spec.messages]
     else:
         ids = [item.key for item in plan.items if not item.blocked]
     return ids[:MAX_IDS_IN_INTENT]
 
 
-def intent_detail(plan: Plan) -> dict[str, Any]:
+def plan_detail(plan: Plan) -> dict[str, Any]:
+    """What both of an action's records say about its plan."""
     detail: dict[str, Any] = {
         "plan": plan.describe(),
         "method": plan.method,
-        "count_is_exact": plan.count_is_exact,
-        "warnings": list(plan.warnings),
-        "overridden_guards": sorted(
-            {g.guard for item in plan.items for g in item.guards if g.overridden}
-        ),
+        "overridden_guards": plan.overridden_guards,
     }
-    selection = getattr(plan.spec, "selection", None)
-    if selection is not None:
-        detail["selection"] = selection.describe()
-    if plan.action is Action.REPLAY:
+    if plan.selection is not None:
+        detail["selection"] = plan.selection.describe()
+    if isinstance(plan.spec, ReplaySpec):
         detail["reason"] = plan.spec.reason
-    creates = getattr(plan.spec, "create_queue", False)
-    if creates:
-        detail["creates_queue"] = plan.spec.destination.routing_key
+    return detail
+
+
+def intent_detail(plan: Plan) -> dict[str, Any]:
+    detail = plan_detail(plan)
+    detail["count_is_exact"] = plan.count_is_exact
+    detail["warnings"] = list(plan.warnings)
+    spec = plan.spec
+    if isinstance(spec, MoveSpec) and spec.create_queue:
+        detail["creates_queue"] = spec.destination.routing_key
     return detail
 
 
@@ -175,24 +180,16 @@ def result_detail(result: OperationResult) -> dict[str, Any]:
         for o in result.outcomes
         if o.status is not OutcomeStatus.DONE
     }
-    detail: dict[str, Any] = {
-        "plan": plan.describe(),
-        "method": plan.method,
-        "examined": result.examined,
-        "statuses": dict(statuses),
-        "failures": dict(list(failures.items())[:MAX_FAILURES_IN_AUDIT]),
-        "cancelled": result.cancelled,
-        "error": result.error,
-        "notes": list(result.notes),
-        "overridden_guards": sorted(
-            {g.guard for item in plan.items for g in item.guards if g.overridden}
-        ),
-    }
-    selection = getattr(plan.spec, "selection", None)
-    if selection is not None:
-        detail["selection"] = selection.describe()
-    if plan.action is Action.REPLAY:
-        detail["reason"] = plan.spec.reason
+    detail = plan_detail(plan)
+    detail.update(
+        examined=result.examined,
+        statuses=dict(statuses),
+        failures=dict(list(failures.items())[:MAX_FAILURES_IN_AUDIT]),
+        cancelled=result.cancelled,
+        error=result.error,
+        notes=list(result.notes),
+    )
+    if isinstance(plan.spec, ReplaySpec):
         detail["new_message_ids"] = {
             o.event_id: o.new_message_id for o in result.outcomes if o.new_message_id
         }

@@ -13,22 +13,14 @@ parking queue that does not exist yet is created when the plan was made to creat
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.management_api import ManagementClient
 from opsdesk.operations.errors import NotFound, Refused
-from opsdesk.operations.move import (
-    MoveSpec,
-    plan_move,
-    planned_count,
-    run_move,
-    snapshot_of,
-    sweep_warnings,
-)
-from opsdesk.operations.plan import Action, Destination, Plan, ProgressCallback
+from opsdesk.operations.move import plan_move
+from opsdesk.operations.plan import Action, DeadLetterSpec, Destination, Plan, RunOptions
 from opsdesk.operations.queue_facts import (
     QueueFacts,
     RouteCheck,
@@ -36,23 +28,15 @@ from opsdesk.operations.queue_facts import (
     refuse_streams,
     route_check,
 )
-from opsdesk.operations.selection import Selection, Selector
-from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
+from opsdesk.operations.queue_sweep import count_is_exact, planned_count, run_sweep, sweep_warnings
+from opsdesk.operations.selection import Selection
+from opsdesk.operations.sweep import SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
 
 PARK_METHOD = (
     "move into the parking queue (copy with confirms, then ack the original), keeping each "
     "message's routing key and recording the queue it was parked from"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterSpec:
-    queue: str
-    selection: Selection
-    dead_letter_exchange: str
-    dead_letter_routing_key: str | None  # None: each message keeps its own routing key
-    snapshot: int | None = None  # ready messages when planned
 
 
 def plan_dead_letter(
@@ -79,7 +63,7 @@ def plan_dead_letter(
             source=facts.name,
             destinations=(Destination(dlx, shown_key),),
             count=planned_count(facts, selection),
-            count_is_exact=selection.filter.is_empty and not selection.keys,
+            count_is_exact=count_is_exact(selection),
             method=f"reject (requeue=False) into dead-letter exchange {dlx!r}: atomic",
             spec=DeadLetterSpec(facts.name, selection, dlx, key, facts.ready),
             warnings=sweep_warnings(facts, selection),
@@ -148,25 +132,11 @@ class RejectHandler(Handler):
 def run_dead_letter(
     connection: BlockingConnection,
     client: ManagementClient | None,
-    plan: Plan,
+    spec: DeadLetterSpec,
     facts: QueueFacts,
-    operator: str,
-    *,
-    cancel: threading.Event | None = None,
-    on_progress: ProgressCallback | None = None,
-    rate_limit: float | None = None,
+    options: RunOptions,
 ) -> SweepReport:
-    if isinstance(plan.spec, MoveSpec):
-        return run_move(
-            connection,
-            plan,
-            facts,
-            operator,
-            cancel=cancel,
-            on_progress=on_progress,
-            rate_limit=rate_limit,
-        )
-    spec: DeadLetterSpec = plan.spec
+    """Reject into the dead-letter exchange as `spec` says (a park runs as a move)."""
     # Checked again: the wiring may have changed since the plan was shown.
     if facts.dead_letter_exchange != spec.dead_letter_exchange:
         raise Refused(
@@ -176,14 +146,5 @@ def run_dead_letter(
     if (problem := _reject_problem(connection, client, facts)) is not None:
         raise Refused(f"cannot dead-letter from {spec.queue!r} any more: {problem}")
     check = route_check(connection, client, spec.dead_letter_exchange)
-    sweep = Sweep(
-        connection,
-        spec.queue,
-        Selector(spec.selection),
-        RejectHandler(check, spec.dead_letter_routing_key),
-        SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
-        cancel,
-        on_progress,
-        total=planned_count(facts, spec.selection),
-    )
-    return sweep.run()
+    handler = RejectHandler(check, spec.dead_letter_routing_key)
+    return run_sweep(connection, facts, spec.selection, spec.snapshot, handler, options)

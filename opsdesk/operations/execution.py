@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import assert_never
 
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingConnection
@@ -30,7 +30,18 @@ from opsdesk.operations.context import OperationContext
 from opsdesk.operations.dead_letter import run_dead_letter
 from opsdesk.operations.errors import OperationError, ReadOnlyProfile, Refused
 from opsdesk.operations.move import run_move
-from opsdesk.operations.plan import Action, OperationResult, Plan, ProgressCallback
+from opsdesk.operations.plan import (
+    Action,
+    DeadLetterSpec,
+    MoveSpec,
+    OperationResult,
+    Plan,
+    ProgressCallback,
+    PurgeSpec,
+    ReplaySpec,
+    RunOptions,
+    SendHomeSpec,
+)
 from opsdesk.operations.purge import run_purge
 from opsdesk.operations.queue_facts import read_queue_facts
 from opsdesk.operations.replay import run_replay
@@ -59,7 +70,7 @@ def execute_plan(
         audited_refusals(ctx, plan.action, plan.source, destination, intent_id=intent),
         broker_connection(ctx) as connection,
     ):
-        result = _run(ctx, connection, plan, on_progress, cancel, rate_limit)
+        result = _run(ctx, connection, plan, RunOptions(cancel, on_progress, rate_limit))
     result = replace(result, elapsed_s=time.monotonic() - started)
     return audit_result(ctx.db_path, ctx.operator, result, destination, intent)
 
@@ -68,32 +79,26 @@ def _run(
     ctx: OperationContext,
     connection: BlockingConnection,
     plan: Plan,
-    on_progress: ProgressCallback | None,
-    cancel: threading.Event | None,
-    rate_limit: float | None,
+    options: RunOptions,
 ) -> OperationResult:
-    options: dict[str, Any] = {
-        "cancel": cancel,
-        "on_progress": on_progress,
-        "rate_limit": rate_limit,
-    }
-    if plan.action is Action.REPLAY:
-        outcomes, cancelled = run_replay(connection, plan, **options)
+    spec = plan.spec
+    if isinstance(spec, ReplaySpec):
+        outcomes, cancelled = run_replay(connection, spec, plan.items, options)
         return OperationResult(plan, tuple(outcomes), len(outcomes), cancelled)
-    if plan.action is Action.PURGE:
-        purged = run_purge(connection, plan)
+    if isinstance(spec, PurgeSpec):
+        purged = run_purge(connection, spec)
         return OperationResult(plan, (), purged, notes=(f"{purged} message(s) purged",))
     client = ctx.management()
     facts = read_queue_facts(connection, client, plan.source)
     report: SweepReport
-    if plan.action is Action.MOVE:
-        report = run_move(connection, plan, facts, ctx.operator, **options)
-    elif plan.action is Action.DEAD_LETTER:
-        report = run_dead_letter(connection, client, plan, facts, ctx.operator, **options)
-    elif plan.action is Action.REQUEUE:
-        report = run_send_home(connection, plan, facts, ctx.operator, **options)
+    if isinstance(spec, MoveSpec):  # a park into a parking queue too
+        report = run_move(connection, spec, facts, ctx.operator, options)
+    elif isinstance(spec, DeadLetterSpec):
+        report = run_dead_letter(connection, client, spec, facts, options)
+    elif isinstance(spec, SendHomeSpec):
+        report = run_send_home(connection, spec, facts, ctx.operator, options)
     else:
-        raise Refused(f"unknown action {plan.action!r}")
+        assert_never(spec)
     return OperationResult(
         plan,
         tuple(report.outcomes),

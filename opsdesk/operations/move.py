@@ -12,14 +12,18 @@ later restores both; the parking queue is created first when the plan says so.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.operations.errors import NotFound, Refused
 from opsdesk.operations.message_copy import copy_properties, utc_now_text
-from opsdesk.operations.plan import Action, Destination, Plan, PlannedMessage, ProgressCallback
+from opsdesk.operations.plan import (
+    Action,
+    Destination,
+    MoveSpec,
+    Plan,
+    PlannedMessage,
+    RunOptions,
+)
 from opsdesk.operations.queue_facts import (
     QueueFacts,
     declare_queue,
@@ -27,9 +31,10 @@ from opsdesk.operations.queue_facts import (
     queue_exists,
     refuse_streams,
 )
+from opsdesk.operations.queue_sweep import count_is_exact, planned_count, run_sweep, sweep_warnings
 from opsdesk.operations.routing_keys import KeyKeeper, park_headers
-from opsdesk.operations.selection import Selection, Selector
-from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
+from opsdesk.operations.selection import Selection
+from opsdesk.operations.sweep import SweepReport
 from opsdesk.operations.verdicts import Handler, Publish, SweptMessage
 
 MOVED_FROM = "x-opsdesk-moved-from"
@@ -37,29 +42,6 @@ MOVED_AT = "x-opsdesk-moved-at"
 MOVED_BY = "x-opsdesk-moved-by"
 METHOD = "copy with publisher confirms (mandatory), then ack the original"
 CREATED_QUEUE = "it will be created (durable, classic) when this runs"
-
-
-@dataclass(frozen=True, slots=True)
-class MoveSpec:
-    source: str
-    destination: Destination
-    selection: Selection
-    action: Action = Action.MOVE  # dead-letter into a parking queue is a move too
-    snapshot: int | None = None  # ready messages when planned; None: when executed
-    create_queue: bool = False  # the destination queue does not exist yet: declare it first
-
-    @property
-    def parks(self) -> bool:
-        return self.action is Action.DEAD_LETTER
-
-
-def snapshot_of(planned: int | None, facts: QueueFacts) -> int:
-    """How many messages from the head a run may look at.
-
-    The plan's count, so what the operator confirmed is what runs: messages published after
-    the plan (they are behind these) are left alone. Fewer if some have gone meanwhile.
-    """
-    return facts.ready if planned is None else min(planned, facts.ready)
 
 
 def check_destination(
@@ -108,40 +90,12 @@ def plan_move(
         source=facts.name,
         destinations=(destination,),
         count=planned_count(facts, selection),
-        count_is_exact=selection.filter.is_empty and not selection.keys,
+        count_is_exact=count_is_exact(selection),
         method=method,
         spec=MoveSpec(facts.name, destination, selection, action, facts.ready, not exists),
         items=tuple(PlannedMessage(key, destination) for key in selection.keys),
         warnings=warnings,
     )
-
-
-def planned_count(facts: QueueFacts, selection: Selection) -> int:
-    if selection.keys:
-        return min(len(selection.keys), facts.ready)
-    if selection.count is not None:
-        return min(selection.count, facts.ready)
-    return facts.ready
-
-
-def sweep_warnings(facts: QueueFacts, selection: Selection) -> tuple[str, ...]:
-    warnings = []
-    if facts.consumers:
-        warnings.append(
-            f"queue {facts.name!r} has {facts.consumers} consumer(s): the operation needs "
-            "exclusive access and will be refused until they stop"
-        )
-    if not selection.filter.is_empty or selection.keys:
-        warnings.append(
-            "messages that are not selected are held (unacked) until the end and then "
-            "returned to their place; they are marked redelivered"
-        )
-    if facts.type == "quorum" and facts.delivery_limit:
-        warnings.append(
-            f"quorum queue with delivery limit {facts.delivery_limit}: messages held and "
-            "returned count as a delivery attempt"
-        )
-    return tuple(warnings)
 
 
 class MoveHandler(Handler):
@@ -177,32 +131,19 @@ class MoveHandler(Handler):
 
 def run_move(
     connection: BlockingConnection,
-    plan: Plan,
+    spec: MoveSpec,
     facts: QueueFacts,
     operator: str,
-    *,
-    cancel: threading.Event | None = None,
-    on_progress: ProgressCallback | None = None,
-    rate_limit: float | None = None,
+    options: RunOptions,
 ) -> SweepReport:
-    """Move according to `plan`; `facts` are read just before, for the snapshot."""
-    spec: MoveSpec = plan.spec
+    """Move as `spec` says; `facts` are read just before, for the snapshot."""
     notes = []
     if spec.create_queue and not queue_exists(connection, spec.destination.routing_key):
         declare_queue(connection, spec.destination.routing_key)
         notes.append(f"created queue {spec.destination.routing_key!r} (durable, classic)")
     check_destination(connection, spec.source, spec.destination)
     keeper = KeyKeeper(lambda name: queue_exists(connection, name))
-    sweep = Sweep(
-        connection,
-        spec.source,
-        Selector(spec.selection),
-        MoveHandler(spec, operator, keeper),
-        SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
-        cancel,
-        on_progress,
-        total=planned_count(facts, spec.selection),
-    )
-    report = sweep.run()
+    handler = MoveHandler(spec, operator, keeper)
+    report = run_sweep(connection, facts, spec.selection, spec.snapshot, handler, options)
     report.notes[:0] = notes
     return report

@@ -1,12 +1,16 @@
-"""What an operation will do (Plan), how far it got (Progress), how it ended (OperationResult)."""
+"""What an operation will do (Plan, with its action's own spec), how far it got (Progress), how it
+ended (OperationResult)."""
 
 from __future__ import annotations
 
 import enum
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from opsdesk.operations.selection import Selection
 
 # More messages than this need the operator to type the count, not just click OK.
 TYPED_CONFIRMATION_ABOVE = 100
@@ -82,6 +86,78 @@ class PlannedMessage:
         return self.refusal is not None or any(not g.overridden for g in self.guards)
 
 
+class HomeTarget(enum.StrEnum):
+    """Where a dead letter sent home goes."""
+
+    QUEUE = "queue"  # the queue it died in, via the default exchange
+    EXCHANGE = "exchange"  # the exchange and first routing key it was published with
+
+
+DEFAULT_RETRY_LIMIT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class MoveSpec:
+    source: str
+    destination: Destination
+    selection: Selection
+    action: Action = Action.MOVE  # dead-letter into a parking queue is a move too
+    snapshot: int | None = None  # ready messages when planned; None: when executed
+    create_queue: bool = False  # the destination queue does not exist yet: declare it first
+
+    @property
+    def parks(self) -> bool:
+        return self.action is Action.DEAD_LETTER
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterSpec:
+    """A reject into the queue's own dead-letter exchange (a park is a MoveSpec)."""
+
+    queue: str
+    selection: Selection
+    dead_letter_exchange: str
+    dead_letter_routing_key: str | None  # None: each message keeps its own routing key
+    snapshot: int | None = None  # ready messages when planned
+
+
+@dataclass(frozen=True, slots=True)
+class SendHomeSpec:
+    queue: str  # the dead-letter queue
+    selection: Selection
+    destination: Destination | None = None  # the operator's choice for every message
+    target: HomeTarget = HomeTarget.QUEUE
+    retry_limit: int = DEFAULT_RETRY_LIMIT
+    override_retry_limit: bool = False
+    snapshot: int | None = None  # ready messages when planned (plan_send_home sets it)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayMessage:
+    """Exactly what will be sent where (a preview shows these)."""
+
+    event_id: str
+    destination: Destination
+    body: bytes
+    properties: Mapping[str, Any]  # AMQP basic properties, message_id already the new one
+    headers: Mapping[str, Any] = field(default_factory=dict)  # without x-opsdesk-replayed-at
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySpec:
+    messages: tuple[ReplayMessage, ...]  # only the events that may be sent
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeSpec:
+    queue: str
+
+
+# An action's own parameters, carried from its plan to its run.
+PlanSpec = MoveSpec | DeadLetterSpec | SendHomeSpec | ReplaySpec | PurgeSpec
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Built first (a preview is just this), shown to the operator, then passed to execute()."""
@@ -92,12 +168,28 @@ class Plan:
     count: int  # at most this many messages will be touched
     count_is_exact: bool  # False when a filter decides at run time
     method: str  # how, in words: "reject into dead-letter exchange 'dlx'", ...
-    spec: Any  # the operation's own parameters (MoveSpec, ReplaySpec, ...)
+    spec: PlanSpec
     items: tuple[PlannedMessage, ...] = ()  # per message, where known before running
     warnings: tuple[str, ...] = ()
     # Why it could not run now because its audit record cannot be written (audit first);
     # checked again, by writing the record, when it runs.
     audit_problem: str | None = None
+
+    @property
+    def selection(self) -> Selection | None:
+        """Which of the source queue's messages it takes; None for a replay or a purge."""
+        spec = self.spec
+        return None if isinstance(spec, ReplaySpec | PurgeSpec) else spec.selection
+
+    @property
+    def replay_messages(self) -> tuple[ReplayMessage, ...]:
+        """What a replay will send; () for the other actions."""
+        return self.spec.messages if isinstance(self.spec, ReplaySpec) else ()
+
+    @property
+    def overridden_guards(self) -> list[str]:
+        """The guards the operator overrode, by name."""
+        return sorted({g.guard for item in self.items for g in item.guards if g.overridden})
 
     @property
     def guards(self) -> dict[str, int]:
@@ -143,6 +235,15 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How a confirmed plan runs: stopped by `cancel`, reporting progress, at most this rate."""
+
+    cancel: threading.Event | None = None
+    on_progress: ProgressCallback | None = None
+    rate_limit: float | None = None  # messages per second; None: as fast as confirms allow
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pika.adapters.blocking_connection import BlockingConnection
 
-from opsdesk.operations.plan import Action, Plan
+from opsdesk.operations.plan import Action, Plan, PurgeSpec
 from opsdesk.operations.queue_facts import QueueFacts, refuse_streams
 
 METHOD = "queue.purge: the broker deletes every ready message; unacked ones are not touched"
-
-
-@dataclass(frozen=True, slots=True)
-class PurgeSpec:
-    queue: str
 
 
 def plan_purge(facts: QueueFacts) -> Plan:
@@ -31,9 +24,8 @@ def plan_purge(facts: QueueFacts) -> Plan:
     )
 
 
-def run_purge(connection: BlockingConnection, plan: Plan) -> int:
-    """Purge the plan's queue; the number of messages the broker deleted."""
-    spec: PurgeSpec = plan.spec
+def run_purge(connection: BlockingConnection, spec: PurgeSpec) -> int:
+    """Purge the spec's queue; the number of messages the broker deleted."""
     channel = connection.channel()
     try:
         frame = channel.queue_purge(spec.queue)

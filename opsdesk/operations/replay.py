@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +37,9 @@ from opsdesk.operations.plan import (
     Plan,
     PlannedMessage,
     Progress,
-    ProgressCallback,
+    ReplayMessage,
+    ReplaySpec,
+    RunOptions,
 )
 
 REPLAY_OF = "x-opsdesk-replay-of"
@@ -61,23 +61,6 @@ METHOD = "publish the stored body and properties with confirms (mandatory), new 
 _MASKED_PAN = re.compile(r"[0-9](?:[ +-]?[0-9]){5}(?:[ +-]?\*)+(?:[ +-]?[0-9]){4}")
 # user_id is left out: the broker refuses one that is not the publishing connection's user.
 _PROPERTY_NAMES = frozenset(PROPERTY_NAMES) - {"user_id"}
-
-
-@dataclass(frozen=True, slots=True)
-class ReplayMessage:
-    """Exactly what will be sent where (a preview shows these)."""
-
-    event_id: str
-    destination: Destination
-    body: bytes
-    properties: Mapping[str, Any]  # AMQP basic properties, message_id already the new one
-    headers: Mapping[str, Any] = field(default_factory=dict)  # without x-opsdesk-replayed-at
-
-
-@dataclass(frozen=True, slots=True)
-class ReplaySpec:
-    messages: tuple[ReplayMessage, ...]  # only the events that may be sent
-    reason: str
 
 
 def stored_copy_problem(event: PaymentEvent) -> str | None:
@@ -206,17 +189,15 @@ def _warnings(items: Sequence[PlannedMessage]) -> tuple[str, ...]:
 
 def run_replay(
     connection: BlockingConnection,
-    plan: Plan,
-    *,
-    cancel: threading.Event | None = None,
-    on_progress: ProgressCallback | None = None,
-    rate_limit: float | None = None,
+    spec: ReplaySpec,
+    items: Sequence[PlannedMessage],
+    options: RunOptions,
 ) -> tuple[list[MessageOutcome], bool]:
-    """Send the plan's messages; (outcomes for every planned event, cancelled)."""
-    spec: ReplaySpec = plan.spec
+    """Send the spec's messages; (outcomes for every planned event in `items`, cancelled)."""
+    cancel, on_progress, rate_limit = options.cancel, options.on_progress, options.rate_limit
     by_event = {m.event_id: m for m in spec.messages}
     outcomes: dict[str, MessageOutcome] = {}
-    for item in plan.items:
+    for item in items:
         if item.event_id not in by_event:
             why = item.refusal or "; ".join(g.detail for g in item.guards if not g.overridden)
             outcomes[item.key] = MessageOutcome(
@@ -246,7 +227,7 @@ def run_replay(
             _record(publisher.poll(), by_event, outcomes)
             if on_progress is not None:
                 done = sum(1 for o in outcomes.values() if o.status is OutcomeStatus.DONE)
-                on_progress(Progress(done, len(outcomes) - done, len(outcomes), plan.count))
+                on_progress(Progress(done, len(outcomes) - done, len(outcomes), len(items)))
         _record(publisher.wait(CONFIRM_TIMEOUT), by_event, outcomes)
     finally:
         publisher.close()
@@ -260,7 +241,7 @@ def run_replay(
                 "not sent: the replay was cancelled or stopped first",
                 message.event_id,
             )
-    return [outcomes[item.key] for item in plan.items if item.key in outcomes], cancelled
+    return [outcomes[item.key] for item in items if item.key in outcomes], cancelled
 
 
 def _record(

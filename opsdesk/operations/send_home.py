@@ -15,24 +15,23 @@ been sent `retry_limit` times, unless the operator overrides that.
 
 from __future__ import annotations
 
-import enum
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.operations.death_headers import origin
 from opsdesk.operations.message_copy import copy_properties, header_int, utc_now_text
-from opsdesk.operations.move import planned_count, snapshot_of, sweep_warnings
 from opsdesk.operations.plan import (
     Action,
     Destination,
     GuardTrip,
+    HomeTarget,
     Plan,
     PlannedMessage,
-    ProgressCallback,
+    RunOptions,
+    SendHomeSpec,
 )
 from opsdesk.operations.queue_facts import (
     QueueFacts,
@@ -40,33 +39,17 @@ from opsdesk.operations.queue_facts import (
     queue_exists,
     refuse_streams,
 )
+from opsdesk.operations.queue_sweep import count_is_exact, planned_count, run_sweep, sweep_warnings
 from opsdesk.operations.routing_keys import PARK_HEADERS, KeyKeeper
-from opsdesk.operations.selection import Selection, Selector
-from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
+from opsdesk.operations.selection import Selector
+from opsdesk.operations.sweep import SweepReport
 from opsdesk.operations.verdicts import Handler, Leave, Publish, SweptMessage
 
 RETRY_HEADER = "x-opsdesk-retry-count"
 REQUEUED_FROM = "x-opsdesk-requeued-from"
 REQUEUED_AT = "x-opsdesk-requeued-at"
 REQUEUED_BY = "x-opsdesk-requeued-by"
-DEFAULT_RETRY_LIMIT = 3
 METHOD = "copy with publisher confirms (mandatory) to where it came from, then ack the dead letter"
-
-
-class HomeTarget(enum.StrEnum):
-    QUEUE = "queue"  # the queue it died in, via the default exchange
-    EXCHANGE = "exchange"  # the exchange and first routing key it was published with
-
-
-@dataclass(frozen=True, slots=True)
-class SendHomeSpec:
-    queue: str  # the dead-letter queue
-    selection: Selection
-    destination: Destination | None = None  # the operator's choice for every message
-    target: HomeTarget = HomeTarget.QUEUE
-    retry_limit: int = DEFAULT_RETRY_LIMIT
-    override_retry_limit: bool = False
-    snapshot: int | None = None  # ready messages when planned (plan_send_home sets it)
 
 
 def home_of(
@@ -194,7 +177,7 @@ def plan_send_home(
         source=facts.name,
         destinations=destinations,
         count=planned_count(facts, spec.selection),
-        count_is_exact=spec.selection.filter.is_empty and not spec.selection.keys,
+        count_is_exact=count_is_exact(spec.selection),
         method=METHOD,
         spec=replace(spec, snapshot=facts.ready),
         items=tuple(items),
@@ -210,28 +193,15 @@ def _exists(connection: BlockingConnection, destination: Destination) -> bool:
 
 def run_send_home(
     connection: BlockingConnection,
-    plan: Plan,
+    spec: SendHomeSpec,
     facts: QueueFacts,
     operator: str,
-    *,
-    cancel: threading.Event | None = None,
-    on_progress: ProgressCallback | None = None,
-    rate_limit: float | None = None,
+    options: RunOptions,
 ) -> SweepReport:
-    spec: SendHomeSpec = plan.spec
-    sweep = Sweep(
-        connection,
-        spec.queue,
-        Selector(spec.selection),
-        SendHomeHandler(
-            spec,
-            operator,
-            lambda name: exchange_exists(connection, name),
-            KeyKeeper(lambda name: queue_exists(connection, name)),
-        ),
-        SweepLimits(snapshot=snapshot_of(spec.snapshot, facts), rate_limit=rate_limit),
-        cancel,
-        on_progress,
-        total=planned_count(facts, spec.selection),
+    handler = SendHomeHandler(
+        spec,
+        operator,
+        lambda name: exchange_exists(connection, name),
+        KeyKeeper(lambda name: queue_exists(connection, name)),
     )
-    return sweep.run()
+    return run_sweep(connection, facts, spec.selection, spec.snapshot, handler, options)

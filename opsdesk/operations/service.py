@@ -28,11 +28,14 @@ from opsdesk.operations.execution import audited_refusals, broker_connection, ex
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
 from opsdesk.operations.move import plan_move
 from opsdesk.operations.plan import (
+    DEFAULT_RETRY_LIMIT,
     Action,
     Destination,
+    HomeTarget,
     OperationResult,
     Plan,
     ProgressCallback,
+    SendHomeSpec,
 )
 from opsdesk.operations.purge import plan_purge
 from opsdesk.operations.queue_facts import (
@@ -43,12 +46,7 @@ from opsdesk.operations.queue_facts import (
 )
 from opsdesk.operations.replay import plan_replay
 from opsdesk.operations.selection import Selection
-from opsdesk.operations.send_home import (
-    DEFAULT_RETRY_LIMIT,
-    HomeTarget,
-    SendHomeSpec,
-    plan_send_home,
-)
+from opsdesk.operations.send_home import plan_send_home
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from opsdesk.operations.errors import BrowseWarning, Refused
-from opsdesk.operations.plan import Action, Destination, OutcomeStatus
+from opsdesk.operations.plan import Action, Destination, HomeTarget, OutcomeStatus
 from opsdesk.operations.selection import MessageFilter, Selection
-from opsdesk.operations.send_home import RETRY_HEADER, HomeTarget
+from opsdesk.operations.send_home import RETRY_HEADER
 from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
 from tests.conftest import BrokerObjects

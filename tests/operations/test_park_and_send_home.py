@@ -14,14 +14,14 @@ import pika.exceptions
 import pytest
 
 from opsdesk.operations.errors import NotFound, ReadOnlyProfile
-from opsdesk.operations.plan import Action, Destination
+from opsdesk.operations.plan import Action, Destination, HomeTarget
 from opsdesk.operations.routing_keys import (
     ORIGINAL_EXCHANGE,
     ORIGINAL_ROUTING_KEY,
     PARKED_BY,
     PARKED_FROM,
 )
-from opsdesk.operations.send_home import RETRY_HEADER, HomeTarget
+from opsdesk.operations.send_home import RETRY_HEADER
 from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
 from tests.conftest import BrokerObjects

@@ -83,7 +83,7 @@ def test_dry_run_shows_exactly_what_would_be_sent(
     event = _event(1, exchange)
     _store(db_path, event)
     plan = ops.plan_replay(["evt-1"], reason="PSP outage")
-    (message,) = plan.spec.messages
+    (message,) = plan.replay_messages
     assert message.destination == Destination(exchange, "payment.failed")
     assert message.body == event.body.encode()
     assert message.properties["message_id"] != "evt-1"
@@ -108,7 +108,7 @@ def test_replay_sends_the_stored_bytes_with_a_new_id_and_is_audited(
     (got,) = drain(broker, queue)
     assert got.body == event.body.encode()
     assert json.loads(got.body)["idempotency_key"] == "idem-2"
-    assert got.props.message_id == plan.spec.messages[0].properties["message_id"]
+    assert got.props.message_id == plan.replay_messages[0].properties["message_id"]
     assert got.props.headers[REPLAY_OF] == "evt-2"
     assert got.props.headers[REPLAYED_BY] == "tester"
     assert got.props.delivery_mode == 2
@@ -133,7 +133,7 @@ def test_a_payment_that_later_succeeded_needs_an_override(
     later = _event(4, exchange, payment_id="pay_3", status=Status.SUCCEEDED, received_at=_now())
     _store(db_path, failed, later)
     plan = ops.plan_replay(["evt-3"], reason="x")
-    assert plan.guards == {PAYMENT_SUCCEEDED: 1} and plan.spec.messages == ()
+    assert plan.guards == {PAYMENT_SUCCEEDED: 1} and plan.replay_messages == ()
     result = ops.execute(plan)
     assert result.outcomes[0].status is OutcomeStatus.REFUSED
     assert "succeeded" in result.outcomes[0].detail

@@ -60,16 +60,15 @@ def plan_summary(plan: Plan) -> str:
     elif plan.action.value == "purge":
         lines.append("deleted by the broker: nothing is kept")
     lines.append(f"How: {plan.method}")
-    selection = getattr(plan.spec, "selection", None)
-    if selection is not None:
-        lines.append(f"Which: {selection.describe()}")
+    if plan.selection is not None:
+        lines.append(f"Which: {plan.selection.describe()}")
     if plan.items and plan.blocked_count:
         lines.append(
             f"{plan.blocked_count:,} of {len(plan.items):,} will not be touched (see Why below)"
         )
     guards = plan.guards
     if guards:
-        overridden = {g.guard for i in plan.items for g in i.guards if g.overridden}
+        overridden = plan.overridden_guards
         parts = [
             f"{name} ({count}{', overridden' if name in overridden else ''})"
             for name, count in guards.items()
@@ -104,8 +103,7 @@ def item_text(plan: Plan, item: PlannedMessage) -> str:
     why = item_why(item)
     if why:
         lines.append(f"why          {why}")
-    messages = getattr(plan.spec, "messages", None) or ()
-    sent = next((m for m in messages if getattr(m, "event_id", None) == item.event_id), None)
+    sent = next((m for m in plan.replay_messages if m.event_id == item.event_id), None)
     if sent is not None:
         lines += [
             "",

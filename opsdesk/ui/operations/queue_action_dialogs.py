@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.config import Profile
-from opsdesk.operations.plan import Destination, Plan
-from opsdesk.operations.send_home import DEFAULT_RETRY_LIMIT, HomeTarget
+from opsdesk.operations.plan import DEFAULT_RETRY_LIMIT, Destination, HomeTarget, Plan
 from opsdesk.operations.service import Operations
 from opsdesk.ui.operations.destination_form import DestinationForm
 from opsdesk.ui.operations.operation_dialog import OperationDialog, PlanJob

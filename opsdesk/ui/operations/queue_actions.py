@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from opsdesk.config import Profile
 from opsdesk.operations.browse import BrowsedMessage
-from opsdesk.operations.send_home import HomeTarget, home_of
+from opsdesk.operations.plan import HomeTarget
+from opsdesk.operations.send_home import home_of
 from opsdesk.ui.operations.operation_dialog import OperationDialog
 from opsdesk.ui.operations.queue_action_dialogs import (
     DeadLetterDialog,
