@@ -1,7 +1,7 @@
 """Publishing with confirms and `mandatory`, many in flight at once, on a channel of its own.
 
 pika's BlockingChannel waits for each confirm (one round trip per message). This drives the
-channel underneath it (`BlockingChannel._impl`, pika's asynchronous Channel) instead, so a
+channel underneath it (pika's asynchronous Channel, see broker/pika_compat.py) instead, so a
 window of publishes is in flight while the connection's own thread keeps pumping I/O with
 `process_data_events`. Callbacks only record what arrived and end that wait at once (the way
 pika's own BlockingChannel does it), so a confirm is acted on without waiting for the wait's
@@ -25,6 +25,7 @@ import pika.frame
 import pika.spec
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.pika_compat import async_channel, coalesce_output, end_wait
 from opsdesk.operations.plan import OutcomeStatus
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class ConfirmingPublisher(Generic[Token]):
     def __init__(self, connection: BlockingConnection) -> None:
         self._connection = connection
         self._blocking = connection.channel()
-        self._channel: pika.channel.Channel = self._blocking._impl
+        self._channel: pika.channel.Channel = async_channel(self._blocking)
         self._in_flight: dict[int, _InFlight[Token]] = {}
         self._events: deque[tuple[str, Any]] = deque()
         self._seq = 0
@@ -173,12 +174,7 @@ class ConfirmingPublisher(Generic[Token]):
         self._end_wait()
 
     def _end_wait(self) -> None:
-        # A negative channel number asks BlockingConnection to end process_data_events
-        # without dispatching anything: pika's own mechanism for "an event arrived". Without
-        # it (another pika), waits run to their time limit: slower, never wrong.
-        request = getattr(self._connection, "_request_channel_dispatch", None)
-        if request is not None:
-            request(-self._blocking.channel_number)
+        end_wait(self._connection, self._blocking)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -208,18 +204,6 @@ class ConfirmingPublisher(Generic[Token]):
             else:
                 results.append(Confirmation(flight.token, OutcomeStatus.DONE))
         return results
-
-
-def coalesce_output(connection: BlockingConnection) -> None:
-    """Join the frames waiting to be sent into one buffer, so they leave in one write."""
-    # pika writes every frame with its own send(): three per publish, one per ack. Joined, a
-    # batch of publishes costs one system call, and the broker reads full segments instead of
-    # one per frame. This reaches into pika's transport (1.3); if that changes, do nothing.
-    buffers = getattr(getattr(connection._impl, "_transport", None), "_tx_buffers", None)
-    if isinstance(buffers, deque) and len(buffers) > 1:
-        joined = b"".join(buffers)
-        buffers.clear()
-        buffers.append(joined)
 
 
 def _fingerprint(exchange: str, routing_key: str, body: bytes) -> str:

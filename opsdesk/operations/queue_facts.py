@@ -18,6 +18,7 @@ from opsdesk.broker.management_api import (
     ManagementNotFound,
     queue_info,
 )
+from opsdesk.broker.pika_compat import server_properties
 from opsdesk.operations.errors import NotFound, Refused
 from opsdesk.operations.selection import topic_matches
 
@@ -123,7 +124,7 @@ def exchange_exists(connection: BlockingConnection, exchange: str) -> bool:
 
 def server_version(connection: BlockingConnection) -> tuple[int, int]:
     """The broker's (major, minor); (0, 0) when it does not say."""
-    props = getattr(connection._impl, "server_properties", None) or {}
+    props = server_properties(connection)
     raw = props.get("version", b"")
     text = raw.decode() if isinstance(raw, bytes) else str(raw)
     match = re.match(r"(\d+)\.(\d+)", text)

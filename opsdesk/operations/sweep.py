@@ -28,6 +28,7 @@ import pika.spec
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 from opsdesk.broker.failure_text import describe_broker_failure
+from opsdesk.broker.pika_compat import ack_unflushed, reject_unflushed
 from opsdesk.operations.confirms import Confirmation, ConfirmingPublisher
 from opsdesk.operations.errors import consume_refused
 from opsdesk.operations.plan import (
@@ -223,7 +224,7 @@ class Sweep:
             return next_slot
         next_slot = self._pace(next_slot)
         if isinstance(verdict, Reject):
-            channel._impl.basic_reject(method.delivery_tag, requeue=False)
+            reject_unflushed(channel, method.delivery_tag)
             self._handled.add(message.key)
             self._record(message, OutcomeStatus.DONE, verdict.destination, "")
             return next_slot
@@ -260,8 +261,7 @@ class Sweep:
             if pending is None:
                 continue
             if confirmation.status is OutcomeStatus.DONE and channel.is_open:
-                # Buffered, not flushed one by one: the next I/O sends them together.
-                channel._impl.basic_ack(confirmation.token)
+                ack_unflushed(channel, confirmation.token)
             elif confirmation.status is OutcomeStatus.DONE:
                 confirmation = Confirmation(
                     confirmation.token,

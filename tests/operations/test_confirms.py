@@ -9,7 +9,7 @@ import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingConnection
 
-from opsdesk.operations.confirms import ConfirmingPublisher, coalesce_output
+from opsdesk.operations.confirms import ConfirmingPublisher
 from opsdesk.operations.plan import OutcomeStatus
 from tests.conftest import BROKER_URL, BrokerObjects
 
@@ -54,22 +54,3 @@ def test_many_publishes_leave_together_and_each_gets_its_verdict(
     assert statuses == {n: OutcomeStatus.DONE for n in range(200)} | {200: OutcomeStatus.UNROUTABLE}
     assert broker.message_count(queue) == 200
     publisher.close()
-
-
-def test_coalescing_keeps_every_byte_in_order(
-    broker: BrokerObjects, connection: BlockingConnection, unique_name: str
-) -> None:
-    queue = broker.queue(unique_name)
-    channel = connection.channel()
-    for n in range(50):
-        channel._impl.basic_publish("", queue, b"body-%03d" % n, PROPS)
-    buffers = connection._impl._transport._tx_buffers
-    assert len(buffers) == 150  # method, header and body frame for each, not yet sent
-    coalesce_output(connection)
-    assert len(buffers) == 1
-    connection.process_data_events(time_limit=0)
-    channel.close()
-    bodies = []
-    while (got := broker.channel.basic_get(queue, auto_ack=True))[0] is not None:
-        bodies.append(got[2])
-    assert bodies == [b"body-%03d" % n for n in range(50)]
