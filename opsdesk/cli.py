@@ -105,7 +105,7 @@ def _profile(args: argparse.Namespace) -> Profile:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from opsdesk.collect import CollectLimits, NeverConnected, run_collect
+    from opsdesk.ingest.collect import CollectLimits, NeverConnected, run_collect
 
     profile = _profile(args)
     if args.exchange:

@@ -59,7 +59,7 @@ class TapSettings:
     prefetch: int = 2000
     batch_size: int = 500
     batch_interval: float = 0.2  # seconds: flush a partial batch after this long
-    # Commit in a child process (broker/store_process.py): +13% events/s for +60 MB on two
+    # Commit in a child process (ingest/process_writer.py): +13% events/s for +60 MB on two
     # cores (benchmarks/ingest.py). None: `collect` does, the window does not (it shows the
     # events, which would then cross back from the child).
     store_process: bool | None = None

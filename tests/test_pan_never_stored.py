@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.tap import Tap
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.log_files import setup_logging
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.export import (

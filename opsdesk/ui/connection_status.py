@@ -10,7 +10,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.elided_label import ElidedLabel
 
 _DOT_COLOURS = {

@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from opsdesk.alerting.rules import AlertRule, rule_to_dict
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
-from opsdesk.broker.tap import Tap
 from opsdesk.config import Profile
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.ingest.tap import Tap
 from opsdesk.profile_file import save_alert_rules, save_mappings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 import opsdesk
-from opsdesk.broker.tap_state import TapPhase, TapState
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.tap_state import TapPhase, TapState
 from opsdesk.ui.connection_status import ConnectionStatusWidget
 from opsdesk.ui.event_table_model import EventTableModel
 from opsdesk.ui.live_panel import LivePanel

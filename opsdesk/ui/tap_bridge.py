@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from opsdesk.broker.tap_state import TapCounters, TapState
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.tap_state import TapCounters, TapState
 
 
 class TapBridge(QObject):

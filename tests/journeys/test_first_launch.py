@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opsdesk.broker.tap_state import TapPhase
+from opsdesk.ingest.tap_state import TapPhase
 from tests.journeys.conftest import RunningDesk
 
 pytestmark = pytest.mark.broker

@@ -5,8 +5,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.tap_state import TapPhase
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.ui.app import _demo_traffic, app_icon, build_main_window, load_recent_events, run_gui
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.tap_bridge import TapBridge

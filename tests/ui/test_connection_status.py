@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QLabel, QToolButton
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.failure_text import describe_broker_failure
-from opsdesk.broker.tap import Tap
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.connection_status import ConnectionStatusWidget
 from opsdesk.ui.tap_bridge import TapBridge

@@ -6,9 +6,9 @@ import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.simulated_topology import declare
-from opsdesk.broker.tap import Tap
-from opsdesk.broker.tap_state import TapPhase
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.simulate import SimulatorSettings, teardown
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.demo_traffic import DemoTraffic

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.settings import UiSettings

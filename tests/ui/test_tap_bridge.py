@@ -2,7 +2,7 @@ import threading
 
 from PySide6.QtCore import QThread
 
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.tap_bridge import TapBridge
 from tests.ui.sample_events import numbered
 

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QTimer
 
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.connection_status import ConnectionStatusWidget
 from opsdesk.ui.event_details import EventDetailsPane
 from opsdesk.ui.event_table_model import EventTableModel

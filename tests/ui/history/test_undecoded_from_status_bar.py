@@ -7,8 +7,8 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings, Qt
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.tap_state import TapCounters
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.ingest.tap_state import TapCounters
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui.desk import build_desk
 from opsdesk.ui.history.history_panel import HistoryPanel

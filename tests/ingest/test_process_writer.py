@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pika
 
-from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.deliveries import Delivery, DeliveryBatch
-from opsdesk.broker.store_process import ProcessBatchWriter
+from opsdesk.ingest.commit_report import CommitReport
+from opsdesk.ingest.process_writer import ProcessBatchWriter
 from opsdesk.store.event_store import EventStore, StoreError
 
 

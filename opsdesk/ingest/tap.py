@@ -18,13 +18,13 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
-from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.connection import connection_parameters
 from opsdesk.broker.deliveries import Delivery, DeliveryBatch
 from opsdesk.broker.failure_text import describe_broker_failure
-from opsdesk.broker.tap_state import TapCounters, TapListener, TapPhase, TapState
-from opsdesk.broker.tap_writer import tap_writer
 from opsdesk.config import Binding, Profile
+from opsdesk.ingest.commit_report import CommitReport
+from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
+from opsdesk.ingest.writer import tap_writer
 from opsdesk.store.event_store import StoreError
 
 log = logging.getLogger(__name__)

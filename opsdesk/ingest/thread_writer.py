@@ -13,11 +13,11 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from opsdesk.broker.commit_report import CommitReport, report_of
 from opsdesk.broker.deliveries import DeliveryBatch, received_stamp, to_raw_message
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.commit_report import CommitReport, report_of
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from opsdesk.broker.batch_writer import BatchWriter
-from opsdesk.broker.commit_report import CommitReport
 from opsdesk.broker.deliveries import DeliveryBatch
-from opsdesk.broker.store_process import ProcessBatchWriter
 from opsdesk.config import Profile
+from opsdesk.ingest.commit_report import CommitReport
+from opsdesk.ingest.process_writer import ProcessBatchWriter
+from opsdesk.ingest.thread_writer import BatchWriter
 from opsdesk.store.event_store import StoreError
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pika
 import pytest
 
-from opsdesk.broker.tap import Tap
+from opsdesk.ingest.tap import Tap
 from opsdesk.store.event_store import EventStore
-from tests.broker.test_tap import WRITERS, Recorder, make_profile, native_event
 from tests.conftest import BROKER_URL, BrokerObjects
+from tests.ingest.test_tap import WRITERS, Recorder, make_profile, native_event
 
 pytestmark = pytest.mark.broker
 

@@ -22,10 +22,10 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
-from opsdesk.broker.commit_report import CommitReport, report_of
-from opsdesk.broker.decode_worker import EventFields, decode_fields, to_events
 from opsdesk.broker.deliveries import DeliveryBatch, received_stamp
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.ingest.commit_report import CommitReport, report_of
+from opsdesk.ingest.event_fields import EventFields, decode_fields, to_events
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
 

@@ -14,10 +14,10 @@ import pika
 import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.tap import Tap
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.store.event_store import EventStore
 from tests.conftest import BROKER_URL, BrokerObjects
 

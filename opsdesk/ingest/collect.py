@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 
-from opsdesk.broker.tap import Tap
-from opsdesk.broker.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 
 log = logging.getLogger(__name__)
 

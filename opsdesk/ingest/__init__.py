@@ -1,0 +1,1 @@
+"""Ingest: payment events from a source into the history, acknowledged only after COMMIT."""
