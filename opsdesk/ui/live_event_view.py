@@ -6,19 +6,29 @@ from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ui.event_cells import (
+    COL_AMOUNT,
+    COL_ERROR,
+    COL_MERCHANT,
+    COL_OCCURRED,
+    COL_PAYMENT_ID,
+    COL_RECEIVED,
+    COL_STATUS,
+    COL_TYPE,
+)
 from opsdesk.ui.event_table_model import EventTableModel
 from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
 # Sample texts that size each column for its usual content.
 _COLUMN_SAMPLES = {
-    EventTableModel.COL_RECEIVED: "01-31 12:34:56.789",
-    EventTableModel.COL_OCCURRED: "01-31 12:34:56.789",
-    EventTableModel.COL_TYPE: "payment.authorized",
-    EventTableModel.COL_STATUS: "✓ succeeded",
-    EventTableModel.COL_AMOUNT: "-123456.78 EUR",
-    EventTableModel.COL_MERCHANT: "northwind-travel",
-    EventTableModel.COL_PAYMENT_ID: "pay_0123456789abcdefghij",
-    EventTableModel.COL_ERROR: "insufficient_funds",
+    COL_RECEIVED: "01-31 12:34:56.789",
+    COL_OCCURRED: "01-31 12:34:56.789",
+    COL_TYPE: "payment.authorized",
+    COL_STATUS: "✓ succeeded",
+    COL_AMOUNT: "-123456.78 EUR",
+    COL_MERCHANT: "northwind-travel",
+    COL_PAYMENT_ID: "pay_0123456789abcdefghij",
+    COL_ERROR: "insufficient_funds",
 }
 
 

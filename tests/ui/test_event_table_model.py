@@ -5,7 +5,9 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
 from opsdesk.events.model import Status
-from opsdesk.ui.event_table_model import EventTableModel, format_timestamp
+from opsdesk.ui import event_cells
+from opsdesk.ui.event_cells import format_timestamp
+from opsdesk.ui.event_table_model import EventTableModel
 from tests.ui.sample_events import numbered, payment_event
 
 
@@ -84,16 +86,16 @@ def test_cells_show_formatted_values():
     )
     model = EventTableModel()
     model.set_events([event])
-    assert _cell(model, 0, EventTableModel.COL_AMOUNT) == "500 JPY"
-    assert _cell(model, 0, EventTableModel.COL_RECEIVED) == "03-02 09:30:01.500"
-    assert _cell(model, 0, EventTableModel.COL_RECEIVED, Qt.ItemDataRole.ToolTipRole) == (
+    assert _cell(model, 0, event_cells.COL_AMOUNT) == "500 JPY"
+    assert _cell(model, 0, event_cells.COL_RECEIVED) == "03-02 09:30:01.500"
+    assert _cell(model, 0, event_cells.COL_RECEIVED, Qt.ItemDataRole.ToolTipRole) == (
         "2026-03-02T09:30:01.5+00:00"
     )
-    assert _cell(model, 0, EventTableModel.COL_STATUS) == "✗ failed"
-    assert _cell(model, 0, EventTableModel.COL_ERROR) == "card_declined"
-    assert _cell(model, 0, EventTableModel.COL_PAYMENT_ID) == "pay_000007"
-    assert _cell(model, 0, EventTableModel.COL_ROUTING_KEY) == "payment.captured"
-    assert model.headerData(EventTableModel.COL_AMOUNT, Qt.Orientation.Horizontal) == "Amount"
+    assert _cell(model, 0, event_cells.COL_STATUS) == "✗ failed"
+    assert _cell(model, 0, event_cells.COL_ERROR) == "card_declined"
+    assert _cell(model, 0, event_cells.COL_PAYMENT_ID) == "pay_000007"
+    assert _cell(model, 0, event_cells.COL_ROUTING_KEY) == "payment.captured"
+    assert model.headerData(event_cells.COL_AMOUNT, Qt.Orientation.Horizontal) == "Amount"
     assert model.columnCount() == len(EventTableModel.HEADERS)
     assert model.rowCount(model.index(0, 0)) == 0  # a table, not a tree
 
@@ -103,38 +105,38 @@ def test_status_cells_are_coloured_with_readable_pairs():
     model.set_events(
         [payment_event(1, status=Status.FAILED), payment_event(2, status=Status.SUCCEEDED)]
     )
-    failed_bg = _cell(model, 0, EventTableModel.COL_STATUS, Qt.ItemDataRole.BackgroundRole)
-    failed_fg = _cell(model, 0, EventTableModel.COL_STATUS, Qt.ItemDataRole.ForegroundRole)
-    ok_bg = _cell(model, 1, EventTableModel.COL_STATUS, Qt.ItemDataRole.BackgroundRole)
+    failed_bg = _cell(model, 0, event_cells.COL_STATUS, Qt.ItemDataRole.BackgroundRole)
+    failed_fg = _cell(model, 0, event_cells.COL_STATUS, Qt.ItemDataRole.ForegroundRole)
+    ok_bg = _cell(model, 1, event_cells.COL_STATUS, Qt.ItemDataRole.BackgroundRole)
     assert isinstance(failed_bg, QBrush)
     assert failed_bg.color().red() > failed_bg.color().green()  # red-ish
     assert ok_bg.color().green() > ok_bg.color().red()  # green-ish
     # Dark text on a light tint: a clear lightness gap keeps it readable.
     assert failed_bg.color().lightness() - failed_fg.color().lightness() > 100
     # Other columns keep the view's palette.
-    assert _cell(model, 0, EventTableModel.COL_TYPE, Qt.ItemDataRole.BackgroundRole) is None
+    assert _cell(model, 0, event_cells.COL_TYPE, Qt.ItemDataRole.BackgroundRole) is None
 
 
 def test_decode_errors_are_flagged():
     event = replace(payment_event(3), decode_error="body is not valid UTF-8", format="raw")
     model = EventTableModel()
     model.set_events([event])
-    text = _cell(model, 0, EventTableModel.COL_ERROR)
+    text = _cell(model, 0, event_cells.COL_ERROR)
     assert "⚠" in text and "body is not valid UTF-8" in text
-    assert _cell(model, 0, EventTableModel.COL_ERROR, Qt.ItemDataRole.BackgroundRole) is not None
-    tooltip = _cell(model, 0, EventTableModel.COL_ERROR, Qt.ItemDataRole.ToolTipRole)
+    assert _cell(model, 0, event_cells.COL_ERROR, Qt.ItemDataRole.BackgroundRole) is not None
+    tooltip = _cell(model, 0, event_cells.COL_ERROR, Qt.ItemDataRole.ToolTipRole)
     assert "not valid UTF-8" in tooltip
     # The type column, always in view, carries the flag too.
-    assert _cell(model, 0, EventTableModel.COL_TYPE) == "⚠ payment.captured"
-    assert _cell(model, 0, EventTableModel.COL_TYPE, Qt.ItemDataRole.BackgroundRole) is not None
+    assert _cell(model, 0, event_cells.COL_TYPE) == "⚠ payment.captured"
+    assert _cell(model, 0, event_cells.COL_TYPE, Qt.ItemDataRole.BackgroundRole) is not None
     model.set_events([replace(event, type=None)])
-    assert _cell(model, 0, EventTableModel.COL_TYPE) == "⚠ not decoded"
+    assert _cell(model, 0, event_cells.COL_TYPE) == "⚠ not decoded"
 
 
 def test_amounts_are_right_aligned():
     model = EventTableModel()
     model.set_events([payment_event(1)])
-    alignment = _cell(model, 0, EventTableModel.COL_AMOUNT, Qt.ItemDataRole.TextAlignmentRole)
+    alignment = _cell(model, 0, event_cells.COL_AMOUNT, Qt.ItemDataRole.TextAlignmentRole)
     assert alignment & int(Qt.AlignmentFlag.AlignRight)
 
 
@@ -145,11 +147,11 @@ def test_missing_values_show_as_empty_cells():
     model = EventTableModel()
     model.set_events([event])
     for column in (
-        EventTableModel.COL_OCCURRED,
-        EventTableModel.COL_TYPE,
-        EventTableModel.COL_PAYMENT_ID,
-        EventTableModel.COL_MERCHANT,
-        EventTableModel.COL_AMOUNT,
+        event_cells.COL_OCCURRED,
+        event_cells.COL_TYPE,
+        event_cells.COL_PAYMENT_ID,
+        event_cells.COL_MERCHANT,
+        event_cells.COL_AMOUNT,
     ):
         assert _cell(model, 0, column) == ""
     assert model.data(QModelIndex()) is None
@@ -161,8 +163,8 @@ def test_todays_times_are_shown_without_the_date():
     event = payment_event(1, received_at=now.isoformat(), occurred_at="not a time")
     model = EventTableModel()
     model.set_events([event])
-    assert _cell(model, 0, EventTableModel.COL_RECEIVED) == now.strftime("%H:%M:%S.%f")[:-3]
-    assert _cell(model, 0, EventTableModel.COL_OCCURRED) == "not a time"
+    assert _cell(model, 0, event_cells.COL_RECEIVED) == now.strftime("%H:%M:%S.%f")[:-3]
+    assert _cell(model, 0, event_cells.COL_OCCURRED) == "not a time"
 
 
 def test_timestamps_in_utc_and_unparseable_ones_as_given():

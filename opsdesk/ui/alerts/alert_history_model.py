@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from opsdesk.store.alert_log import AlertRecord
 from opsdesk.ui.alerts.alert_text import value_text
 from opsdesk.ui.dashboard.durations import duration_text
-from opsdesk.ui.event_table_model import format_timestamp
+from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.rows_table_model import RowsTableModel
 
 _Index = QModelIndex | QPersistentModelIndex

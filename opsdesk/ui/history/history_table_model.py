@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_query import EventQuery, SortKey
+from opsdesk.ui import event_cells
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.history import history_cells as cells
 from opsdesk.ui.history.history_cells import HistoryRow
@@ -48,19 +49,6 @@ _Index = QModelIndex | QPersistentModelIndex
 
 class HistoryTableModel(QAbstractTableModel):
     """Rows of the history that match `filter`, in `sort_key` order, fetched as the view needs."""
-
-    COL_RECEIVED = cells.COL_RECEIVED
-    COL_OCCURRED = cells.COL_OCCURRED
-    COL_TYPE = cells.COL_TYPE
-    COL_STATUS = cells.COL_STATUS
-    COL_AMOUNT = cells.COL_AMOUNT
-    COL_MERCHANT = cells.COL_MERCHANT
-    COL_PAYMENT_ID = cells.COL_PAYMENT_ID
-    COL_ERROR = cells.COL_ERROR
-    COL_ROUTING_KEY = cells.COL_ROUTING_KEY
-    COL_EXCHANGE = cells.COL_EXCHANGE
-    COL_EVENT_ID = cells.COL_EVENT_ID
-    COL_FORMAT = cells.COL_FORMAT
 
     count_changed = Signal(int, bool)  # rows, complete (False: the ids are still being read)
     loading_changed = Signal(bool)
@@ -308,14 +296,14 @@ class HistoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(cells.COLUMNS)
+        return 0 if parent.isValid() else len(event_cells.COLUMNS)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(cells.COLUMNS):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(event_cells.COLUMNS):
             return None
-        column = cells.COLUMNS[section]
+        column = event_cells.COLUMNS[section]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -323,9 +311,9 @@ class HistoryTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(cells.COLUMNS):
+        if not 0 <= column < len(event_cells.COLUMNS):
             return
-        key = cells.COLUMNS[column].sort_key
+        key = event_cells.COLUMNS[column].sort_key
         descending = order == Qt.SortOrder.DescendingOrder
         if key is None or (key, descending) == (self._sort_key, self._descending):
             return
@@ -334,14 +322,14 @@ class HistoryTableModel(QAbstractTableModel):
 
     def sort_column(self) -> int:
         """The column whose key orders the rows."""
-        return next(i for i, c in enumerate(cells.COLUMNS) if c.sort_key is self._sort_key)
+        return next(i for i, c in enumerate(event_cells.COLUMNS) if c.sort_key is self._sort_key)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in _ROLES:
             return None
         column = index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole:  # needs no row: no page read
-            return cells.alignment(column)
+            return event_cells.alignment(column)
         row = self.row_at(index.row())
         return None if row is None else cells.cell_data(row, column, role)
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QMenu, QWidget
 
-from opsdesk.ui.history import history_cells as cells
+from opsdesk.ui import event_cells
 from opsdesk.ui.history.history_table_model import HistoryTableModel
 from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
@@ -65,7 +65,7 @@ class HistoryTableView(PinnedTableView):
             if logical != visual:
                 header.moveSection(header.visualIndex(visual), visual)
         metrics = self.fontMetrics()
-        for column, spec in enumerate(cells.COLUMNS):
+        for column, spec in enumerate(event_cells.COLUMNS):
             self.setColumnHidden(column, not spec.shown_by_default)
             self.setColumnWidth(column, metrics.horizontalAdvance(spec.sample) + _PADDING)
         self.columns_changed.emit()
@@ -89,7 +89,7 @@ class HistoryTableView(PinnedTableView):
         history_row = self._model.row_at(row)
         if history_row is None:
             return None
-        return history_row.cells[cells.COL_PAYMENT_ID] or None
+        return history_row.cells[event_cells.COL_PAYMENT_ID] or None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -115,7 +115,7 @@ class HistoryTableView(PinnedTableView):
         )
 
     def _on_sort_indicator_changed(self, section: int, order: Qt.SortOrder) -> None:
-        if cells.COLUMNS[section].sort_key is None:
+        if event_cells.COLUMNS[section].sort_key is None:
             # Qt moved the arrow to a column the store cannot order by: put it back.
             self.horizontalHeader().setSortIndicator(
                 self._model.sort_column(), _order(self._model.descending)
@@ -130,7 +130,7 @@ class HistoryTableView(PinnedTableView):
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         shown = self.shown_columns()
-        for column, spec in enumerate(cells.COLUMNS):
+        for column, spec in enumerate(event_cells.COLUMNS):
             action = menu.addAction(spec.title)
             action.setCheckable(True)
             action.setChecked(column in shown)

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ui.event_cells import STATUS_COLOURS, format_timestamp, status_text
 from opsdesk.ui.event_details import EventDetailsPane
-from opsdesk.ui.event_table_model import STATUS_COLOURS, STATUS_MARKS, format_timestamp
 from opsdesk.ui.history.timeline_steps import (
     TimelineStep,
     format_gap,
@@ -140,7 +140,7 @@ class PaymentTimelineDialog(QDialog):
                 format_timestamp(event.occurred_at or event.received_at),
                 format_gap(step.since_previous),
                 kind,
-                f"{STATUS_MARKS[event.status]} {event.status.value}",
+                status_text(event.status),
                 event.error_code or "",
                 event.routing_key,
             )

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from opsdesk.store.event_query import EventQuery, FileStats
 from opsdesk.store.retention import PruneResult, Retention
-from opsdesk.ui.event_table_model import format_timestamp
+from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.history.background_task import BackgroundTask, Progress, Work
 from opsdesk.ui.settings import MAX_RETENTION_DAYS, UiSettings
 

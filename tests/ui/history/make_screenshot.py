@@ -22,12 +22,12 @@ from PySide6.QtWidgets import QApplication
 
 from opsdesk.events.decode import decode_many
 from opsdesk.events.model import RawMessage
-from opsdesk.events.simulated_payments import PaymentTraffic, iso_utc
+from opsdesk.simulator.traffic import PaymentTraffic, iso_utc
 from opsdesk.store.event_filter import EventFilter, TimePreset
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.search import SearchIndexer
+from opsdesk.ui import event_cells
 from opsdesk.ui.history.history_panel import HistoryPanel
-from opsdesk.ui.history.history_table_model import HistoryTableModel
 from opsdesk.ui.settings import UiSettings
 
 EVENTS = 50_000
@@ -87,7 +87,7 @@ def main() -> int:
             (
                 r
                 for r in range(min(model.rowCount(), 400))
-                if "gateway_timeout" in model.data(model.index(r, HistoryTableModel.COL_ERROR))
+                if "gateway_timeout" in model.data(model.index(r, event_cells.COL_ERROR))
             ),
             0,
         )

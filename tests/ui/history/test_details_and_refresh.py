@@ -8,13 +8,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from opsdesk.store.event_store import EventStore
+from opsdesk.ui import event_cells
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.history.history_panel import HistoryPanel
-from opsdesk.ui.history.history_table_model import HistoryTableModel
 from opsdesk.ui.tap_bridge import TapBridge
 from tests.ui.history.conftest import Lifecycle, event, wait_complete
 
-COL_MERCHANT = HistoryTableModel.COL_MERCHANT
+COL_MERCHANT = event_cells.COL_MERCHANT
 
 
 def _select_merchant(qtbot, panel: HistoryPanel, merchant: str) -> int:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from opsdesk.events.model import Status
 from opsdesk.store.event_filter import EventFilter, TimePreset
-from opsdesk.ui.history.history_table_model import HistoryTableModel
+from opsdesk.ui import event_cells
 from opsdesk.ui.settings import UiSettings
 from tests.ui.history.conftest import wait_complete
 
@@ -65,13 +65,13 @@ def test_the_column_choice_and_order_persist(qtbot, open_panel, small_history, s
     panel = open_panel(small_history)
     table = panel.table
     default = table.shown_columns()
-    assert HistoryTableModel.COL_EVENT_ID not in default
-    table.set_column_shown(HistoryTableModel.COL_EVENT_ID, True)
-    table.set_column_shown(HistoryTableModel.COL_TYPE, False)
+    assert event_cells.COL_EVENT_ID not in default
+    table.set_column_shown(event_cells.COL_EVENT_ID, True)
+    table.set_column_shown(event_cells.COL_TYPE, False)
     header = table.horizontalHeader()
-    header.moveSection(header.visualIndex(HistoryTableModel.COL_MERCHANT), 0)
+    header.moveSection(header.visualIndex(event_cells.COL_MERCHANT), 0)
     chosen = table.shown_columns()
-    assert chosen[0] == HistoryTableModel.COL_MERCHANT
+    assert chosen[0] == event_cells.COL_MERCHANT
     panel.shutdown()
 
     again = open_panel(small_history, _reopened(settings_file))
@@ -94,10 +94,10 @@ def test_the_last_shown_column_cannot_be_hidden(qtbot, open_panel, small_history
 def test_the_sort_persists_with_the_columns(qtbot, open_panel, small_history, settings_file):
     panel = open_panel(small_history)
     panel.table.horizontalHeader().setSortIndicator(
-        HistoryTableModel.COL_MERCHANT, Qt.SortOrder.AscendingOrder
+        event_cells.COL_MERCHANT, Qt.SortOrder.AscendingOrder
     )
     panel.shutdown()
     again = open_panel(small_history, _reopened(settings_file))
     wait_complete(qtbot, again)
     assert again.model.sort_key == "merchant" and not again.model.descending
-    assert again.model.row_at(0).cells[HistoryTableModel.COL_MERCHANT] == "acme-travel"
+    assert again.model.row_at(0).cells[event_cells.COL_MERCHANT] == "acme-travel"

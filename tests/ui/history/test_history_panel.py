@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from opsdesk.events.model import Status
 from opsdesk.store.event_store import EventStore
-from opsdesk.ui.history.history_table_model import HistoryTableModel
+from opsdesk.ui import event_cells
 from tests.ui.history.conftest import Lifecycle, event, wait_complete
 
 
@@ -28,7 +28,7 @@ def test_typing_a_merchant_narrows_the_table_and_the_count(qtbot, open_panel, sm
     expected = sum(1 for i in range(3_000) if Lifecycle.merchant(i // 3) == "acme-travel")
     qtbot.waitUntil(lambda: panel.model.complete and panel.model.rowCount() == expected)
     assert panel.summary.count_label.text() == f"{expected:,} events"
-    assert set(_column(panel, HistoryTableModel.COL_MERCHANT, range(expected))) == {"acme-travel"}
+    assert set(_column(panel, event_cells.COL_MERCHANT, range(expected))) == {"acme-travel"}
     assert len(applied) == 1  # debounced: one query for the whole word, not one per key
     assert 'merchant "acme-travel"' in panel.summary.description.text()
 
@@ -54,7 +54,7 @@ def test_filters_combine_status_text_and_amount(qtbot, open_panel, small_history
     want = sum(1 for k in range(1_000) if expected(k))  # one failed event per such payment
     assert want > 0
     qtbot.waitUntil(lambda: panel.model.complete and panel.model.rowCount() == want)
-    assert set(_column(panel, HistoryTableModel.COL_STATUS, range(want))) == {"✗ failed"}
+    assert set(_column(panel, event_cells.COL_STATUS, range(want))) == {"✗ failed"}
     text = panel.summary.description.text()
     assert 'status "failed"' in text and "amount ≥ 10000" in text and 'text "golf"' in text
 
@@ -88,7 +88,7 @@ def test_sorting_by_amount_orders_the_rows(qtbot, open_panel, small_history):
     panel.filter_bar.apply_now()
     wait_complete(qtbot, panel)
     header = panel.table.horizontalHeader()
-    header.setSortIndicator(HistoryTableModel.COL_AMOUNT, Qt.SortOrder.AscendingOrder)
+    header.setSortIndicator(event_cells.COL_AMOUNT, Qt.SortOrder.AscendingOrder)
     qtbot.waitUntil(lambda: panel.model.complete and panel.model.sort_key == "amount_minor")
     amounts = [panel.model.row_at(r).amount_minor for r in range(panel.model.rowCount())]
     assert amounts == sorted(amounts)
@@ -96,7 +96,7 @@ def test_sorting_by_amount_orders_the_rows(qtbot, open_panel, small_history):
         Lifecycle.amount(k) for k in range(1_000) if Lifecycle.currency(k) == "EUR"
     )
 
-    header.setSortIndicator(HistoryTableModel.COL_AMOUNT, Qt.SortOrder.DescendingOrder)
+    header.setSortIndicator(event_cells.COL_AMOUNT, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: panel.model.complete and panel.model.descending)
     amounts = [panel.model.row_at(r).amount_minor for r in range(200)]
     assert amounts == sorted(amounts, reverse=True)
@@ -106,8 +106,8 @@ def test_an_unsortable_column_keeps_the_current_sort(qtbot, open_panel, small_hi
     panel = open_panel(small_history)
     wait_complete(qtbot, panel)
     header = panel.table.horizontalHeader()
-    header.setSortIndicator(HistoryTableModel.COL_ERROR, Qt.SortOrder.AscendingOrder)
-    assert header.sortIndicatorSection() == HistoryTableModel.COL_RECEIVED
+    header.setSortIndicator(event_cells.COL_ERROR, Qt.SortOrder.AscendingOrder)
+    assert header.sortIndicatorSection() == event_cells.COL_RECEIVED
     assert panel.model.sort_key == "received_at" and panel.model.descending
 
 
@@ -151,7 +151,7 @@ def test_live_events_that_do_not_match_are_not_added(qtbot, open_panel, small_hi
     with EventStore(small_history) as store:
         store.insert_batch([event(i) for i in range(3_000, 3_015)])  # payments 1000..1004
     qtbot.waitUntil(lambda: panel.model.rowCount() == before + 3)
-    assert {panel.model.row_at(r).cells[HistoryTableModel.COL_MERCHANT] for r in range(3)} == {
+    assert {panel.model.row_at(r).cells[event_cells.COL_MERCHANT] for r in range(3)} == {
         Lifecycle.merchant(1_000)
     }
 
@@ -160,7 +160,7 @@ def test_sorted_by_amount_new_events_wait_for_a_refresh(qtbot, open_panel, small
     panel = open_panel(small_history, live_interval_ms=60_000)
     wait_complete(qtbot, panel)
     panel.table.horizontalHeader().setSortIndicator(
-        HistoryTableModel.COL_AMOUNT, Qt.SortOrder.AscendingOrder
+        event_cells.COL_AMOUNT, Qt.SortOrder.AscendingOrder
     )
     qtbot.waitUntil(lambda: panel.model.complete and panel.model.sort_key == "amount_minor")
     with EventStore(small_history) as store:

@@ -6,7 +6,7 @@ import tracemalloc
 
 from PySide6.QtWidgets import QAbstractItemView
 
-from opsdesk.ui.history.history_table_model import HistoryTableModel
+from opsdesk.ui import event_cells
 from tests.ui.history.conftest import BIG_HISTORY, Lifecycle, event, wait_complete
 
 
@@ -37,8 +37,8 @@ def test_scrolling_200k_rows_keeps_the_cache_bounded(qtbot, open_panel, big_hist
                 for r in (shown[0], shown[-1]):
                     i = BIG_HISTORY - 1 - r  # newest first: row r shows event number 199999 - r
                     cells = model.row_at(r).cells
-                    assert cells[HistoryTableModel.COL_PAYMENT_ID] == Lifecycle.payment_id(i // 3)
-                    assert cells[HistoryTableModel.COL_TYPE] == event(i).type
+                    assert cells[event_cells.COL_PAYMENT_ID] == Lifecycle.payment_id(i // 3)
+                    assert cells[event_cells.COL_TYPE] == event(i).type
             if lap == 0:
                 baseline = tracemalloc.get_traced_memory()[0]
         grown = tracemalloc.get_traced_memory()[0] - baseline
@@ -66,4 +66,4 @@ def test_a_filter_over_200k_rows_shows_a_first_page_before_the_count(
     expected = sum(1 for i in range(BIG_HISTORY) if Lifecycle.currency(i // 3) == "EUR")
     assert counts[0] == (1_000, False)  # the first page, while the ids are still read
     assert counts[-1] == (expected, True)
-    assert panel.model.row_at(0).cells[HistoryTableModel.COL_AMOUNT].endswith("EUR")
+    assert panel.model.row_at(0).cells[event_cells.COL_AMOUNT].endswith("EUR")

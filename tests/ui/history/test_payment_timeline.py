@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from opsdesk.events.model import Status
 from opsdesk.store.event_store import EventStore
-from opsdesk.ui.history.history_table_model import HistoryTableModel
+from opsdesk.ui import event_cells
 from opsdesk.ui.history.payment_timeline_dialog import PaymentTimelineDialog
 from opsdesk.ui.history.timeline_steps import format_gap, outcome, timeline_steps
 from tests.ui.history.conftest import Lifecycle, event, wait_complete
@@ -27,7 +27,7 @@ def test_enter_on_a_row_opens_its_payment_timeline(qtbot, open_panel, small_hist
     # Row 0 is event 2999, the last step of payment 999; payment 990 failed.
     row = 3_000 - 1 - (990 * 3 + 1)
     panel.table.setFocus()
-    panel.table.setCurrentIndex(panel.model.index(row, HistoryTableModel.COL_TYPE))
+    panel.table.setCurrentIndex(panel.model.index(row, event_cells.COL_TYPE))
     opened = []
     panel.payment_activated.connect(opened.append)
 
@@ -51,7 +51,7 @@ def test_double_click_opens_the_timeline(qtbot, open_panel, small_history):
     panel = open_panel(small_history)
     wait_complete(qtbot, panel)
     table = panel.table
-    index = panel.model.index(0, HistoryTableModel.COL_PAYMENT_ID)
+    index = panel.model.index(0, event_cells.COL_PAYMENT_ID)
     position = table.visualRect(index).center()
     # A real double-click starts with a press; QTest's mouseDClick sends only the second half.
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=position)
