@@ -31,7 +31,7 @@ from collections.abc import Callable
 from opsdesk.events.decode import decode
 from opsdesk.events.masking import mask_pans
 from opsdesk.events.model import RawMessage
-from opsdesk.events.simulated_payments import PaymentTraffic
+from opsdesk.simulator.traffic import PaymentTraffic
 
 RECEIVED_AT = "2026-01-01T00:00:00.000Z"
 

@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--max-events", type=int, metavar="N")
     collect.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    from opsdesk import export_command, queues_command, simulate
+    from opsdesk import export_command, queues_command
+    from opsdesk.commands import simulate
 
     export = sub.add_parser(
         "export", parents=[common], help="export history rows to CSV or JSON Lines"
@@ -133,20 +134,10 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from opsdesk import simulate
+    from opsdesk.commands import CommandContext, simulate
 
-    profile = _profile(args)
-    settings = simulate.settings_from_args(args, profile.endpoint)
-    try:
-        summary = simulate.run_simulation(settings)
-    except simulate.SimulatorError as exc:
-        print(f"opsdesk simulate: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"published {summary.published} events for {summary.payments} payments: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
-    )
-    return 0
+    context = CommandContext(lambda: _profile(args), args.db or default_db_path(), log_file())
+    return simulate.run(args, context)
 
 
 def _cmd_queues(args: argparse.Namespace) -> int:

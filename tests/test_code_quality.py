@@ -36,7 +36,8 @@ def test_tool_is_clean(command: list[str]) -> None:
 def test_headless_commands_do_not_import_qt() -> None:
     code = (
         "import sys; from opsdesk import cli; cli.build_parser(); "
-        "import opsdesk.ingest.collect, opsdesk.simulate, opsdesk.queues_command; "
+        "import opsdesk.ingest.collect, opsdesk.queues_command; "
+        "import opsdesk.commands.simulate, opsdesk.simulator.engine; "
         "import opsdesk.broker.queue_monitor, opsdesk.export_command; "
         "import opsdesk.operations_commands, opsdesk.audit_command; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')); "

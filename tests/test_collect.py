@@ -14,7 +14,8 @@ import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import TapSettings
-from opsdesk.simulate import SimulatorSettings, declare_topology, run_simulation, teardown
+from opsdesk.simulator.engine import declare_topology, run_simulation, teardown
+from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
 from tests.conftest import BROKER_URL, BrokerObjects, poll_until

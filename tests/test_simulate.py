@@ -17,14 +17,9 @@ import pytest
 from pika.exceptions import ChannelClosedByBroker
 
 from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
-from opsdesk.simulate import (
-    SimulatorSettings,
-    add_arguments,
-    declare_topology,
-    run_simulation,
-    settings_from_args,
-    teardown,
-)
+from opsdesk.commands.simulate import add_arguments, settings_from_args
+from opsdesk.simulator.engine import declare_topology, run_simulation, teardown
+from opsdesk.simulator.settings import SimulatorSettings
 from tests.conftest import BROKER_URL
 
 pytestmark = pytest.mark.broker

@@ -1,1 +1,2 @@
-"""RabbitMQ side: connection parameters, the tap (ingest) and the simulator's plumbing."""
+"""RabbitMQ side: connections and their failures, queue monitoring, the management API, and
+pika's internals in one module (pika_compat)."""

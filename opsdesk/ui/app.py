@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
-from opsdesk.simulate import SimulatorSettings
+from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui.crash_dialog import CrashReporter

@@ -7,7 +7,8 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
-from opsdesk.simulate import SimulatorSettings, run_simulation
+from opsdesk.simulator.engine import run_simulation
+from opsdesk.simulator.settings import SimulatorSettings
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import random
 from opsdesk.events.decode import decode
 from opsdesk.events.masking import luhn_valid
 from opsdesk.events.model import RawMessage
-from opsdesk.events.simulated_payments import LEAKED_PANS, PaymentTraffic
+from opsdesk.simulator.traffic import LEAKED_PANS, PaymentTraffic
 from tests.events.builders import RECEIVED_AT
 
 

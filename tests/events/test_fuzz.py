@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.events.simulated_payments import PaymentTraffic, poison_message
+from opsdesk.simulator.traffic import PaymentTraffic, poison_message
 from tests.events.builders import PAYLOADS, native_body
 
 FUZZ_SECONDS = int(os.environ.get("OPSDESK_FUZZ_SECONDS", "20"))

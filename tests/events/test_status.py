@@ -4,8 +4,8 @@ import pytest
 
 from opsdesk.events.decode import decode
 from opsdesk.events.model import Status
-from opsdesk.events.simulated_payments import poison_message
 from opsdesk.events.status import derive_status
+from opsdesk.simulator.traffic import poison_message
 from tests.events.builders import RECEIVED_AT, message
 
 S, F, P, R, U = Status.SUCCEEDED, Status.FAILED, Status.PENDING, Status.REFUNDED, Status.UNKNOWN

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.simulated_topology import SimulatedTopology
 from opsdesk.config import Profile, resolve_profile
-from opsdesk.simulate import SimulatorSettings, declare_topology, teardown
+from opsdesk.simulator.engine import declare_topology, teardown
+from opsdesk.simulator.settings import SimulatorSettings
+from opsdesk.simulator.topology import SimulatedTopology
 from opsdesk.ui.desk import Desk, build_desk
 from opsdesk.ui.main_thread_gc import collect_due
 from opsdesk.ui.main_window import MainWindow

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from opsdesk.simulate import SimulationSummary, SimulatorSettings, run_simulation
+from opsdesk.simulator.engine import SimulationSummary, run_simulation
+from opsdesk.simulator.settings import SimulatorSettings
 
 STOP_TIMEOUT_S = 15.0
 START_TIMEOUT_S = 15.0

@@ -26,7 +26,8 @@ from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.deliveries import Delivery, to_raw_message
 from opsdesk.config import resolve_profile
 from opsdesk.events.decode import decode_many
-from opsdesk.simulate import SimulatorSettings, declare_topology, teardown
+from opsdesk.simulator.engine import declare_topology, teardown
+from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.ui.desk import build_desk
 from opsdesk.ui.settings import UiSettings
 from tests.conftest import BROKER_URL, BrokerObjects, poll_until

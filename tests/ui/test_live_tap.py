@@ -5,11 +5,12 @@ import json
 import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.broker.simulated_topology import declare
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapPhase
-from opsdesk.simulate import SimulatorSettings, teardown
+from opsdesk.simulator.engine import teardown
+from opsdesk.simulator.settings import SimulatorSettings
+from opsdesk.simulator.topology import declare
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.demo_traffic import DemoTraffic
 from opsdesk.ui.tap_bridge import TapBridge

@@ -7,8 +7,8 @@ import random
 from collections import Counter
 from datetime import UTC, datetime
 
-from opsdesk.broker.simulated_processor import is_payment
-from opsdesk.events.simulated_payments import PaymentTraffic, poison_message
+from opsdesk.simulator.processor import is_payment
+from opsdesk.simulator.traffic import PaymentTraffic, poison_message
 
 FIXED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -1,5 +1,7 @@
-"""A small payment system on the broker, for demos and tests: publisher, processor, topology.
+"""The simulator's run: a small payment system on the broker, for demos and tests.
 
+It publishes payment traffic (traffic.py) through a confirming publisher (publisher.py) into
+its own topology (topology.py), with a payment service consuming beside it (processor.py).
 Publishing uses confirms and `mandatory=True` on pika's BlockingChannel, which waits for each
 confirm. Persistent messages into durable queues are confirmed only after the broker's disk
 write, so the ceiling is about 700-900 events/s on a local broker (raw pika, same conditions:
@@ -9,7 +11,6 @@ write, so the ceiling is about 700-900 events/s on a local broker (raw pika, sam
 
 from __future__ import annotations
 
-import argparse
 import logging
 import random
 import threading
@@ -23,10 +24,11 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.failure_text import describe_broker_failure
-from opsdesk.broker.simulated_processor import PaymentProcessor
-from opsdesk.broker.simulated_publisher import PublishStopped, SimulatedPublisher
-from opsdesk.broker.simulated_topology import SimulatedTopology, TopologyClash, declare, delete
-from opsdesk.events.simulated_payments import PaymentTraffic, poison_message
+from opsdesk.simulator.processor import PaymentProcessor
+from opsdesk.simulator.publisher import PublishStopped, SimulatedPublisher
+from opsdesk.simulator.settings import SimulatorSettings
+from opsdesk.simulator.topology import TopologyClash, declare, delete
+from opsdesk.simulator.traffic import PaymentTraffic, poison_message
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +38,6 @@ LOG_INTERVAL = 5.0
 
 class SimulatorError(Exception):
     """The simulator cannot run; the message is one sentence an operator can act on."""
-
-
-@dataclass(frozen=True)
-class SimulatorSettings:
-    endpoint: BrokerEndpoint
-    exchange: str = "payments.events"
-    rate: float = 20.0  # events per second
-    count: int | None = None  # stop after this many events (poison not included)
-    duration: float | None = None  # stop after this many seconds
-    failure_rate: float = 0.15  # share of payments that end in payment.failed
-    seed: int | None = None  # same seed, same events (ids included); clocks still differ
-    with_processor: bool = True
-    prefix: str | None = None  # queue/DLX name prefix; None derives it from the exchange
-    poison_rate: float = 0.005  # chance of an extra unreadable message after each event
-    refund_rate: float = 0.08
-    pan_leak_rate: float = 0.03  # payments whose bodies carry a full card number
-    in_flight: int = 12  # payments open at once, so lifecycles interleave
-    drain_timeout: float = 2.0  # at a normal end, how long the processor may empty its queue
-
-    def __post_init__(self) -> None:
-        if not self.rate > 0:
-            raise ValueError("rate must be positive")
-        if self.count is not None and self.count < 0:
-            raise ValueError("count must not be negative")
-        if self.duration is not None and self.duration <= 0:
-            raise ValueError("duration must be positive")
-        for name in ("failure_rate", "poison_rate", "refund_rate", "pan_leak_rate"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1")
-
-    def topology(self) -> SimulatedTopology:
-        return SimulatedTopology.named(self.exchange, self.prefix)
 
 
 @dataclass(frozen=True)
@@ -205,66 +175,3 @@ def run_simulation(
         summary.elapsed,
     )
     return summary
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
-    return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `opsdesk simulate`."""
-    parser.add_argument("--rate", type=_positive, default=20.0, help="events per second")
-    parser.add_argument("--count", type=_count, help="stop after this many events")
-    parser.add_argument("--duration", type=_positive, help="stop after this many seconds")
-    parser.add_argument(
-        "--failure-rate", type=_fraction, default=0.15, help="share of failed payments (0..1)"
-    )
-    parser.add_argument(
-        "--poison-rate",
-        type=_fraction,
-        default=0.005,
-        help="chance of an unreadable message after each event (0..1)",
-    )
-    parser.add_argument("--seed", type=int, help="seed for reproducible traffic")
-    parser.add_argument("--exchange", default="payments.events", help="topic exchange")
-    parser.add_argument(
-        "--prefix", help="prefix for the simulator's queues (default: exchange minus '.events')"
-    )
-    parser.add_argument(
-        "--no-processor",
-        dest="with_processor",
-        action="store_false",
-        help="publish only; nobody consumes the processing queue",
-    )
-
-
-def settings_from_args(args: argparse.Namespace, endpoint: BrokerEndpoint) -> SimulatorSettings:
-    return SimulatorSettings(
-        endpoint=endpoint,
-        exchange=args.exchange,
-        rate=args.rate,
-        count=args.count,
-        duration=args.duration,
-        failure_rate=args.failure_rate,
-        seed=args.seed,
-        with_processor=args.with_processor,
-        prefix=args.prefix,
-        poison_rate=args.poison_rate,
-    )

@@ -14,7 +14,7 @@ from pika.exceptions import AMQPError
 from pika.spec import Basic, BasicProperties
 
 from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
-from opsdesk.broker.simulated_topology import message_count
+from opsdesk.simulator.topology import message_count
 
 log = logging.getLogger(__name__)
 

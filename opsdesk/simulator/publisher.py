@@ -16,8 +16,8 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
 
 from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
-from opsdesk.broker.simulated_topology import SimulatedTopology, declare
-from opsdesk.events.simulated_payments import APP_ID, SimulatedMessage
+from opsdesk.simulator.topology import SimulatedTopology, declare
+from opsdesk.simulator.traffic import APP_ID, SimulatedMessage
 
 log = logging.getLogger(__name__)
 
