@@ -31,17 +31,3 @@ def test_tool_is_clean(command: list[str]) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_headless_commands_do_not_import_qt() -> None:
-    code = (
-        "import sys; from opsdesk import cli; cli.build_parser(); "
-        "import opsdesk.ingest.collect, opsdesk.queues_command; "
-        "import opsdesk.commands.simulate, opsdesk.simulator.engine; "
-        "import opsdesk.broker.queue_monitor, opsdesk.export_command; "
-        "import opsdesk.operations_commands, opsdesk.audit_command; "
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')); "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
