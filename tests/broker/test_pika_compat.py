@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pika
@@ -25,7 +25,7 @@ from opsdesk.broker.pika_compat import (
     reject_unflushed,
     server_properties,
 )
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BrokerObjects
 
 pytestmark = pytest.mark.broker
 
@@ -33,11 +33,9 @@ PROPS = pika.BasicProperties(delivery_mode=2)
 
 
 @pytest.fixture
-def connection() -> Iterator[BlockingConnection]:
-    conn = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
-    yield conn
-    if conn.is_open:
-        conn.close()
+def connection(broker: BrokerObjects) -> BlockingConnection:
+    """The broker fixture's own connection: a real one, closed after the test."""
+    return broker.connection
 
 
 def _tx_buffers(connection: BlockingConnection) -> Any:
