@@ -27,7 +27,7 @@ from opsdesk.operations.plan import (
     Plan,
     ReplaySpec,
 )
-from opsdesk.store.audit import STARTED, AuditLog
+from opsdesk.store.audit import STARTED, AuditLog, AuditRecord
 from opsdesk.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -50,18 +50,9 @@ def audit_problem(db_path: Path) -> str | None:
 
 def record_intent(db_path: Path, operator: str, plan: Plan, destination: str) -> int:
     """Commit what is about to run; AuditUnavailable (and nothing may run) when it cannot."""
+    ids, detail = intended_ids(plan), intent_detail(plan)
     try:
-        with AuditLog(db_path) as audit:
-            record = audit.record(
-                plan.action.value,
-                operator=operator,
-                source=plan.source,
-                destination=destination,
-                message_ids=intended_ids(plan),
-                outcome=STARTED,
-                detail=intent_detail(plan),
-                count=plan.count,
-            )
+        record = _append(db_path, operator, plan, destination, STARTED, ids, detail, plan.count)
     except StoreError as exc:
         log.error("%s not run: its audit record could not be written: %s", plan.action, exc)
         raise AuditUnavailable(
@@ -115,19 +106,11 @@ def audit_result(
     plan = result.plan
     done = [o for o in result.outcomes if o.status is OutcomeStatus.DONE]
     count = result.examined if plan.action is Action.PURGE else len(done)
+    # Replays are recorded by the event they replay, so "already replayed" finds them.
+    ids = [o.event_id or o.message_id or o.key for o in done]
+    detail = {**result_detail(result), "intent": intent_id}
     try:
-        with AuditLog(db_path) as audit:
-            record = audit.record(
-                plan.action.value,
-                operator=operator,
-                source=plan.source,
-                destination=destination,
-                # Replays are recorded by the event they replay, so "already replayed" finds them.
-                message_ids=[o.event_id or o.message_id or o.key for o in done],
-                outcome=result.outcome,
-                detail={**result_detail(result), "intent": intent_id},
-                count=count,
-            )
+        record = _append(db_path, operator, plan, destination, result.outcome, ids, detail, count)
     except StoreError as exc:
         log.error("operation ran but its outcome could not be recorded: %s", exc)
         note = (
@@ -136,6 +119,30 @@ def audit_result(
         )
         return replace(result, notes=(*result.notes, note))
     return result.with_audit_id(record.id)
+
+
+def _append(
+    db_path: Path,
+    operator: str,
+    plan: Plan,
+    destination: str,
+    outcome: str,
+    message_ids: Sequence[str],
+    detail: dict[str, Any],
+    count: int,
+) -> AuditRecord:
+    """Append a record about `plan` (its intent, or its outcome)."""
+    with AuditLog(db_path) as audit:
+        return audit.record(
+            plan.action.value,
+            operator=operator,
+            source=plan.source,
+            destination=destination,
+            message_ids=message_ids,
+            outcome=outcome,
+            detail=detail,
+            count=count,
+        )
 
 
 def audit_refusal(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Collection, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import replace
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.management_api import ManagementClient
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations import browse as browsing
@@ -53,6 +54,13 @@ from opsdesk.store.errors import StoreError
 log = logging.getLogger(__name__)
 
 SEND_HOME_PREVIEW = 200  # messages browsed to show each one's destination in the plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    connection: BlockingConnection
+    client: ManagementClient | None
+    facts: QueueFacts
 
 
 class Operations:
@@ -112,12 +120,8 @@ class Operations:
     def plan_move(
         self, source: str, destination: Destination, selection: Selection | None = None
     ) -> Plan:
-        with (
-            self._refusals(Action.MOVE, source, destination.describe()),
-            self._connection() as connection,
-        ):
-            facts = read_queue_facts(connection, self._ctx.management(), source)
-            plan = plan_move(connection, facts, destination, selection or Selection())
+        with self._source(Action.MOVE, source, destination.describe()) as found:
+            plan = plan_move(found.connection, found.facts, destination, selection or Selection())
         return self._checked(plan)
 
     def plan_dead_letter(
@@ -128,16 +132,11 @@ class Operations:
         *,
         create_parking_queue: bool = False,
     ) -> Plan:
-        with (
-            self._refusals(Action.DEAD_LETTER, queue, parking_queue or ""),
-            self._connection() as connection,
-        ):
-            client = self._ctx.management()
-            facts = read_queue_facts(connection, client, queue)
+        with self._source(Action.DEAD_LETTER, queue, parking_queue or "") as found:
             plan = plan_dead_letter(
-                connection,
-                client,
-                facts,
+                found.connection,
+                found.client,
+                found.facts,
                 selection or Selection(),
                 parking_queue,
                 create_parking_queue,
@@ -158,11 +157,9 @@ class Operations:
         spec = SendHomeSpec(
             queue, selection, destination, target, retry_limit, override_retry_limit
         )
-        with (
-            self._refusals(Action.REQUEUE, queue, destination.describe() if destination else ""),
-            self._connection() as connection,
-        ):
-            facts = read_queue_facts(connection, self._ctx.management(), queue)
+        where = destination.describe() if destination else ""
+        with self._source(Action.REQUEUE, queue, where) as found:
+            connection, facts = found.connection, found.facts
             wanted = min(selection.count or SEND_HOME_PREVIEW, SEND_HOME_PREVIEW)
             preview, _ = browsing.peek(connection, queue, wanted, facts.ready, time_limit=2.0)
             plan = plan_send_home(connection, facts, spec, preview)
@@ -206,8 +203,8 @@ class Operations:
         return self._checked(plan)
 
     def plan_purge(self, queue: str) -> Plan:
-        with self._refusals(Action.PURGE, queue, ""), self._connection() as connection:
-            plan = plan_purge(read_queue_facts(connection, self._ctx.management(), queue))
+        with self._source(Action.PURGE, queue, "") as found:
+            plan = plan_purge(found.facts)
         return self._checked(plan)
 
     # -- execution ----------------------------------------------------------------------------
@@ -224,10 +221,15 @@ class Operations:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _refusals(
-        self, action: Action, source: str, destination: str
-    ) -> AbstractContextManager[None]:
-        return audited_refusals(self._ctx, action, source, destination)
+    @contextmanager
+    def _source(self, action: Action, queue: str, destination: str) -> Iterator[_Source]:
+        """The source queue as a plan reads it: refusals audited, its own connection."""
+        with (
+            audited_refusals(self._ctx, action, queue, destination),
+            self._connection() as connection,
+        ):
+            client = self._ctx.management()
+            yield _Source(connection, client, read_queue_facts(connection, client, queue))
 
     def _connection(self) -> AbstractContextManager[BlockingConnection]:
         return broker_connection(self._ctx)

@@ -6,29 +6,20 @@ from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.ui.event_cells import (
-    COL_AMOUNT,
-    COL_ERROR,
-    COL_MERCHANT,
-    COL_OCCURRED,
-    COL_PAYMENT_ID,
-    COL_RECEIVED,
-    COL_STATUS,
-    COL_TYPE,
-)
+from opsdesk.ui import event_cells
 from opsdesk.ui.event_table_model import EventTableModel
 from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
 # Sample texts that size each column for its usual content.
 _COLUMN_SAMPLES = {
-    COL_RECEIVED: "01-31 12:34:56.789",
-    COL_OCCURRED: "01-31 12:34:56.789",
-    COL_TYPE: "payment.authorized",
-    COL_STATUS: "✓ succeeded",
-    COL_AMOUNT: "-123456.78 EUR",
-    COL_MERCHANT: "northwind-travel",
-    COL_PAYMENT_ID: "pay_0123456789abcdefghij",
-    COL_ERROR: "insufficient_funds",
+    event_cells.COL_RECEIVED: "01-31 12:34:56.789",
+    event_cells.COL_OCCURRED: "01-31 12:34:56.789",
+    event_cells.COL_TYPE: "payment.authorized",
+    event_cells.COL_STATUS: "✓ succeeded",
+    event_cells.COL_AMOUNT: "-123456.78 EUR",
+    event_cells.COL_MERCHANT: "northwind-travel",
+    event_cells.COL_PAYMENT_ID: "pay_0123456789abcdefghij",
+    event_cells.COL_ERROR: "insufficient_funds",
 }
 
 

@@ -23,18 +23,9 @@ from PySide6.QtWidgets import (
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.statistics.stuck_payments import StuckPayment
+from opsdesk.ui import event_cells
 from opsdesk.ui.dashboard.durations import duration_text, window_text
-from opsdesk.ui.event_cells import (
-    COL_AMOUNT,
-    COL_MERCHANT,
-    COL_OCCURRED,
-    COL_PAYMENT_ID,
-    COL_RECEIVED,
-    COL_ROUTING_KEY,
-    COL_STATUS,
-    COL_TYPE,
-    format_timestamp,
-)
+from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.event_table_model import EventTableModel
 from opsdesk.ui.money_text import format_amount
 from opsdesk.ui.rows_table_model import RowsTableModel
@@ -42,17 +33,17 @@ from opsdesk.ui.rows_table_model import RowsTableModel
 _Index = QModelIndex | QPersistentModelIndex
 # The lifecycle table shows only what differs between one payment's events.
 _HIDDEN_EVENT_COLUMNS = (
-    COL_OCCURRED,
-    COL_MERCHANT,
-    COL_PAYMENT_ID,
-    COL_ROUTING_KEY,
+    event_cells.COL_OCCURRED,
+    event_cells.COL_MERCHANT,
+    event_cells.COL_PAYMENT_ID,
+    event_cells.COL_ROUTING_KEY,
 )
 # Sample texts that size each column for its usual content.
 _EVENT_COLUMN_SAMPLES = {
-    COL_RECEIVED: "01-31 12:34:56.789",
-    COL_TYPE: "payment.authorized",
-    COL_STATUS: "✓ succeeded",
-    COL_AMOUNT: "123456.78 EUR",
+    event_cells.COL_RECEIVED: "01-31 12:34:56.789",
+    event_cells.COL_TYPE: "payment.authorized",
+    event_cells.COL_STATUS: "✓ succeeded",
+    event_cells.COL_AMOUNT: "123456.78 EUR",
 }
 
 

@@ -9,22 +9,7 @@ from PySide6.QtCore import Qt
 
 from opsdesk.events.model import Status
 from opsdesk.ui import event_cells
-from opsdesk.ui.event_cells import (
-    COL_AMOUNT,
-    COL_ERROR,
-    COL_EVENT_ID,
-    COL_EXCHANGE,
-    COL_FORMAT,
-    COL_MERCHANT,
-    COL_OCCURRED,
-    COL_PAYMENT_ID,
-    COL_RECEIVED,
-    COL_ROUTING_KEY,
-    COL_STATUS,
-    COL_TYPE,
-    COLUMNS,
-    format_timestamp,
-)
+from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.money_text import format_amount
 
 # What a page read asks the store for: the table's columns, never the bodies.
@@ -73,21 +58,21 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
     decode_error = values[_V["decode_error"]]
     amount = values[_V["amount_minor"]]
     currency = values[_V["currency"]]
-    cells = [""] * len(COLUMNS)
-    cells[COL_RECEIVED] = _time_text(text("received_at"))
-    cells[COL_OCCURRED] = _time_text(text("occurred_at"))
-    cells[COL_TYPE] = event_cells.type_text(text("type"), decode_error)
-    cells[COL_STATUS] = event_cells.status_text(status)
-    cells[COL_AMOUNT] = (
+    cells = [""] * len(event_cells.COLUMNS)
+    cells[event_cells.COL_RECEIVED] = _time_text(text("received_at"))
+    cells[event_cells.COL_OCCURRED] = _time_text(text("occurred_at"))
+    cells[event_cells.COL_TYPE] = event_cells.type_text(text("type"), decode_error)
+    cells[event_cells.COL_STATUS] = event_cells.status_text(status)
+    cells[event_cells.COL_AMOUNT] = (
         format_amount(amount, currency) if isinstance(amount, int) else text("amount_minor")
     )
-    cells[COL_MERCHANT] = text("merchant")
-    cells[COL_PAYMENT_ID] = text("payment_id")
-    cells[COL_ERROR] = event_cells.error_text(text("error_code"), decode_error)
-    cells[COL_ROUTING_KEY] = text("routing_key")
-    cells[COL_EXCHANGE] = text("exchange") or "(default)"
-    cells[COL_EVENT_ID] = text("event_id")
-    cells[COL_FORMAT] = text("format")
+    cells[event_cells.COL_MERCHANT] = text("merchant")
+    cells[event_cells.COL_PAYMENT_ID] = text("payment_id")
+    cells[event_cells.COL_ERROR] = event_cells.error_text(text("error_code"), decode_error)
+    cells[event_cells.COL_ROUTING_KEY] = text("routing_key")
+    cells[event_cells.COL_EXCHANGE] = text("exchange") or "(default)"
+    cells[event_cells.COL_EVENT_ID] = text("event_id")
+    cells[event_cells.COL_FORMAT] = text("format")
     return HistoryRow(
         row_id=int(values[_V["id"]]),
         status=status,
@@ -102,15 +87,15 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
 
 def gone_row(row_id: int) -> HistoryRow:
     """A row whose event has left the file since the ids were read (retention pruned it)."""
-    cells = [""] * len(COLUMNS)
-    cells[COL_TYPE] = "(removed from history)"
+    cells = [""] * len(event_cells.COLUMNS)
+    cells[event_cells.COL_TYPE] = "(removed from history)"
     return HistoryRow(row_id, Status.UNKNOWN, None, "", None, None, None, tuple(cells))
 
 
 def unreadable_row(row_id: int) -> HistoryRow:
     """Shown when a page could not be read; the next refresh tries again."""
-    cells = [""] * len(COLUMNS)
-    cells[COL_TYPE] = "(could not read this row)"
+    cells = [""] * len(event_cells.COLUMNS)
+    cells[event_cells.COL_TYPE] = "(could not read this row)"
     return HistoryRow(row_id, Status.UNKNOWN, None, "", None, None, None, tuple(cells))
 
 
@@ -124,7 +109,7 @@ def cell_data(row: HistoryRow, column: int, role: int) -> Any:
 
 
 def tooltip(row: HistoryRow, column: int) -> str | None:
-    if column == COL_PAYMENT_ID and row.cells[COL_PAYMENT_ID]:
+    if column == event_cells.COL_PAYMENT_ID and row.cells[event_cells.COL_PAYMENT_ID]:
         return "Double-click or press Enter for this payment's timeline"
     return event_cells.tooltip(row, column)
 
