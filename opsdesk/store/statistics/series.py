@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
@@ -24,7 +24,7 @@ from opsdesk.store.statistics.values import (
     Selector,
     StatusSeries,
 )
-from opsdesk.store.statistics.windows import Window, epoch
+from opsdesk.store.statistics.windows import Window, epoch, from_epoch
 
 STATUSES = tuple(status.value for status in Status)
 OUTCOMES = (Status.SUCCEEDED.value, Status.FAILED.value)
@@ -54,7 +54,7 @@ def plan_refresh(
     size = old.bucket_seconds
     end = (int(epoch(now)) // size + 1) * size
     new_start = end - old.bucket_count * size
-    new = Window.between(_at(new_start), _at(end), size)
+    new = Window.between(from_epoch(new_start), from_epoch(end), size)
     if now < computed_at:  # the clock went back: nothing of the old counts can be trusted
         return TailPlan(new, 0, 0)
     settled = (int(epoch(computed_at - SETTLE)) // size) * size
@@ -173,7 +173,3 @@ def code_series(conn: sqlite3.Connection, window: Window, top: int) -> CodeSerie
             sum(column) for column in zip(*(counts[code] for code in rest), strict=True)
         )
     return CodeSeries(window=window, bucket_starts=window.bucket_starts(), by_code=by_code)
-
-
-def _at(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)

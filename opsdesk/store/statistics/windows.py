@@ -51,6 +51,10 @@ def epoch(moment: datetime) -> float:
     return as_utc(moment).timestamp()
 
 
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """[start, end) in UTC, cut into buckets of `bucket_seconds` aligned to the epoch.
@@ -74,7 +78,7 @@ class Window:
         size = bucket_seconds or bucket_seconds_for(span)
         end = _floor(epoch(now), size) + size
         start = _floor(epoch(now) - span.total_seconds(), size) + size
-        return cls(_at(start), _at(end), size)
+        return cls(from_epoch(start), from_epoch(end), size)
 
     @classmethod
     def between(cls, start: datetime, end: datetime, bucket_seconds: int | None = None) -> Window:
@@ -84,7 +88,7 @@ class Window:
         size = bucket_seconds or bucket_seconds_for(as_utc(end) - as_utc(start))
         first = _floor(epoch(start), size)
         last = -_floor(-epoch(end), size)  # ceiling
-        return cls(_at(first), _at(last), size)
+        return cls(from_epoch(first), from_epoch(last), size)
 
     @property
     def span(self) -> timedelta:
@@ -114,7 +118,3 @@ class Window:
 
 def _floor(seconds: float, size: int) -> int:
     return int(seconds // size) * size
-
-
-def _at(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
