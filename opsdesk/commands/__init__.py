@@ -8,6 +8,8 @@ A command module defines:
   ones, --url --profile --config --db -v, are added by cli.py);
 - `run(args: argparse.Namespace, context: CommandContext) -> int`: the exit code.
 
+`opsdesk.commands.registry.COMMANDS` lists them in the order `opsdesk --help` shows.
+
 A command module imports nothing heavy at import time (cli.py imports every one to build
 the parser) and never Qt: only `gui` reaches for Qt, inside its `run`.
 """
@@ -16,12 +18,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol, cast
 
+from opsdesk.commands.console import Console
 from opsdesk.config import Profile
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,8 @@ class CommandContext:
     profile: Callable[[], Profile]  # resolved on first use: a bad profile is the command's error
     db_path: Path  # --db, else the history in the user's data folder
     log_file: Path | None  # where tracebacks go
+    console: Console = field(default_factory=Console)  # stdout, stderr, stdin unless tests'
+    now: Callable[[], datetime] = local_now  # what "2h ago" counts from
 
 
 class Command(Protocol):

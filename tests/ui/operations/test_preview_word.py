@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QWidget
 
-from opsdesk.operations_flow import add_write_options
+from opsdesk.commands.write_flow import add_write_options
 from opsdesk.ui.operations.operation_dialog import OperationDialog
 from opsdesk.ui.operations.queue_action_dialogs import (
     DeadLetterDialog,

@@ -4,46 +4,39 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import TextIO
 
-from opsdesk.config import Profile
+from opsdesk.commands import CommandContext
+from opsdesk.commands.common_options import common_options
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
 
+NAME = "audit"
+HELP = "list or verify the audit log"
 
-def add_audit_arguments(
-    parser: argparse.ArgumentParser, parents: Sequence[argparse.ArgumentParser] = ()
-) -> None:
-    """`list` and `verify` under `parser`; `parents` (--db, --profile, ...) go on each."""
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`list` and `verify` under `parser`; each takes the common options too (--db, ...)."""
+    common = [common_options(under_a_subcommand=True)]
     sub = parser.add_subparsers(dest="audit_command", required=True)
-    listing = sub.add_parser("list", parents=list(parents), help="the newest audit records")
+    listing = sub.add_parser("list", parents=common, help="the newest audit records")
     listing.add_argument("--json", action="store_true", help="JSON Lines, one record per line")
     listing.add_argument("--limit", type=int, default=50, metavar="N")
     listing.add_argument("--action", metavar="ACTION", help="move, replay, purge, export, ...")
     listing.add_argument("--since", metavar="TIME", help="UTC ISO-8601")
     sub.add_parser(
         "verify",
-        parents=list(parents),
+        parents=common,
         help="check the hash chain; non-zero exit when it is broken",
     )
 
 
-def run_audit(
-    args: argparse.Namespace,
-    profile: Profile,
-    db_path: Path,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
+def run(args: argparse.Namespace, context: CommandContext) -> int:
     """list: 0; verify: 0 intact, 1 broken (naming the first bad record); 2 no history file."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out, err = context.console.out, context.console.err
     try:
-        with AuditLog(db_path, readonly=True) as audit:
+        with AuditLog(context.db_path, readonly=True) as audit:
             if args.audit_command == "verify":
                 return _verify(audit, out, err)
             records = audit.records(args.limit, action=args.action, since=args.since)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
-from typing import TextIO
 
 from opsdesk.broker.queue_monitor import BrokerUnreachable, QueueMonitor
 from opsdesk.broker.queue_sample import QueueProblem, QueueSample, SampleRound
-from opsdesk.config import Profile
+from opsdesk.commands import CommandContext
+
+NAME = "queues"
+HELP = "queue depth, consumers and rates"
 
 # Problems that mean "the queue you named could not be shown".
 _FAILING = ("not_found", "access_refused", "locked")
@@ -28,16 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-def run(
-    args: argparse.Namespace,
-    profile: Profile,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
+def run(args: argparse.Namespace, context: CommandContext) -> int:
     """0: all shown; 1: a named queue missing or the broker unreachable; 2: nothing to ask."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    names = tuple(getattr(args, "queue", None) or ()) or profile.monitor.queues
+    out, err, profile = context.console.out, context.console.err, context.profile()
+    names = tuple(args.queue or ()) or profile.monitor.queues
     try:
         result = QueueMonitor(profile).sample_once(names)
     except BrokerUnreachable as exc:
@@ -51,7 +46,7 @@ def run(
         return 2
     shown = set(names) or {s.queue for s in result.samples}
     problems = [p for p in result.problems if p.queue in shown]
-    if getattr(args, "json", False):
+    if args.json:
         out.write(json.dumps(_document(result, problems), indent=2) + "\n")
     else:
         out.write(_table(result.samples))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import datetime, timedelta
 
+from opsdesk.durations import duration_seconds
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_filter import EventFilter, TimePreset, preset_range
 
-_RELATIVE = re.compile(r"([0-9]+)\s*(s|m|min|h|d|w)", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 WHEN = "ISO-8601 (UTC unless an offset is given), an age such as 15m, 2h, 7d, or 'today'"
 
 
@@ -72,7 +70,10 @@ def parse_time(text: str, now: datetime | None = None) -> str:
     value = text.strip()
     if value.lower() == "today":
         return preset_range(TimePreset.TODAY, now)[0]
-    if match := _RELATIVE.fullmatch(value):
-        span = timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
-        return utc_iso(now - span)
-    return value  # EventFilter validates and normalises it
+    seconds = duration_seconds(value)  # a bare number is no age here: "2024" is a year
+    if seconds is None:
+        return value  # EventFilter validates and normalises it
+    try:
+        return utc_iso(now - timedelta(seconds=seconds))
+    except OverflowError:
+        raise ValueError(f"{text!r} reaches back before the year 1") from None

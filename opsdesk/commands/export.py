@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import datetime
 from pathlib import Path
-from typing import TextIO
 
-from opsdesk.config import Profile
-from opsdesk.history_options import add_filter_arguments, filter_from_args
+from opsdesk.commands import CommandContext
+from opsdesk.commands.history_filter_options import add_filter_arguments, filter_from_args
 from opsdesk.store.errors import StoreError
 from opsdesk.store.export import (
     ALL_COLUMNS,
@@ -20,6 +17,9 @@ from opsdesk.store.export import (
     ExportScope,
     export_events,
 )
+
+NAME = "export"
+HELP = "export history rows to CSV or JSON Lines"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,25 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(
-    args: argparse.Namespace,
-    profile: Profile,
-    db_path: Path,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    now: datetime | None = None,
-) -> int:
+def run(args: argparse.Namespace, context: CommandContext) -> int:
     """0: written; 1: the export failed or was interrupted; 2: a bad option."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out, err, operator = context.console.out, context.console.err, context.profile().operator
     try:
-        event_filter = filter_from_args(args, now)
+        event_filter = filter_from_args(args, context.now())
         request = ExportRequest(
             scope=ExportScope.of_filter(event_filter),
             out=args.out,
             format=_format(args),
             columns=ALL_COLUMNS if args.raw else DEFAULT_COLUMNS,
-            operator=profile.operator,
+            operator=operator,
         )
     except ValueError as exc:
         err.write(f"opsdesk export: {exc}\n")
@@ -62,7 +54,7 @@ def run(
     try:
         # Ctrl+C raises KeyboardInterrupt inside the export, which removes the partial file
         # and records the cancellation in the audit log.
-        result = export_events(db_path, request)
+        result = export_events(context.db_path, request)
     except (ExportCancelled, KeyboardInterrupt):
         err.write("opsdesk export: cancelled; no file written\n")
         return 1

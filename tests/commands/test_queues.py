@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 import socket
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 
-from opsdesk import queues_command
 from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.commands import queues
 from opsdesk.config import MonitorSettings, Profile, TapSettings
+from tests.commands.conftest import run_command
 from tests.conftest import BROKER_URL, BrokerObjects
 
 pytestmark = pytest.mark.broker
@@ -37,11 +35,8 @@ def make_profile(watched: tuple[str, ...] = (), url: str = BROKER_URL, api: bool
 
 
 def run(argv: list[str], profile: Profile) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser()
-    queues_command.add_arguments(parser)
-    out, err = io.StringIO(), io.StringIO()
-    code = queues_command.run(parser.parse_args(argv), profile, out, err)
-    return code, out.getvalue(), err.getvalue()
+    ran = run_command(queues, *argv, profile=profile, history=Path("unused.sqlite"))
+    return ran.code, ran.out, ran.err
 
 
 def table_row(table: str, queue: str) -> list[str]:
@@ -144,22 +139,3 @@ def test_unreachable_broker_fails_clearly() -> None:
     assert code == 1
     assert out == ""
     assert "cannot reach the broker" in err and "127.0.0.1" in err
-
-
-def test_headless_and_without_qt(broker: BrokerObjects, unique_name: str) -> None:
-    queue = broker.queue(unique_name)
-    code = (
-        "import argparse, sys\n"
-        "from opsdesk import queues_command\n"
-        "from opsdesk.config import resolve_profile\n"
-        "parser = argparse.ArgumentParser(); queues_command.add_arguments(parser)\n"
-        f"status = queues_command.run(parser.parse_args(['--queue', {queue!r}, '--json']),"
-        " resolve_profile())\n"
-        "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph'))\n"
-        "sys.exit(3 if qt else status)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout)["queues"][0]["queue"] == queue

@@ -1,51 +1,24 @@
-"""The headless commands end to end: exit codes, --yes / --dry-run, refusals, audit verify."""
+"""The headless write commands end to end: exit codes, --yes / --dry-run, refusals."""
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import sqlite3
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from opsdesk import audit_command, operations_commands
+from opsdesk.commands import dead_letter, move, purge, replay, requeue_dead_letters
+from opsdesk.commands.common_options import common_options
 from opsdesk.config import Profile
 from opsdesk.store.audit import AuditLog
+from tests.commands.conftest import Ran, run_command
 from tests.conftest import BrokerObjects
 from tests.operations.conftest import drain, make_profile, publish_many
 
 pytestmark = pytest.mark.broker
 
-COMMANDS: dict[str, tuple[Callable[..., None], Callable[..., int]]] = {
-    "move": (operations_commands.add_move_arguments, operations_commands.run_move),
-    "dead-letter": (
-        operations_commands.add_dead_letter_arguments,
-        operations_commands.run_dead_letter,
-    ),
-    "requeue-dead-letters": (
-        operations_commands.add_requeue_dead_letters_arguments,
-        operations_commands.run_requeue_dead_letters,
-    ),
-    "replay": (operations_commands.add_replay_arguments, operations_commands.run_replay),
-    "purge": (operations_commands.add_purge_arguments, operations_commands.run_purge),
-}
-
-
-class Terminal(io.StringIO):
-    """Typed answers from an operator at a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
+COMMANDS = {m.NAME: m for m in (move, dead_letter, requeue_dead_letters, replay, purge)}
 
 
 def run(
@@ -54,23 +27,10 @@ def run(
     *argv: str,
     profile: Profile | None = None,
     stdin: str | None = None,
-) -> Run:
-    add, runner = COMMANDS[command]
-    parser = argparse.ArgumentParser(prog=f"opsdesk {command}")
-    add(parser)
-    args = parser.parse_args(argv)
-    out, err = io.StringIO(), io.StringIO()
-    terminal = Terminal(stdin) if stdin is not None else io.StringIO()
-    code = runner(args, profile or make_profile(), db_path, out, err, terminal)
-    return Run(code, out.getvalue(), err.getvalue())
-
-
-def audit(db_path: Path, *argv: str) -> Run:
-    parser = argparse.ArgumentParser(prog="opsdesk audit")
-    audit_command.add_audit_arguments(parser)
-    out, err = io.StringIO(), io.StringIO()
-    code = audit_command.run_audit(parser.parse_args(argv), make_profile(), db_path, out, err)
-    return Run(code, out.getvalue(), err.getvalue())
+) -> Ran:
+    return run_command(
+        COMMANDS[command], *argv, profile=profile or make_profile(), history=db_path, stdin=stdin
+    )
 
 
 def test_without_yes_and_without_a_terminal_it_only_previews(
@@ -177,43 +137,15 @@ def test_replay_command_guards_and_json_dry_run(
     assert no_selection.code == 2
 
 
-def test_audit_verify_and_list(db_path: Path) -> None:
-    with AuditLog(db_path) as log:
-        for i in range(3):
-            log.record("move", operator="ops", message_ids=[f"m{i}"], outcome="ok")
-    listed = audit(db_path, "list", "--json")
-    assert [json.loads(line)["id"] for line in listed.out.splitlines()] == [3, 2, 1]
-    assert audit(db_path, "verify").code == 0
-
-    conn = sqlite3.connect(db_path)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET operator = 'mallory' WHERE id = 2")
-    conn.commit()
-    conn.close()
-    broken = audit(db_path, "verify")
-    assert broken.code == 1 and "record #2" in broken.err
-    assert audit(db_path.with_name("none.sqlite"), "verify").code == 2
-
-
-def test_the_headless_modules_never_import_qt() -> None:
-    code = (
-        "import sys, opsdesk.operations_commands, opsdesk.audit_command, "
-        "opsdesk.operations.service, opsdesk.operations.browse; "
-        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'opsdesk.ui'))]; "
-        "sys.exit(1 if bad else 0)"
-    )
-    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
-
-
 def test_options_fit_beside_the_common_cli_options() -> None:
-    from opsdesk.cli import _common_options
+    from opsdesk.commands import audit
 
-    common = _common_options()
+    common = common_options()
     parser = argparse.ArgumentParser(prog="opsdesk")
     sub = parser.add_subparsers(dest="command")
-    for name, (add, _) in COMMANDS.items():
-        add(sub.add_parser(name, parents=[common]))
-    audit_command.add_audit_arguments(sub.add_parser("audit"), parents=[common])
+    for name, module in COMMANDS.items():
+        module.add_arguments(sub.add_parser(name, parents=[common]))
+    audit.add_arguments(sub.add_parser("audit", parents=[common]))
     args = parser.parse_args(
         ["move", "--db", "h.sqlite", "--from", "a", "--to-exchange", "x", "--routing-key", "k"]
     )

@@ -1,0 +1,57 @@
+"""`opsdesk collect`: ingest into the history without a window, until stopped, idle or full."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, replace
+
+from opsdesk.commands import CommandContext
+from opsdesk.config import Binding
+
+NAME = "collect"
+HELP = "ingest without a window"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--exchange",
+        action="append",
+        metavar="NAME[:BINDING]",
+        help="exchange to watch (repeatable; default: the profile's bindings)",
+    )
+    parser.add_argument("--queue", metavar="TAP_QUEUE_NAME", help="the desk's tap queue")
+    parser.add_argument("--idle-exit", type=float, metavar="SECONDS")
+    parser.add_argument("--max-events", type=int, metavar="N")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def run(args: argparse.Namespace, context: CommandContext) -> int:
+    """0: collected; 1: never reached the broker."""
+    from opsdesk.ingest.collect import CollectLimits, NeverConnected, run_collect
+
+    out, err, profile, db = (
+        context.console.out,
+        context.console.err,
+        context.profile(),
+        context.db_path,
+    )
+    if args.exchange:
+        profile = replace(profile, bindings=tuple(Binding.parse(e) for e in args.exchange))
+    if args.queue:
+        profile = replace(profile, tap=replace(profile.tap, queue=args.queue))
+    limits = CollectLimits(idle_exit=args.idle_exit, max_events=args.max_events)
+    try:
+        counters = run_collect(profile, db, limits)
+    except NeverConnected as exc:
+        err.write(f"opsdesk: never connected to {profile.endpoint.redacted_url()}: {exc}\n")
+        return 1
+    if args.json:
+        summary = {"db": str(db), "queue": profile.tap.queue, **asdict(counters)}
+        out.write(json.dumps(summary) + "\n")
+    else:
+        out.write(
+            f"collected into {db}: received {counters.received}, stored {counters.stored}, "
+            f"duplicates {counters.duplicates}, decode errors {counters.decode_errors}\n"
+        )
+    return 0

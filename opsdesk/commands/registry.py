@@ -1,0 +1,36 @@
+"""Every subcommand of `opsdesk`, in the order its help lists them; cli.py loops over these."""
+
+from __future__ import annotations
+
+from opsdesk.commands import (
+    Command,
+    as_command,
+    audit,
+    collect,
+    dead_letter,
+    export,
+    gui,
+    move,
+    purge,
+    queues,
+    replay,
+    requeue_dead_letters,
+    simulate,
+)
+
+COMMANDS: tuple[Command, ...] = tuple(
+    as_command(module)
+    for module in (
+        gui,
+        collect,
+        export,
+        queues,
+        simulate,
+        move,
+        dead_letter,
+        requeue_dead_letters,
+        replay,
+        purge,
+        audit,
+    )
+)
