@@ -37,7 +37,7 @@ def test_an_edited_alert_rule_is_there_after_a_restart(
     assert rule_names(dialog) == ["dead letters", SUCCESS_RULE]
 
     # Tighten the success-rate rule to 95 %.
-    op.click_row(dialog.rule_list, rule_names(dialog).index(SUCCESS_RULE))
+    op.click_row(dialog.item_list, rule_names(dialog).index(SUCCESS_RULE))
     op.type_text(dialog.threshold_spin.lineEdit(), "95")
     op.press(Qt.Key.Key_Tab, widget=dialog.threshold_spin)
     # A new rule: the settlement queue's backlog, its queue chosen from the picker.
@@ -69,5 +69,5 @@ def test_an_edited_alert_rule_is_there_after_a_restart(
     dialog = open_rules(again)
     assert rule_names(dialog) == ["dead letters", SUCCESS_RULE, NEW_RULE]
     op = again.operator
-    op.press(Qt.Key.Key_Escape, widget=dialog.rule_list)
+    op.press(Qt.Key.Key_Escape, widget=dialog.item_list)
     op.wait_until(lambda: not dialog.isVisible(), "Esc to close the rule editor")

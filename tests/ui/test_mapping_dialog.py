@@ -121,9 +121,9 @@ def test_add_rename_and_remove_mappings(qtbot: QtBot) -> None:
     assert "used twice" in dialog.problem_label.text()
     assert not dialog.ok_button().isEnabled()
     type_into(qtbot, dialog.form.name_edit, "orders")
-    assert dialog.mapping_list.item(1).text() == "orders"
+    assert dialog.item_list.item(1).text() == "orders"
     assert dialog.ok_button().isEnabled()
-    dialog.mapping_list.setCurrentRow(0)
+    dialog.item_list.setCurrentRow(0)
     assert dialog.form.name_edit.text() == "ledger-v2"  # the form follows the selection
     dialog.remove_button.click()
     assert [m.name for m in dialog.mappings()] == ["orders"]

@@ -9,14 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from opsdesk.alerting.rules import AlertRule, RuleKind, describe, parse_rule, rule_to_dict
 from opsdesk.ui.alerts.number_spin import PlainNumberSpin
+from opsdesk.ui.list_editor_dialog import ListEditorDialog
 
 KIND_LABELS = {
     RuleKind.QUEUE_DEPTH: "Queue depth above a threshold",
@@ -64,8 +61,10 @@ def validate(rules: Sequence[AlertRule]) -> str | None:
     return None
 
 
-class AlertRulesDialog(QDialog):
+class AlertRulesDialog(ListEditorDialog[AlertRule]):
     """The rule list on the left, the chosen rule's fields on the right."""
+
+    NEW_NAME = "rule"
 
     def __init__(
         self,
@@ -74,13 +73,8 @@ class AlertRulesDialog(QDialog):
         queues: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(rules, parent)
         self.setWindowTitle("Alert rules")
-        self._rules = list(rules)
-        self._loading = False
-        self.rule_list = QListWidget(self)
-        self.add_button = QPushButton("Add", self)
-        self.remove_button = QPushButton("Remove", self)
         self.name_edit = QLineEdit(self)
         self.kind_combo = QComboBox(self)
         for kind, label in KIND_LABELS.items():
@@ -101,19 +95,7 @@ class AlertRulesDialog(QDialog):
         self.merchant_edit = QLineEdit(self)
         self.merchant_edit.setPlaceholderText("every merchant")
         self.growing_check = QCheckBox("Only while it grows", self)
-        self.problem_label = QLabel(" ", self)
-        self.problem_label.setStyleSheet("color: #8f1d1d;")
-        self.problem_label.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
         self._build_layout()
-
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        self.add_button.clicked.connect(self._on_add_clicked)
-        self.remove_button.clicked.connect(self._on_remove_clicked)
-        self.rule_list.currentRowChanged.connect(self._on_current_row_changed)
         # Changed, not edited/activated: _load's own changes are ignored through _loading.
         self.name_edit.textChanged.connect(self._on_edited)
         self.kind_combo.currentIndexChanged.connect(self._on_edited)
@@ -124,15 +106,10 @@ class AlertRulesDialog(QDialog):
         self.min_samples_spin.valueChanged.connect(self._on_edited)
         self.merchant_edit.textChanged.connect(self._on_edited)
         self.growing_check.toggled.connect(self._on_edited)
-
-        for rule in self._rules:
-            self.rule_list.addItem(self._item_text(rule))
-        self.rule_list.setCurrentRow(0 if self._rules else -1)
-        self._sync_editor_enabled()
-        self._validate()
+        self._fill()
 
     def rules(self) -> tuple[AlertRule, ...]:
-        return tuple(self._rules)
+        return tuple(self._items)
 
     def set_queues(self, queues: Sequence[str]) -> None:
         """The queues offered in the picker (sorted, once each); what is typed stays."""
@@ -145,49 +122,22 @@ class AlertRulesDialog(QDialog):
         finally:
             self._loading = loading
 
-    def add_rule(self, rule: AlertRule) -> None:
-        self._rules.append(rule)
-        self.rule_list.addItem(self._item_text(rule))
-        self.rule_list.setCurrentRow(len(self._rules) - 1)
-        self._sync_editor_enabled()
-        self._validate()
-
     # -- editing ---------------------------------------------------------------------------
 
-    def _on_add_clicked(self) -> None:
-        taken = {rule.name for rule in self._rules}
-        number = len(self._rules) + 1
-        while f"rule {number}" in taken:
-            number += 1
-        self.add_rule(AlertRule(f"rule {number}", RuleKind.QUEUE_DEPTH, threshold=1000.0))
-        self.name_edit.setFocus()
-        self.name_edit.selectAll()
+    def _name(self, item: AlertRule) -> str:
+        return item.name
 
-    def _on_remove_clicked(self) -> None:
-        row = self.rule_list.currentRow()
-        if 0 <= row < len(self._rules):
-            del self._rules[row]
-            self.rule_list.takeItem(row)
-            # The current row number may not change (removing row 0), so Qt says nothing:
-            # load the rule now shown there, or edits would overwrite it with the removed one.
-            self._on_current_row_changed(self.rule_list.currentRow())
-        self._sync_editor_enabled()
-        self._validate()
+    def _new_item(self, name: str) -> AlertRule:
+        return AlertRule(name, RuleKind.QUEUE_DEPTH, threshold=1000.0)
 
-    def _on_current_row_changed(self, row: int) -> None:
-        if 0 <= row < len(self._rules):
-            self._load(self._rules[row])
+    def _problem(self) -> str | None:
+        return validate(self._items)
 
-    def _on_edited(self, *_args: object) -> None:
-        row = self.rule_list.currentRow()
-        if self._loading or not 0 <= row < len(self._rules):
-            return
-        rule = self._from_editor(self._rules[row])
-        self._rules[row] = rule
-        self._show_rows(rule.kind)
-        item = self.rule_list.item(row)
-        item.setText(self._item_text(rule))
-        self._validate()
+    def _editor(self) -> QWidget:
+        return self._editor_widget
+
+    def _name_edit(self) -> QLineEdit:
+        return self.name_edit
 
     def _load(self, rule: AlertRule) -> None:
         self._loading = True
@@ -208,12 +158,11 @@ class AlertRulesDialog(QDialog):
             self._loading = False
         self._show_rows(rule.kind)
 
-    def _from_editor(self, previous: AlertRule) -> AlertRule:
-        kind = RuleKind(self.kind_combo.currentData())
+    def _edited(self, previous: AlertRule) -> AlertRule:
         return replace(
             previous,
             name=self.name_edit.text().strip(),
-            kind=kind,
+            kind=RuleKind(self.kind_combo.currentData()),
             enabled=self.enabled_check.isChecked(),
             queue=self.queue_combo.currentText().strip() or None,
             threshold=self.threshold_spin.value(),
@@ -223,6 +172,13 @@ class AlertRulesDialog(QDialog):
             merchant=self.merchant_edit.text().strip() or None,
             growing=self.growing_check.isChecked(),
         )
+
+    def _on_shown_item_changed(self) -> None:
+        # After the rule was read and stored: showing its rows refits the threshold field,
+        # and a value that changes with it comes back through _on_edited.
+        row = self._current_row()
+        if row is not None:
+            self._show_rows(self._items[row].kind)
 
     def _show_rows(self, kind: RuleKind) -> None:
         rows = _ROWS[kind]
@@ -245,16 +201,6 @@ class AlertRulesDialog(QDialog):
         else:
             self.threshold_spin.fit(0, MAX_DEPTH)
 
-    def _validate(self) -> None:
-        problem = validate(self._rules)
-        self.problem_label.setText(problem or " ")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
-
-    def _sync_editor_enabled(self) -> None:
-        has_rule = 0 <= self.rule_list.currentRow() < len(self._rules)
-        self._editor.setEnabled(has_rule)
-        self.remove_button.setEnabled(has_rule)
-
     def _item_text(self, rule: AlertRule) -> str:
         try:
             text = f"{rule.name} — {describe(rule)}"
@@ -265,31 +211,24 @@ class AlertRulesDialog(QDialog):
     # -- layout ----------------------------------------------------------------------------
 
     def _build_layout(self) -> None:
-        self._editor = QWidget(self)
-        form = self._form = QFormLayout(self._editor)
+        editor = self._editor_widget = QWidget(self)
+        form = self._form = QFormLayout(editor)
         form.addRow("Name", self.name_edit)
         form.addRow("Kind", self.kind_combo)
         form.addRow("", self.enabled_check)
         form.addRow("Queue", self.queue_combo)
-        self._threshold_label = QLabel("Threshold", self._editor)
+        self._threshold_label = QLabel("Threshold", editor)
         form.addRow(self._threshold_label, self.threshold_spin)
-        self._window_label = QLabel("Window", self._editor)
+        self._window_label = QLabel("Window", editor)
         form.addRow(self._window_label, self.window_spin)
         form.addRow("At least (outcomes)", self.min_samples_spin)
         form.addRow("Merchant", self.merchant_edit)
         form.addRow("", self.growing_check)
-        self._for_label = QLabel("For at least", self._editor)
+        self._for_label = QLabel("For at least", editor)
         form.addRow(self._for_label, self.for_spin)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        left = QVBoxLayout()
-        left.addWidget(self.rule_list, 1)
-        left.addLayout(buttons)
         body = QHBoxLayout()
-        body.addLayout(left, 1)
-        body.addWidget(self._editor, 1, Qt.AlignmentFlag.AlignTop)
+        body.addLayout(self._list_with_buttons(), 1)
+        body.addWidget(editor, 1, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.problem_label)

@@ -26,8 +26,8 @@ def ok_enabled(widget):
 
 def test_rules_are_listed_with_their_description_and_come_back_unchanged(qtbot):
     widget = dialog(qtbot)
-    assert widget.rule_list.count() == 3
-    assert widget.rule_list.item(0).text() == (
+    assert widget.item_list.count() == 3
+    assert widget.item_list.item(0).text() == (
         "orders backlog — messages ready on orders above 1000 for 60 s"
     )
     assert widget.rules() == RULES
@@ -37,7 +37,7 @@ def test_rules_are_listed_with_their_description_and_come_back_unchanged(qtbot):
 
 def test_editing_a_threshold_changes_the_rule_and_its_toml(qtbot):
     widget = dialog(qtbot)
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     widget.threshold_spin.setValue(2500)
     widget.for_spin.setValue(120)
     assert widget.rules()[0] == AlertRule(
@@ -50,25 +50,25 @@ def test_editing_a_threshold_changes_the_rule_and_its_toml(qtbot):
         "above": 2500,
         "for_seconds": 120,
     }
-    assert "above 2500 for 120 s" in widget.rule_list.item(0).text()
+    assert "above 2500 for 120 s" in widget.item_list.item(0).text()
 
 
 def test_only_the_fields_of_the_rules_kind_are_shown(qtbot):
     widget = dialog(qtbot)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.rule_list.setCurrentRow(1)  # success rate
+    widget.item_list.setCurrentRow(1)  # success rate
     assert widget.merchant_edit.isVisible() and widget.min_samples_spin.isVisible()
     assert not widget.queue_combo.isVisible()
     assert widget.threshold_spin.maximum() == 100
-    widget.rule_list.setCurrentRow(2)  # silence
+    widget.item_list.setCurrentRow(2)  # silence
     assert not widget.threshold_spin.isVisible() and widget.for_spin.isVisible()
 
 
 def test_add_and_remove_rules(qtbot):
     widget = dialog(qtbot)
     widget.add_button.click()
-    assert widget.rule_list.count() == 4 and widget.rule_list.currentRow() == 3
+    assert widget.item_list.count() == 4 and widget.item_list.currentRow() == 3
     added = widget.rules()[3]
     assert added.kind is RuleKind.QUEUE_DEPTH and added.name == "rule 4"
     widget.name_edit.selectAll()
@@ -85,14 +85,14 @@ def test_add_and_remove_rules(qtbot):
         "growing": False,
         "for_seconds": 0,
     }
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     widget.remove_button.click()
     assert [rule.name for rule in widget.rules()] == ["payments success", "quiet", "dead letters"]
 
 
 def test_duplicate_or_empty_names_block_ok_with_the_reason(qtbot):
     widget = dialog(qtbot)
-    widget.rule_list.setCurrentRow(2)
+    widget.item_list.setCurrentRow(2)
     widget.name_edit.setText("orders backlog")
     assert not ok_enabled(widget)
     assert "Two rules are named 'orders backlog'" in widget.problem_label.text()
@@ -104,7 +104,7 @@ def test_duplicate_or_empty_names_block_ok_with_the_reason(qtbot):
 
 def test_removing_the_first_rule_shows_the_next_one_and_edits_go_to_it(qtbot):
     widget = dialog(qtbot)
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     widget.remove_button.click()
     assert widget.name_edit.text() == "payments success"
     widget.name_edit.selectAll()
@@ -119,14 +119,14 @@ def test_thresholds_read_as_typed_counts_whole_and_rates_in_percent(qtbot):
         AlertRule("rate 2", RuleKind.SUCCESS_RATE, threshold=95, window_seconds=900),
     )
     widget = dialog(qtbot, rules)
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     assert widget.threshold_spin.text() in ("1,000", "1000")  # never "1,000.0"
     assert widget.for_spin.text() == "0 s" and widget.window_spin.text() == "15 min"
-    widget.rule_list.setCurrentRow(1)
+    widget.item_list.setCurrentRow(1)
     assert widget.threshold_spin.text() == "99.25 %"
-    widget.rule_list.setCurrentRow(2)
+    widget.item_list.setCurrentRow(2)
     assert widget.threshold_spin.text() == "95 %"
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     assert widget.threshold_spin.text() in ("1,000", "1000")
     assert widget.rules() == rules  # looking at the rules changed none of them
 
@@ -134,7 +134,7 @@ def test_thresholds_read_as_typed_counts_whole_and_rates_in_percent(qtbot):
 def test_typing_a_count_keeps_it_whole(qtbot):
     widget = dialog(qtbot)
     widget.show()
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     widget.threshold_spin.selectAll()
     qtbot.keyClicks(widget.threshold_spin, "2500")
     assert widget.rules()[0].threshold == 2500
@@ -145,7 +145,7 @@ def test_the_queue_picker_lists_known_queues_and_keeps_free_text(qtbot):
     widget = dialog(qtbot)
     combo = widget.queue_combo
     assert [combo.itemText(i) for i in range(combo.count())] == ["", "orders", "orders.dlq"]
-    widget.rule_list.setCurrentRow(0)
+    widget.item_list.setCurrentRow(0)
     combo.setEditText("payments.not-yet-declared")
     widget.set_queues(["refunds", "orders", "refunds", "payments.settlement"])
     assert [combo.itemText(i) for i in range(combo.count())] == [
