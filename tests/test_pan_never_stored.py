@@ -22,7 +22,6 @@ import pytest
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.events.model import PaymentEvent
-from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.log_files import setup_logging
 from opsdesk.store.event_filter import EventFilter
@@ -35,6 +34,7 @@ from opsdesk.store.export import (
 )
 from opsdesk.store.search import SearchIndexer
 from tests.conftest import BROKER_URL, BrokerObjects
+from tests.ingest.test_tap import classic_tap
 
 pytestmark = pytest.mark.broker
 
@@ -186,7 +186,7 @@ def test_no_card_number_reaches_history_wal_index_exports_or_log(
         tap=TapSettings(queue=queue, batch_interval=0.05),
     )
     listener = Listener()
-    tap = Tap(profile, db, listener)
+    tap = classic_tap(profile, db, listener)
     sent = messages()
     expected = len(sent) + 1  # the Adyen message holds two items
     snapshots: dict[str, bytes] = {}

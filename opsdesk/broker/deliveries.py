@@ -1,9 +1,7 @@
-"""A delivery as the consumer thread keeps it, and its conversion to a RawMessage."""
+"""An AMQP delivery as a consumer keeps it, and its conversion to a RawMessage."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -74,17 +72,3 @@ def to_raw_message(delivery: Delivery) -> RawMessage:
         headers=plain_value(headers) if headers else {},
         redelivered=delivery.redelivered,
     )
-
-
-@dataclass(slots=True)
-class DeliveryBatch:
-    """Deliveries stored in one transaction and acked together."""
-
-    generation: int  # which channel the delivery tags belong to
-    deliveries: list[Delivery] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)
-
-
-def received_stamp() -> str:
-    """The received_at of a batch being decoded now: UTC, milliseconds, 'Z'."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

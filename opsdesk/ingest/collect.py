@@ -1,4 +1,4 @@
-"""Headless ingest: run the tap without a window until told to stop, idle, or N events."""
+"""Headless ingest: run a tap without a window until told to stop, idle, or N events."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ingest.classic_tap import ClassicTapSource
+from opsdesk.ingest.source import B, Source
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.writer import Writer
+from opsdesk.ingest.writer_choice import tap_writer
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +66,16 @@ class _Progress:
 
 
 def run_collect(profile: Profile, db_path: Path, limits: CollectLimits) -> TapCounters:
+    """The profile's classic tap into `db_path`, committed as the profile says (writer_choice:
+    in a child process unless it says otherwise); see collect_from."""
+    source = ClassicTapSource(profile)  # first: a malformed URL raises before anything starts
+    return collect_from(source, tap_writer(profile, db_path, shows_events=False), limits)
+
+
+def collect_from(source: Source[B], writer: Writer, limits: CollectLimits) -> TapCounters:
     """Blocks until a limit is reached or SIGINT/SIGTERM; returns the final counters."""
     progress = _Progress()
-    if profile.tap.store_process is None:  # headless: commit in a child (TapSettings)
-        profile = replace(profile, tap=replace(profile.tap, store_process=True))
-    tap = Tap(profile, db_path, progress, with_events=False)
+    tap = Tap(source, writer, progress)
     interrupted = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -1,6 +1,6 @@
 """Commit in a child process, so SQLite's work does not share this process's GIL.
 
-With this writer the tap's process consumes, decodes and acks; one child process commits
+With this Writer the tap's process consumes, decodes and acks; one child process commits
 (and checkpoints), with a GIL of its own. Decoded events cross as field tuples; what comes
 back per batch is three counts, plus the stored events only when the listener shows them
 (the window does, `collect` not). Acks still wait for the commit: the child reports each
@@ -22,10 +22,11 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
-from opsdesk.broker.deliveries import DeliveryBatch, received_stamp
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.ingest.commit_report import CommitReport, report_of
-from opsdesk.ingest.event_fields import EventFields, decode_fields, to_events
+from opsdesk.ingest.decoding import EventFields, decode_fields, to_events
+from opsdesk.ingest.source import Batch
+from opsdesk.ingest.writer import Committed
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _STOP = object()
 PARENT_CHECK_S = 0.5
-Committed = Callable[[DeliveryBatch, CommitReport], None]
 
 
 class _Child:
@@ -75,45 +75,39 @@ def _close() -> None:
     _Child.store = _Child.checkpointer = None
 
 
-class ProcessBatchWriter:
-    """BatchWriter's contract (`put`, `pending`, `stop`, `ready`) with the work in a child."""
+class ProcessWriter:
+    """A Writer whose commits run in a child; `committed` runs on the pool's result thread."""
 
     def __init__(
-        self,
-        db_path: Path,
-        on_committed: Committed,
-        on_fatal: Callable[[StoreError], None],
-        mappings: Sequence[FieldMapping] = (),
-        *,
-        with_events: bool = True,
+        self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
     ) -> None:
         self._db_path = db_path
         self._mappings = tuple(mappings)
         self._with_events = with_events
-        self._on_committed = on_committed
-        self._on_fatal = on_fatal
-        self._batches: queue.Queue[DeliveryBatch | object] = queue.Queue()
+        self._on_fatal: Callable[[StoreError], None] = lambda exc: None
+        self._batches: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
         self._failed = threading.Event()
         self.ready = threading.Event()  # set once the history is open (or failed to open)
         self._thread = threading.Thread(target=self._run, name="tap-store-process")
 
-    def start(self) -> None:
+    def start(self, on_fatal: Callable[[StoreError], None]) -> None:
+        self._on_fatal = on_fatal
         self._thread.start()
 
-    def put(self, batch: DeliveryBatch) -> None:
+    def put(self, batch: Batch, committed: Committed) -> None:
         with self._lock:
             self._pending += 1
-        self._batches.put(batch)
+        self._batches.put((batch, committed))
 
     def pending(self) -> int:
-        """Batches handed over and not yet committed (or dropped after a failure)."""
+        """Batches put and not yet committed (or dropped after a failure)."""
         with self._lock:
             return self._pending
 
     def stop(self) -> None:
-        """Commit what was handed over, then end the child and the thread."""
+        """Commit what was put, then end the child and the thread."""
         self._batches.put(_STOP)
         if self._thread.is_alive():
             self._thread.join()
@@ -144,13 +138,14 @@ class ProcessBatchWriter:
 
     def _submit_until_stopped(self, pool: ProcessPoolExecutor | None) -> None:
         while (item := self._batches.get()) is not _STOP:
-            assert isinstance(item, DeliveryBatch)
+            assert isinstance(item, tuple)
+            batch, committed = item
             if pool is None or self._failed.is_set():
                 self._done()
                 continue
             # Decoded here, beside the consumer: measured, the child then only writes, and
             # the two processes share the work more evenly than with decoding in the child.
-            fields = decode_fields(item.deliveries, received_stamp(), self._mappings)
+            fields = decode_fields(batch, self._mappings)
             try:
                 future = pool.submit(_store, fields, self._with_events)
             except BrokenProcessPool as exc:  # died with nothing in flight to report it
@@ -158,9 +153,9 @@ class ProcessBatchWriter:
                 self._done()
                 continue
             # One worker, FIFO: results arrive in submission order, so acks keep their order.
-            future.add_done_callback(partial(self._on_result, item))
+            future.add_done_callback(partial(self._on_result, committed))
 
-    def _on_result(self, batch: DeliveryBatch, future: Future[CommitReport]) -> None:
+    def _on_result(self, committed: Committed, future: Future[CommitReport]) -> None:
         try:
             if self._failed.is_set():
                 return
@@ -172,7 +167,7 @@ class ProcessBatchWriter:
             except BrokenProcessPool as exc:
                 self._fail(StoreError(f"the history writer process died: {exc}"))
                 return
-            self._on_committed(batch, report)
+            committed(report)
         finally:
             self._done()
 

@@ -15,7 +15,9 @@ from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.config import Profile
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.ingest.classic_tap import ClassicTapSource
 from opsdesk.ingest.tap import Tap
+from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.profile_file import save_alert_rules, save_mappings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
@@ -144,9 +146,12 @@ def build_desk(
     monitor = QueueMonitor(
         profile, SampleRecorder(db_path, profile.monitor.retention_days, forward=monitor_bridge)
     )
+    # The window shows what is stored: the thread writer, unless the profile says otherwise.
+    writer = tap_writer(profile, db_path, shows_events=True)
+    tap = Tap(ClassicTapSource(profile), writer, tap_bridge)
     workers = Workers()
     # The tap first: it creates the history file the others open.
-    for worker in (Tap(profile, db_path, tap_bridge), monitor, search, retention, alert_worker):
+    for worker in (tap, monitor, search, retention, alert_worker):
         workers.add(worker)
 
     tap_bridge.events_stored.connect(history.notify_events_stored)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+from functools import partial
 from pathlib import Path
 
 import pika
 
-from opsdesk.broker.deliveries import Delivery, DeliveryBatch
+from opsdesk.broker.deliveries import Delivery
+from opsdesk.ingest.classic_tap import DeliveryBatch
 from opsdesk.ingest.commit_report import CommitReport
-from opsdesk.ingest.process_writer import ProcessBatchWriter
+from opsdesk.ingest.process_writer import ProcessWriter
 from opsdesk.store.event_store import EventStore, StoreError
 
 
@@ -44,6 +46,9 @@ class Reports:
             self.committed.append((batch.deliveries[0].delivery_tag, report))
             self.changed.notify_all()
 
+    def put(self, writer: ProcessWriter, batch: DeliveryBatch) -> None:
+        writer.put(batch, partial(self.on_committed, batch))
+
     def on_fatal(self, exc: StoreError) -> None:
         with self.changed:
             self.fatal.append(exc)
@@ -53,12 +58,12 @@ class Reports:
 def test_batches_commit_in_order_with_counts_and_no_events(tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite"
     reports = Reports()
-    writer = ProcessBatchWriter(db, reports.on_committed, reports.on_fatal, with_events=False)
-    writer.start()
+    writer = ProcessWriter(db, with_events=False)
+    writer.start(reports.on_fatal)
     try:
         assert writer.ready.wait(60)
         for first in (0, 10, 20, 0):  # the last one again: all duplicates
-            writer.put(batch(first, 10))
+            reports.put(writer, batch(first, 10))
     finally:
         writer.stop()
     assert not writer.is_alive() and writer.pending() == 0
@@ -74,10 +79,10 @@ def test_batches_commit_in_order_with_counts_and_no_events(tmp_path: Path) -> No
 
 def test_stored_events_come_back_when_asked(tmp_path: Path) -> None:
     reports = Reports()
-    writer = ProcessBatchWriter(tmp_path / "h.sqlite", reports.on_committed, reports.on_fatal)
-    writer.start()
+    writer = ProcessWriter(tmp_path / "h.sqlite")
+    writer.start(reports.on_fatal)
     try:
-        writer.put(batch(0, 3))
+        reports.put(writer, batch(0, 3))
     finally:
         writer.stop()
     ((_, report),) = reports.committed
@@ -91,11 +96,11 @@ def test_a_history_that_cannot_open_is_one_store_error_and_nothing_committed(
     not_a_database = tmp_path / "history.sqlite"
     not_a_database.write_bytes(b"this is not SQLite" * 100)
     reports = Reports()
-    writer = ProcessBatchWriter(not_a_database, reports.on_committed, reports.on_fatal)
-    writer.start()
+    writer = ProcessWriter(not_a_database)
+    writer.start(reports.on_fatal)
     try:
         assert writer.ready.wait(60)
-        writer.put(batch(0, 5))
+        reports.put(writer, batch(0, 5))
     finally:
         writer.stop()
     assert not writer.is_alive() and writer.pending() == 0

@@ -16,8 +16,10 @@ import pytest
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.ingest.classic_tap import ClassicTapSource, DeliveryBatch
 from opsdesk.ingest.tap import Tap
-from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
+from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
+from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.store.event_store import EventStore
 from tests.conftest import BROKER_URL, BrokerObjects
 
@@ -101,9 +103,17 @@ def make_profile(exchange: str, queue: str, url: str = BROKER_URL, **tap: object
     )
 
 
+def classic_tap(
+    profile: Profile, db: Path, listener: TapListener, shows_events: bool = True
+) -> Tap[DeliveryBatch]:
+    """Built as the window (shows_events) and `collect` (not) build theirs."""
+    writer = tap_writer(profile, db, shows_events=shows_events)
+    return Tap(ClassicTapSource(profile), writer, listener)
+
+
 WRITERS = {
-    "thread-decoder": {},
-    "store-process": {"store_process": True},
+    "thread-writer": {"store_process": False},
+    "process-writer": {"store_process": True},
 }
 
 
@@ -113,7 +123,7 @@ def test_stores_each_event_once_and_acks_after_commit(
 ) -> None:
     exchange, queue, db = tap_setup
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue, **writer), db, recorder)
+    tap = classic_tap(make_profile(exchange, queue, **writer), db, recorder)
     tap.start()
     try:
         recorder.wait_connected()
@@ -138,7 +148,7 @@ def test_stores_each_event_once_and_acks_after_commit(
 def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> None:
     exchange, queue, db = tap_setup
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue, max_length=3), db, recorder)
+    tap = classic_tap(make_profile(exchange, queue, max_length=3), db, recorder)
     tap.start()
     recorder.wait_connected()
     tap.stop()
@@ -147,7 +157,7 @@ def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> N
         broker.publish(exchange, "payment.succeeded", native_event(i), message_id=f"m-{i}")
     assert broker.message_count(queue) == 3
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue, max_length=3), db, recorder)
+    tap = classic_tap(make_profile(exchange, queue, max_length=3), db, recorder)
     tap.start()
     try:
         recorder.wait_for(lambda: recorder.counters.stored == 3)
@@ -159,7 +169,7 @@ def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> N
 def test_reports_reconnecting_when_broker_unreachable(tmp_path: Path) -> None:
     recorder = Recorder()
     profile = make_profile("x", "q", url="amqp://guest:guest@127.0.0.1:1/%2F")
-    tap = Tap(profile, tmp_path / "h.sqlite", recorder)
+    tap = classic_tap(profile, tmp_path / "h.sqlite", recorder)
     tap.start()
     try:
         recorder.wait_for(lambda: any(s.phase is TapPhase.RECONNECTING for s in recorder.states))
@@ -202,7 +212,7 @@ def test_nothing_lost_when_broker_closes_all_connections(private_vhost: str, tmp
     conn.close()
 
     recorder = GatedRecorder(hold_after=200)
-    tap = Tap(profile, tmp_path / "h.sqlite", recorder)
+    tap = classic_tap(profile, tmp_path / "h.sqlite", recorder)
     tap.start()
     try:
         # The writer is held mid-stream with deliveries unacked on the first connection.
@@ -228,7 +238,7 @@ def test_binds_an_exchange_that_appears_later(tap_setup, broker: BrokerObjects) 
     _, queue, db = tap_setup
     late = queue + ".late-x"
     recorder = Recorder()
-    tap = Tap(make_profile(late, queue), db, recorder)
+    tap = classic_tap(make_profile(late, queue), db, recorder)
     tap.start()
     try:
         recorder.wait_for(
@@ -253,7 +263,7 @@ def test_adyen_batch_stores_one_event_per_item_once(tap_setup, broker: BrokerObj
     exchange, queue, db = tap_setup
     body = (Path(__file__).parent.parent / "events/payloads/adyen_batch.json").read_bytes()
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue), db, recorder)
+    tap = classic_tap(make_profile(exchange, queue), db, recorder)
     tap.start()
     try:
         recorder.wait_connected()
@@ -272,7 +282,7 @@ def test_without_events_only_counters_are_reported(
 ) -> None:
     exchange, queue, db = tap_setup
     recorder = Recorder()
-    tap = Tap(make_profile(exchange, queue, **writer), db, recorder, with_events=False)
+    tap = classic_tap(make_profile(exchange, queue, **writer), db, recorder, shows_events=False)
     tap.start()
     try:
         recorder.wait_connected()

@@ -8,10 +8,9 @@ from pathlib import Path
 import pika
 import pytest
 
-from opsdesk.ingest.tap import Tap
 from opsdesk.store.event_store import EventStore
 from tests.conftest import BROKER_URL, BrokerObjects
-from tests.ingest.test_tap import WRITERS, Recorder, make_profile, native_event
+from tests.ingest.test_tap import WRITERS, Recorder, classic_tap, make_profile, native_event
 
 pytestmark = pytest.mark.broker
 
@@ -69,7 +68,7 @@ def test_stop_while_messages_arrive_loses_nothing(
     """
     exchange, queue, db_path = tap_setup
     profile = make_profile(exchange, queue, **writer)
-    declaring = Tap(profile, db_path, first := Recorder())  # the queue exists and is bound
+    declaring = classic_tap(profile, db_path, first := Recorder())  # the queue exists and is bound
     declaring.start()
     try:
         first.wait_connected()
@@ -78,7 +77,7 @@ def test_stop_while_messages_arrive_loses_nothing(
     lost_total = 0
     for round_ in range(3):
         recorder = Recorder()
-        tap = Tap(profile, db_path, recorder)
+        tap = classic_tap(profile, db_path, recorder)
         with SteadyPublisher(exchange) as publisher:
             tap.start()
             try:

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QLabel, QToolButton
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.config import Binding, Profile, TapSettings
-from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.app import build_main_window
 from opsdesk.ui.connection_status import ConnectionStatusWidget
 from opsdesk.ui.tap_bridge import TapBridge
+from tests.ingest.test_tap import classic_tap
 
 BROKER = "amqp://guest:***@127.0.0.1:5672/%2F"
 
@@ -167,7 +167,7 @@ def test_a_real_tap_on_a_dead_port_shows_its_whole_reason(qtbot, ui_settings, tm
     window.show()
     qtbot.waitExposed(window)
     status = window.connection_status
-    tap = Tap(profile, db, bridge)
+    tap = classic_tap(profile, db, bridge)
     tap.start()
     try:
         qtbot.waitUntil(lambda: status.state.phase == TapPhase.RECONNECTING, timeout=15_000)

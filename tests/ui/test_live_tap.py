@@ -6,7 +6,6 @@ import pytest
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
-from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.simulator.engine import teardown
 from opsdesk.simulator.settings import SimulatorSettings
@@ -15,6 +14,7 @@ from opsdesk.ui.app import build_main_window
 from opsdesk.ui.demo_traffic import DemoTraffic
 from opsdesk.ui.tap_bridge import TapBridge
 from tests.conftest import BROKER_URL
+from tests.ingest.test_tap import classic_tap
 
 pytestmark = pytest.mark.broker
 
@@ -67,7 +67,7 @@ def open_live_window(qtbot, broker, unique_name, ui_settings, tmp_path):
         window = build_main_window(db, bridge, ui_settings, broker_label="local broker")
         qtbot.addWidget(window)
         window.show()
-        tap = Tap(_profile(exchange, queue), db, bridge)
+        tap = classic_tap(_profile(exchange, queue), db, bridge)
         taps.append(tap)
         tap.start()
         return window
