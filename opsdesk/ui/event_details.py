@@ -2,98 +2,54 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
+from opsdesk.ui.details_pane import DetailsPane, block, field_lines, pretty_json
 from opsdesk.ui.money_text import format_amount
 
-# Re-indenting a very large body would stall the UI thread; such bodies are shown as stored.
-_PRETTY_PRINT_LIMIT = 512 * 1024
 _LABEL_WIDTH = len("idempotency key")  # the longest label: one column for every section
 _NOTHING_SELECTED = "Select an event to see its routing, headers and body."
+_BANNER_STYLE = (
+    "background: #fbe0df; color: #8f1d1d; border: 1px solid #d9a3a1; border-radius: 3px;"
+    " padding: 6px; font-weight: bold;"
+)
 
 
-class EventDetailsPane(QWidget):
+class EventDetailsPane(DetailsPane):
     """Summary beside payload; read-only, monospace, selectable; decode errors in a banner."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("decodeErrorBanner", _BANNER_STYLE, _NOTHING_SELECTED, parent)
         self._event: PaymentEvent | None = None
-        self._decode_banner = QLabel(self)
-        self._decode_banner.setObjectName("decodeErrorBanner")
-        self._decode_banner.setWordWrap(True)
-        self._decode_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._decode_banner.setStyleSheet(
-            "QLabel#decodeErrorBanner { background: #fbe0df; color: #8f1d1d;"
-            " border: 1px solid #d9a3a1; border-radius: 3px; padding: 6px; font-weight: bold; }"
-        )
-        self._decode_banner.hide()
-        self._summary = _text_view(_NOTHING_SELECTED)
-        self._payload = _text_view("")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.splitter.setObjectName("detailsSplitter")
-        self.splitter.addWidget(self._summary)
-        self.splitter.addWidget(self._payload)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.setFocusProxy(self._summary)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._decode_banner)
-        layout.addWidget(self.splitter, 1)
+        self.setFocusProxy(self.summary)
 
     @property
     def shown_event(self) -> PaymentEvent | None:
         return self._event
 
-    def text(self) -> str:
-        """Everything the pane shows, as one text (e.g. for the clipboard)."""
-        summary, payload = self._summary.toPlainText(), self._payload.toPlainText()
-        return f"{summary}\n{payload}" if payload else summary
-
     def decode_error_text(self) -> str:
         """The banner's text; empty when the shown event decoded (or none is shown)."""
-        return "" if self._decode_banner.isHidden() else self._decode_banner.text()
+        return "" if self.note_label.isHidden() else self.note_label.text()
 
     def note(self) -> str:
         """What the empty pane says (why nothing is shown); empty while an event is shown."""
-        return "" if self._event is not None else self._summary.placeholderText()
+        return "" if self._event is not None else self.summary.placeholderText()
 
     def show_event(self, event: PaymentEvent | None, *, note: str = _NOTHING_SELECTED) -> None:
         """Show `event`; for None, an empty pane that says `note`."""
         self._event = event
         if event is None:
-            self._decode_banner.hide()
-            self._summary.clear()
-            self._payload.clear()
-            self._summary.setPlaceholderText(note)
+            self._clear()
+            self.summary.setPlaceholderText(note)
             return
+        banner = None
         if event.decode_error:
-            self._decode_banner.setText(
-                f"⚠ Not decoded: {event.decode_error}. The body is shown as received."
-            )
-            self._decode_banner.show()
-        else:
-            self._decode_banner.hide()
-        self._summary.setPlainText(render_summary(event))
-        self._payload.setPlainText(render_payload(event))
-
-
-def _text_view(placeholder: str) -> QPlainTextEdit:
-    view = QPlainTextEdit()
-    view.setReadOnly(True)
-    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    view.setTextInteractionFlags(
-        Qt.TextInteractionFlag.TextSelectableByMouse
-        | Qt.TextInteractionFlag.TextSelectableByKeyboard
-    )
-    view.setPlaceholderText(placeholder)
-    return view
+            banner = f"⚠ Not decoded: {event.decode_error}. The body is shown as received."
+        self._show(render_summary(event), render_payload(event), banner)
 
 
 def render_details(event: PaymentEvent) -> str:
@@ -141,35 +97,15 @@ def render_summary(event: PaymentEvent) -> str:
 def render_payload(event: PaymentEvent) -> str:
     """The message as sent: body first, then headers and properties."""
     sections = [
-        _block(f"Body ({_size(event.body_size)})", _pretty_json(event.body)),
-        _block("Headers", _pretty_json(event.headers)),
-        _block("Properties", _pretty_json(event.properties)),
+        block(f"Body ({_size(event.body_size)})", pretty_json(event.body)),
+        block("Headers", pretty_json(event.headers)),
+        block("Properties", pretty_json(event.properties)),
     ]
     return "\n\n".join(sections) + "\n"
 
 
 def _fields(title: str, pairs: list[tuple[str, str | None]]) -> str:
-    lines = [
-        f"{name:<{_LABEL_WIDTH}}  {value if value is not None else '—'}" for name, value in pairs
-    ]
-    return _block(title, "\n".join(lines))
-
-
-def _block(title: str, text: str) -> str:
-    return f"── {title} " + "─" * max(4, 40 - len(title)) + "\n" + text
-
-
-def _pretty_json(text: str) -> str:
-    """Indented JSON when `text` is JSON; otherwise exactly as it came."""
-    if not text.strip():
-        return "(empty)"
-    if len(text) > _PRETTY_PRINT_LIMIT:
-        return text
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return text
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return block(title, field_lines(pairs, _LABEL_WIDTH))
 
 
 def _size(size: int) -> str:

@@ -11,11 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -43,14 +41,14 @@ from opsdesk.store.export import (
 )
 from opsdesk.ui.history.background_task import BackgroundTask, Progress
 from opsdesk.ui.history.frozen_rows_note import FrozenRowsNote, rows_text
+from opsdesk.ui.history.task_dialog import TaskDialog
 
 log = logging.getLogger(__name__)
 
-CANCEL_WAIT_S = 10.0
 _SUFFIXES = {ExportFormat.CSV: ".csv", ExportFormat.JSONL: ".jsonl"}
 
 
-class ExportDialog(QDialog):
+class ExportDialog(TaskDialog):
     """Choose what and where, then watch it stream; Cancel stops it and leaves no file behind."""
 
     export_finished = Signal(object)  # ExportResult
@@ -75,7 +73,6 @@ class ExportDialog(QDialog):
         self._selection = tuple(selection)
         self._payment_id = payment_id
         self._operator = operator if operator is not None else _operator()
-        self._task: BackgroundTask | None = None
         self._confirm_replace: Path | None = None
         self.export_result: ExportResult | None = None
 
@@ -145,10 +142,6 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(640, 320)
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and self._task.running
-
     def export_format(self) -> ExportFormat:
         return ExportFormat.CSV if self.csv_choice.isChecked() else ExportFormat.JSONL
 
@@ -198,20 +191,10 @@ class ExportDialog(QDialog):
             self.status.setText("Cancelling…")
             self.cancel_button.setEnabled(False)
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._stop_task()
-        super().closeEvent(event)
-
-    def done(self, code: int) -> None:
-        self._stop_task()
-        super().done(code)
-
     def _stop_task(self) -> None:
         # Closing the window cancels: an export nobody watches would finish unseen.
-        if self._task is not None and self._task.running:
-            self._task.cancel()
-            self._task.wait(CANCEL_WAIT_S)
-        self.frozen_note.wait(CANCEL_WAIT_S)
+        super()._stop_task()
+        self.frozen_note.wait(self.STOP_WAIT_S)
 
     def _refuse(self, text: str) -> bool:
         self.status.setText(text)

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -28,18 +26,21 @@ from opsdesk.store.event_query import EventQuery, FileStats
 from opsdesk.store.retention import PruneResult, Retention
 from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.history.background_task import BackgroundTask, Progress, Work
+from opsdesk.ui.history.task_dialog import TaskDialog
 from opsdesk.ui.settings import MAX_RETENTION_DAYS, UiSettings
 
 log = logging.getLogger(__name__)
 
 GB = 1_000_000_000
-STOP_WAIT_S = 30.0
 CONFIRM_MS = 5_000
 _READING = "Reading the history file…"
 
 
-class RetentionDialog(QDialog):
+class RetentionDialog(TaskDialog):
     """Prune and Compact run on their own thread with their own connection."""
+
+    # Pruning stops after its current batch; a compact cannot stop and is waited for.
+    STOP_WAIT_S = 30.0
 
     pruned = Signal(object)  # PruneResult
     compacted = Signal()
@@ -50,7 +51,6 @@ class RetentionDialog(QDialog):
         self.setWindowTitle("History Retention")
         self._db_path = db_path
         self._settings = settings
-        self._task: BackgroundTask | None = None
         self._stoppable = False
         self.file_label = QLabel(str(db_path))
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -119,10 +119,6 @@ class RetentionDialog(QDialog):
         self._update_buttons()
         self.refresh()
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and self._task.running
-
     def refresh(self) -> None:
         """Read the file's size and oldest event again, in the background."""
         path = self._db_path
@@ -161,20 +157,6 @@ class RetentionDialog(QDialog):
             "Compacting; recording waits until it ends…",
             self._on_compacted,
         )
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._stop_task()
-        super().closeEvent(event)
-
-    def done(self, code: int) -> None:
-        self._stop_task()
-        super().done(code)
-
-    def _stop_task(self) -> None:
-        # Pruning stops after its current batch; a compact cannot stop and is waited for.
-        if self._task is not None and self._task.running:
-            self._task.cancel()
-            self._task.wait(STOP_WAIT_S)
 
     def _run(
         self,

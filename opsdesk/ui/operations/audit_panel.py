@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 from opsdesk.operations.plan import Action
 from opsdesk.store.audit import AuditLog, AuditRecord, AuditVerification
 from opsdesk.ui.background_reader import BackgroundReader
+from opsdesk.ui.details_pane import text_view
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
 from opsdesk.ui.operations.audit_csv import write_audit_csv
 from opsdesk.ui.operations.audit_table_model import AuditTableModel, record_text
-from opsdesk.ui.operations.plan_view import text_view
 from opsdesk.ui.operations.table_style import fit_columns, style_table
 
 log = logging.getLogger(__name__)

@@ -6,47 +6,35 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations.browse import BrowsedMessage
+from opsdesk.ui.details_pane import DetailsPane, block, field_lines, pretty_json
 from opsdesk.ui.event_details import render_summary
 from opsdesk.ui.operations.browse_table_model import size_text
-from opsdesk.ui.operations.plan_view import text_view
 
 _PRETTY_PRINT_LIMIT = 256 * 1024
 _LABEL_WIDTH = len("redelivered")
-
-
-def _block(title: str, text: str) -> str:
-    return f"── {title} " + "─" * max(4, 40 - len(title)) + "\n" + text
+_NOTE_STYLE = (
+    "background: #e3eafa; color: #27457a; border: 1px solid #a9bbe0; border-radius: 3px;"
+    " padding: 4px;"
+)
 
 
 def _fields(pairs: list[tuple[str, Any]]) -> str:
-    return "\n".join(
-        f"{name:<{_LABEL_WIDTH}}  {value if value not in (None, '') else '—'}"
-        for name, value in pairs
-    )
+    # An empty text shows as a dash too, unlike a zero.
+    shown = [(name, None if value == "" else value) for name, value in pairs]
+    return field_lines(shown, _LABEL_WIDTH)
 
 
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def _pretty_body(text: str) -> str:
-    if not text.strip():
-        return "(empty)"
-    if len(text) > _PRETTY_PRINT_LIMIT:
-        return text
-    try:
-        return _pretty(json.loads(text))
-    except ValueError:
-        return text
-
-
 def render_message_summary(message: BrowsedMessage, recorded: PaymentEvent | None) -> str:
     sections = [
-        _block(
+        block(
             "Message",
             _fields(
                 [
@@ -70,10 +58,10 @@ def render_message_summary(message: BrowsedMessage, recorded: PaymentEvent | Non
                 f"(from exchange {death.exchange or '(default)'}, routing keys {keys}"
                 f"{', at ' + death.time if death.time else ''})"
             )
-        sections.append(_block("x-death (newest first)", "\n".join(lines)))
+        sections.append(block("x-death (newest first)", "\n".join(lines)))
     if recorded is not None:
         sections.append(
-            _block(
+            block(
                 "Recorded by the desk",
                 f"received {recorded.received_at}; decoded as below\n" + render_summary(recorded),
             )
@@ -84,58 +72,33 @@ def render_message_summary(message: BrowsedMessage, recorded: PaymentEvent | Non
 def render_message_payload(message: BrowsedMessage) -> str:
     cut = " (first part only)" if message.body_truncated else ""
     sections = [
-        _block(
+        block(
             f"Body ({size_text(message.size)}, card numbers masked){cut}",
-            _pretty_body(message.body_text),
+            pretty_json(message.body_text, _PRETTY_PRINT_LIMIT),
         ),
-        _block("Headers", _pretty(message.headers) if message.headers else "(none)"),
-        _block("Properties", _pretty(message.properties) if message.properties else "(none)"),
+        block("Headers", _pretty(message.headers) if message.headers else "(none)"),
+        block("Properties", _pretty(message.properties) if message.properties else "(none)"),
     ]
     return "\n\n".join(sections) + "\n"
 
 
-class MessageDetailsPane(QWidget):
+class MessageDetailsPane(DetailsPane):
     """Summary beside payload; a note when the history already holds the message."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.history_note = QLabel()
-        self.history_note.setObjectName("historyNote")
-        self.history_note.setWordWrap(True)
-        self.history_note.setTextFormat(Qt.TextFormat.PlainText)
-        self.history_note.setStyleSheet(
-            "QLabel#historyNote { background: #e3eafa; color: #27457a;"
-            " border: 1px solid #a9bbe0; border-radius: 3px; padding: 4px; }"
-        )
-        self.history_note.hide()
-        self.summary = text_view("Select a message to see its routing, x-death, headers and body.")
-        self.payload = text_view("")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.summary)
-        self.splitter.addWidget(self.payload)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.history_note)
-        layout.addWidget(self.splitter, 1)
+        placeholder = "Select a message to see its routing, x-death, headers and body."
+        super().__init__("historyNote", _NOTE_STYLE, placeholder, parent)
+        self.note_label.setTextFormat(Qt.TextFormat.PlainText)
 
     def show_message(self, message: BrowsedMessage | None, recorded: PaymentEvent | None) -> None:
         if message is None:
-            self.history_note.hide()
-            self.summary.clear()
-            self.payload.clear()
+            self._clear()
             return
+        note = None
         if recorded is not None:
-            self.history_note.setText(
+            note = (
                 f"The desk's history already holds this message (recorded {recorded.received_at},"
                 f" status {recorded.status.value}): its decoded payment is shown from that copy."
             )
-            self.history_note.show()
-        else:
-            self.history_note.hide()
-        self.summary.setPlainText(render_message_summary(message, recorded))
-        self.payload.setPlainText(render_message_payload(message))
-
-    def text(self) -> str:
-        return f"{self.summary.toPlainText()}\n{self.payload.toPlainText()}"
+        summary = render_message_summary(message, recorded)
+        self._show(summary, render_message_payload(message), note)

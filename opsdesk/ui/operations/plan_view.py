@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFontDatabase
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QLabel,
-    QPlainTextEdit,
     QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.operations.plan import Plan
+from opsdesk.ui.details_pane import text_view
 from opsdesk.ui.operations import plan_text
 from opsdesk.ui.operations.table_style import fit_columns, read_only_table
 
@@ -25,15 +25,6 @@ COL_STATE = 2
 COL_WHY = 3
 _HEADERS = ("Message", "Destination", "State", "Why")
 _BLOCKED = QColor("#8f1d1d")
-
-
-def text_view(placeholder: str = "") -> QPlainTextEdit:
-    view = QPlainTextEdit()
-    view.setReadOnly(True)
-    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-    view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-    view.setPlaceholderText(placeholder)
-    return view
 
 
 class PlanView(QWidget):

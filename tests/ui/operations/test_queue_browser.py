@@ -47,12 +47,12 @@ def test_browse_shows_the_page_and_leaves_the_queue_as_it_was(
     assert _column(panel, COL_HISTORY)[:2] == ["", ""]
 
     panel.table.selectRow(2)
-    assert not panel.details.history_note.isHidden()
-    assert "already holds this message" in panel.details.history_note.text()
+    assert not panel.details.note_label.isHidden()
+    assert "already holds this message" in panel.details.note_label.text()
     text = panel.details.text()
     assert ids[2] in text and '"x-origin": "test"' in text and "Recorded by the desk" in text
     panel.table.selectRow(0)
-    assert panel.details.history_note.isHidden()
+    assert panel.details.note_label.isHidden()
 
     # Browsing again marks them redelivered, as the panel says it will; nothing is consumed.
     browse(qtbot, panel, source)
