@@ -10,11 +10,47 @@ from __future__ import annotations
 import re
 import socket
 import ssl
+from dataclasses import dataclass
 
 import pika.exceptions
 
 # The broker's reply inside the text pika wraps it in: "(403) 'ACCESS_REFUSED - Login ...'".
 _REPLY = re.compile(r"\((\d{3})\)\s*['\"]?([A-Z_]+)\s*-\s*(.*?)['\"]?\)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """What a connection failed to reach, in the words of the sentences about it."""
+
+    noun: str  # "broker", "management API"
+    refused_hint: str  # what to check when nothing answers
+    host_hint: str  # ... when its host name does not resolve
+    timeout_hint: str  # ... when it does not answer in time
+
+
+BROKER = Peer(
+    "broker",
+    "is RabbitMQ running, and is the port right?",
+    "check the profile's URL",
+    "network, firewall or a busy broker",
+)
+
+
+def describe_connect_failure(cause: BaseException, peer: Peer, at: str) -> str | None:
+    """A sentence for a refused, unresolvable, silent or TLS-failed connection, else None."""
+    if isinstance(cause, ConnectionRefusedError):
+        return f"Nothing answers{at}: the connection was refused ({peer.refused_hint})."
+    if isinstance(cause, socket.gaierror):
+        return f"The {peer.noun}'s host name cannot be resolved{at} ({peer.host_hint})."
+    if isinstance(cause, TimeoutError | socket.timeout):
+        return f"The {peer.noun}{at} did not answer in time ({peer.timeout_hint})."
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"The {peer.noun}'s TLS certificate{at} could not be verified: {cause.verify_message}."
+        )
+    if isinstance(cause, ssl.SSLError):
+        return f"The TLS handshake with the {peer.noun}{at} failed: {cause.reason or cause}."
+    return None
 
 
 def describe_broker_failure(exc: BaseException, where: str = "") -> str:
@@ -37,19 +73,9 @@ def describe_broker_failure(exc: BaseException, where: str = "") -> str:
         )
     if isinstance(exc, pika.exceptions.StreamLostError):
         return f"The connection to the broker{at} was lost (network, or the broker restarted)."
-    if isinstance(cause, ConnectionRefusedError):
-        return (
-            f"Nothing answers{at}: the connection was refused (is RabbitMQ running, and is "
-            "the port right?)."
-        )
-    if isinstance(cause, socket.gaierror):
-        return f"The broker's host name cannot be resolved{at} (check the profile's URL)."
-    if isinstance(cause, TimeoutError | socket.timeout):
-        return f"The broker{at} did not answer in time (network, firewall or a busy broker)."
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        return f"The broker's TLS certificate{at} could not be verified: {cause.verify_message}."
-    if isinstance(cause, ssl.SSLError):
-        return f"The TLS handshake with the broker{at} failed: {cause.reason or cause}."
+    connecting = describe_connect_failure(cause, BROKER, at)
+    if connecting is not None:
+        return connecting
     if isinstance(exc, pika.exceptions.IncompatibleProtocolError):
         return f"The server{at} does not speak AMQP 0-9-1, or closed the connection at once."
     if isinstance(cause, OSError):

@@ -7,14 +7,18 @@ The dashboard shows these sentences beside the figures they leave out of date.
 
 from __future__ import annotations
 
-import socket
-import ssl
-
-from opsdesk.broker.failure_text import describe_broker_failure
+from opsdesk.broker.failure_text import Peer, describe_broker_failure, describe_connect_failure
 from opsdesk.broker.management_api import (
     ManagementError,
     ManagementNotFound,
     ManagementRefused,
+)
+
+MANAGEMENT_API = Peer(
+    "management API",
+    "is the rabbitmq_management plugin enabled, and is the management URL right?",
+    "check its URL",
+    "network, firewall or busy",
 )
 
 
@@ -44,21 +48,9 @@ def describe_management_failure(exc: ManagementError) -> str:
             f"The server{at} answered, but not as the RabbitMQ management API "
             "(check the profile's management_url)."
         )
-    if isinstance(cause, ConnectionRefusedError):
-        return (
-            f"Nothing answers{at}: the connection was refused (is the rabbitmq_management "
-            "plugin enabled, and is the management URL right?)."
-        )
-    if isinstance(cause, socket.gaierror):
-        return f"The management API's host name cannot be resolved{at} (check its URL)."
-    if isinstance(cause, TimeoutError | socket.timeout):
-        return f"The management API{at} did not answer in time (network, firewall or busy)."
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        return f"The management API's TLS certificate{at} could not be verified: " + (
-            f"{cause.verify_message}."
-        )
-    if isinstance(cause, ssl.SSLError):
-        return f"The TLS handshake with the management API{at} failed: {cause.reason or cause}."
+    connecting = describe_connect_failure(cause, MANAGEMENT_API, at)
+    if connecting is not None:
+        return connecting
     if isinstance(cause, OSError):
         return f"The management API{at} cannot be reached: {cause.strerror or cause}."
     return f"The management API{at} cannot be used: {cause}."
