@@ -20,24 +20,15 @@ from PySide6.QtWidgets import (
 
 from opsdesk.events.decode import preview
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.events.mapping_table import FIELD_NAMES
 from opsdesk.events.model import PaymentEvent, RawMessage
 from opsdesk.ui.money_text import format_amount
 
 DEBOUNCE_MS = 250
 NOT_FOUND = "— (None)"
-# The decoded fields, in the order the form lists them; FieldMapping holds each one's path.
-ROWS = (
-    "event_id",
-    "type",
-    "status",
-    "occurred_at",
-    "payment_id",
-    "merchant",
-    "amount_minor",
-    "currency",
-    "error_code",
-    "idempotency_key",
-)
+# The decoded fields, the status beside the type; FieldMapping holds each one's path.
+_FIRST_ROWS = ("event_id", "type", "status")
+ROWS = (*_FIRST_ROWS, *(name for name in FIELD_NAMES if name not in _FIRST_ROWS))
 _MISSING_COLOUR = QColor("#8f1d1d")
 
 
