@@ -18,9 +18,9 @@ from opsdesk.operations.errors import AuditUnavailable
 from opsdesk.operations.plan import Destination
 from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
+from tests.commands.test_write_commands import run
 from tests.conftest import BrokerObjects
 from tests.operations.conftest import drain, make_profile, peek_all, publish_many
-from tests.operations.test_commands import run
 
 pytestmark = pytest.mark.broker
 

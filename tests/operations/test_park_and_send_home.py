@@ -24,9 +24,9 @@ from opsdesk.operations.routing_keys import (
 from opsdesk.operations.send_home import RETRY_HEADER
 from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
+from tests.commands.test_write_commands import run
 from tests.conftest import BrokerObjects
 from tests.operations.conftest import drain, make_profile, peek_all
-from tests.operations.test_commands import run
 
 pytestmark = pytest.mark.broker
 

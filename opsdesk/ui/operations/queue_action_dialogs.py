@@ -36,8 +36,11 @@ def _group(title: str, widget: QWidget) -> QGroupBox:
     return box
 
 
-class MoveDialog(OperationDialog):
-    """Move messages to a queue or an exchange; the originals are acked after confirms."""
+class QueueActionDialog(OperationDialog):
+    """An action on some of one queue's messages: which ones first, then the action's choices."""
+
+    TITLE = "{queue}"  # the window title, naming the queue
+    FILTERS = True  # whether messages can also be chosen by a filter
 
     def __init__(
         self,
@@ -47,13 +50,26 @@ class MoveDialog(OperationDialog):
         selected_keys: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(f"Move Messages from {queue}", profile, db_path, parent)
+        super().__init__(self.TITLE.format(queue=queue), profile, db_path, parent)
         self.queue = queue
-        self.selection_form = SelectionForm(selected_keys)
-        self.destination_form = DestinationForm()
+        self.selection_form = SelectionForm(selected_keys, allow_filter=self.FILTERS)
         self.parameters_layout.addWidget(_group("Which messages", self.selection_form))
-        self.parameters_layout.addWidget(_group("To", self.destination_form))
         self.selection_form.changed.connect(self.invalidate)
+        self._add_parameters()
+
+    def _add_parameters(self) -> None:
+        """The action's own choices, below which messages."""
+        raise NotImplementedError
+
+
+class MoveDialog(QueueActionDialog):
+    """Move messages to a queue or an exchange; the originals are acked after confirms."""
+
+    TITLE = "Move Messages from {queue}"
+
+    def _add_parameters(self) -> None:
+        self.destination_form = DestinationForm()
+        self.parameters_layout.addWidget(_group("To", self.destination_form))
         self.destination_form.changed.connect(self.invalidate)
 
     def plan_job(self) -> PlanJob:
@@ -63,20 +79,13 @@ class MoveDialog(OperationDialog):
         return lambda ops: ops.plan_move(queue, destination, selection)
 
 
-class DeadLetterDialog(OperationDialog):
+class DeadLetterDialog(QueueActionDialog):
     """Reject into the queue's dead-letter exchange, or move into a parking queue."""
 
-    def __init__(
-        self,
-        profile: Profile,
-        db_path: Path,
-        queue: str,
-        selected_keys: Sequence[str] = (),
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(f"Dead-letter Messages in {queue}", profile, db_path, parent)
-        self.queue = queue
-        self.selection_form = SelectionForm(selected_keys, allow_filter=False)
+    TITLE = "Dead-letter Messages in {queue}"
+    FILTERS = False
+
+    def _add_parameters(self) -> None:
         self.parking_queue = QLineEdit()
         self.parking_queue.setAccessibleName("Parking queue")
         self.parking_queue.setPlaceholderText(
@@ -92,9 +101,7 @@ class DeadLetterDialog(OperationDialog):
         parking.addRow("", self.create_parking)
         holder = QWidget()
         holder.setLayout(parking)
-        self.parameters_layout.addWidget(_group("Which messages", self.selection_form))
         self.parameters_layout.addWidget(holder)
-        self.selection_form.changed.connect(self.invalidate)
         self.parking_queue.textChanged.connect(self.invalidate)
         self.create_parking.toggled.connect(self.invalidate)
 
@@ -108,21 +115,16 @@ class DeadLetterDialog(OperationDialog):
         )
 
 
-class SendHomeDialog(OperationDialog):
+class SendHomeDialog(QueueActionDialog):
     """Send dead letters back where x-death says they died, or to a chosen destination."""
 
-    def __init__(
-        self,
-        profile: Profile,
-        db_path: Path,
-        queue: str,
-        selected_keys: Sequence[str] = (),
-        origin: Destination | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(f"Send Dead Letters Home from {queue}", profile, db_path, parent)
-        self.queue = queue
-        self.selection_form = SelectionForm(selected_keys)
+    TITLE = "Send Dead Letters Home from {queue}"
+
+    def suggest_destination(self, destination: Destination) -> None:
+        """Fill the "All of them to" destination (e.g. with the first message's origin)."""
+        self.destination_form.set_destination(destination)
+
+    def _add_parameters(self) -> None:
         self.own_origin_choice = QRadioButton("Where each message came from (its x-death):")
         self.target = QComboBox()
         self.target.addItem("the queue it died in", HomeTarget.QUEUE)
@@ -132,8 +134,6 @@ class SendHomeDialog(OperationDialog):
         )
         self.chosen_choice = QRadioButton("All of them to:")
         self.destination_form = DestinationForm()
-        if origin is not None:
-            self.destination_form.set_destination(origin)
         self._group = QButtonGroup(self)
         self._group.addButton(self.own_origin_choice)
         self._group.addButton(self.chosen_choice)
@@ -162,9 +162,7 @@ class SendHomeDialog(OperationDialog):
         limits.addWidget(self.retry_limit)
         limits.addWidget(self.override_retry, 1)
         home_layout.addLayout(limits)
-        self.parameters_layout.addWidget(_group("Which messages", self.selection_form))
         self.parameters_layout.addWidget(_group("Send them", home))
-        self.selection_form.changed.connect(self.invalidate)
         self.destination_form.changed.connect(self._on_destination_edited)
         self._group.buttonToggled.connect(self._on_choice_toggled)
         self.target.currentIndexChanged.connect(self.invalidate)

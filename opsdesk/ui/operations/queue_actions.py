@@ -92,7 +92,9 @@ class QueueActions(QWidget):
         first = selected[0] if selected else (page[0] if page else None)
         origin = home_of(first.headers, queue, HomeTarget.QUEUE) if first else None
         keys = [m.key for m in selected]
-        dialog = SendHomeDialog(self.profile, self._db_path, queue, keys, origin, self)
+        dialog = SendHomeDialog(self.profile, self._db_path, queue, keys, self)
+        if origin is not None:
+            dialog.suggest_destination(origin)
         return self._open(dialog)
 
     def open_purge(self) -> PurgeDialog | None:
