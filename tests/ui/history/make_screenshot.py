@@ -12,12 +12,10 @@ from __future__ import annotations
 import random
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QPoint, QSettings
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from opsdesk.events.decode import decode_many
@@ -29,6 +27,7 @@ from opsdesk.store.search import SearchIndexer
 from opsdesk.ui import event_cells
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.settings import UiSettings
+from tests.ui.screenshots import compose, wait
 
 EVENTS = 50_000
 SPAN = timedelta(hours=30)
@@ -59,12 +58,6 @@ def build(path: Path, now: datetime) -> None:
             pass
 
 
-def wait(app: QCoreApplication, done, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        app.processEvents()
-
-
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "history.png")
     app = QApplication.instance() or QApplication(sys.argv)
@@ -80,7 +73,7 @@ def main() -> int:
             EventFilter(statuses=("failed",), merchants=("acme-travel", "pixel-games")),
             TimePreset.LAST_24_H,
         )
-        wait(app, lambda: panel.model.complete)
+        wait(app, lambda: panel.model.complete, 30.0)
         model = panel.model
         # Select a gateway timeout: the kind of row an operator opens during an incident.
         row = next(
@@ -96,7 +89,7 @@ def main() -> int:
         payment = panel.table.payment_id_at(row) or ""
         dialog = panel.open_timeline(payment)
         dialog.resize(900, 600)
-        wait(app, lambda: dialog.steps_table.rowCount() > 0)
+        wait(app, lambda: dialog.steps_table.rowCount() > 0, 30.0)
         for _ in range(20):
             app.processEvents()
         image = compose(panel.grab(), dialog.grab())
@@ -108,21 +101,6 @@ def main() -> int:
         )
         panel.shutdown()
     return 0 if ok else 1
-
-
-def compose(panel: QPixmap, dialog: QPixmap) -> QPixmap:
-    """The timeline window over the panel's lower right, as it would sit on a desktop."""
-    image = QPixmap(panel.size())
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.drawPixmap(0, 0, panel)
-    at = QPoint(panel.width() - dialog.width() - 24, panel.height() - dialog.height() - 24)
-    painter.fillRect(dialog.rect().translated(at + QPoint(6, 6)), QColor(0, 0, 0, 60))
-    painter.drawPixmap(at, dialog)
-    painter.setPen(QPen(QColor("#7a7a7a"), 1))
-    painter.drawRect(dialog.rect().translated(at).adjusted(0, 0, -1, -1))
-    painter.end()
-    return image
 
 
 if __name__ == "__main__":

@@ -14,12 +14,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pika
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPoint, QSettings, QTimer
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from opsdesk.events.model import Status
@@ -28,18 +26,9 @@ from opsdesk.ui.settings import UiSettings
 from tests.conftest import BROKER_URL
 from tests.operations.conftest import make_profile
 from tests.ui.operations.conftest import payment_event, store_events
+from tests.ui.screenshots import compose, wait
 
 MERCHANTS = ("northwind-books", "acme-travel", "blue-bottle-coffee", "fjord-outdoor")
-
-
-def wait(app: QCoreApplication, done: Callable[[], bool], seconds: float = 20.0) -> None:
-    """Process events until `done()` or the deadline; each event (or a 50 ms tick) rechecks."""
-    deadline = time.monotonic() + seconds
-    tick = QTimer()
-    tick.start(50)  # wakes the loop below even when no other event comes
-    while not done() and time.monotonic() < deadline:
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-    tick.stop()
 
 
 def fill(channel: pika.adapters.blocking_connection.BlockingChannel, prefix: str) -> list[str]:
@@ -86,21 +75,6 @@ def fill(channel: pika.adapters.blocking_connection.BlockingChannel, prefix: str
         if method is not None:
             channel.basic_nack(method.delivery_tag, requeue=False)
     return ids
-
-
-def compose(panel: QPixmap, dialog: QPixmap) -> QPixmap:
-    """The dialog over the panel's lower right, as it would sit on a desktop."""
-    image = QPixmap(panel.size())
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.drawPixmap(0, 0, panel)
-    at = QPoint(panel.width() - dialog.width() - 24, panel.height() - dialog.height() - 24)
-    painter.fillRect(dialog.rect().translated(at + QPoint(6, 6)), QColor(0, 0, 0, 60))
-    painter.drawPixmap(at, dialog)
-    painter.setPen(QPen(QColor("#7a7a7a"), 1))
-    painter.drawRect(dialog.rect().translated(at).adjusted(0, 0, -1, -1))
-    painter.end()
-    return image
 
 
 def main() -> int:
