@@ -21,7 +21,7 @@ from opsdesk.events.identity import HASH_PREFIX, content_hash, event_identity
 from opsdesk.events.jsontext import table_json
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.masking import mask_pans, may_hold_pan
-from opsdesk.events.model import PaymentEvent, RawMessage, Status
+from opsdesk.events.model import PaymentEvent, RawMessage, undecoded_event
 from opsdesk.events.native import PaymentFields, has_known_field, read_fields
 from opsdesk.events.status import derive_status
 from opsdesk.events.timestamps import to_utc_iso, utc_iso
@@ -299,24 +299,5 @@ def _last_resort(raw: RawMessage, received_at: str, problem: str) -> PaymentEven
     except Exception:  # even the hash failed (a body that is not bytes): hash its repr
         digest = hashlib.sha256(repr(raw).encode("utf-8", "backslashreplace"))
         event_id = HASH_PREFIX + digest.hexdigest()
-    return PaymentEvent(
-        event_id=event_id,
-        received_at=received_at,
-        occurred_at=None,
-        exchange=str(raw.exchange),
-        routing_key=str(raw.routing_key),
-        type=None,
-        status=Status.UNKNOWN,
-        payment_id=None,
-        merchant=None,
-        amount_minor=None,
-        currency=None,
-        error_code=None,
-        idempotency_key=None,
-        decode_error=problem,
-        headers="{}",
-        properties="{}",
-        body=text,
-        body_size=len(body),
-        format="raw",
-    )
+    exchange, routing_key = str(raw.exchange), str(raw.routing_key)
+    return undecoded_event(event_id, received_at, exchange, routing_key, problem, text, len(body))

@@ -52,3 +52,36 @@ class PaymentEvent:
     body: str  # masked text; undecodable bytes are shown escaped, size-capped
     body_size: int  # size of the original body in bytes
     format: str  # "native", "cloudevents", "json", "raw", ...
+
+
+def undecoded_event(
+    event_id: str,
+    received_at: str,
+    exchange: str,
+    routing_key: str,
+    problem: str,
+    body: str,
+    body_size: int,
+) -> PaymentEvent:
+    """An event whose body could not be decoded: only what its delivery says, and why."""
+    return PaymentEvent(
+        event_id=event_id,
+        received_at=received_at,
+        occurred_at=None,
+        exchange=exchange,
+        routing_key=routing_key,
+        type=None,
+        status=Status.UNKNOWN,
+        payment_id=None,
+        merchant=None,
+        amount_minor=None,
+        currency=None,
+        error_code=None,
+        idempotency_key=None,
+        decode_error=problem,
+        headers="{}",
+        properties="{}",
+        body=body,
+        body_size=body_size,
+        format="raw",
+    )

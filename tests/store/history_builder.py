@@ -16,7 +16,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.events.model import PaymentEvent, Status, undecoded_event
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_store import EventStore
@@ -95,26 +95,9 @@ def _with_times(
     event_id = f"evt_{index:09d}"
     if spec.get("raw"):
         body = f"not json \\xff #{index}"
-        return PaymentEvent(
-            event_id=event_id,
-            received_at=received,
-            occurred_at=None,
-            exchange="payments.events",
-            routing_key="unknown",
-            type=None,
-            status=Status.UNKNOWN,
-            payment_id=None,
-            merchant=None,
-            amount_minor=None,
-            currency=None,
-            error_code=None,
-            idempotency_key=None,
-            decode_error="body is not JSON",
-            headers="{}",
-            properties="{}",
-            body=body,
-            body_size=len(body),
-            format="raw",
+        problem = "body is not JSON"
+        return undecoded_event(
+            event_id, received, "payments.events", "unknown", problem, body, len(body)
         )
     status = spec["status"]
     assert isinstance(status, Status)
