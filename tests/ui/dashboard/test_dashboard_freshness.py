@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.queue_monitor import QueueMonitor
@@ -24,9 +23,9 @@ from opsdesk.store.event_store import EventStore
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles, Tone
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
-from opsdesk.ui.settings import UiSettings
 from tests.conftest import BROKER_URL, BrokerObjects
 from tests.ui.dashboard.known_history import NOW, REQUESTS, queue_samples, write_history
+from tests.ui.dashboard.shown_dashboard import show_dashboard
 
 WAIT_MS = 15_000  # the management plugin refreshes its figures every 5 s
 QUEUE_TILES = (HeadlineTiles.WAITING, HeadlineTiles.DEAD_LETTERS)
@@ -51,21 +50,7 @@ def profile(queue: str, *, amqp_port: int | None = None, api: bool = True) -> Pr
 
 
 def make_panel(qtbot, tmp_path, bridge, clock: Callable[[], datetime]) -> DashboardPanel:
-    settings = UiSettings(QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat))
-    panel = DashboardPanel(
-        tmp_path / "history.db",
-        bridge,
-        settings,
-        clock=clock,
-        refresh_interval_ms=60_000,
-        stats_throttle_ms=20,
-        redraw_throttle_ms=20,
-    )
-    qtbot.addWidget(panel)
-    panel.resize(1280, 820)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
+    return show_dashboard(qtbot, tmp_path, tmp_path / "history.db", bridge, clock)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ hands back its item data as a plain `str`, which the panel then treated as a Bre
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
 from opsdesk.events.model import Status
@@ -17,8 +17,8 @@ from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
-from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import NOW, write_history
+from tests.ui.dashboard.shown_dashboard import dashboard_settings, show_dashboard
 
 WAIT_MS = 10_000
 WINDOWS = ("15m", "1h", "24h", "7d", "custom")
@@ -49,20 +49,8 @@ class Clock:
 def panel(qtbot, tmp_path):
     path = tmp_path / "history.db"
     write_history(path)
-    settings = UiSettings(QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat))
-    panel = DashboardPanel(
-        path,
-        MonitorBridge(),
-        settings,
-        clock=Clock(),
-        refresh_interval_ms=100,  # the ticker runs, as in the app: a crash loop would show
-        stats_throttle_ms=20,
-        redraw_throttle_ms=20,
-    )
-    qtbot.addWidget(panel)
-    panel.resize(1280, 820)
-    panel.show()
-    qtbot.waitExposed(panel)
+    # The ticker runs, as in the app: a crash loop would show.
+    panel = show_dashboard(qtbot, tmp_path, path, MonitorBridge(), Clock(), refresh_interval_ms=100)
     yield panel
     panel.shutdown()
 
@@ -155,7 +143,7 @@ def test_every_window_with_every_breakdown_draws_through_the_combos(qtbot, panel
 def test_the_breakdown_chosen_in_the_combo_is_kept_in_the_settings(qtbot, panel, tmp_path):
     press(qtbot, panel.toolbar.breakdown_combo, Qt.Key.Key_End)
     qtbot.waitUntil(lambda: panel.breakdown is Breakdown.ERROR_CODE, timeout=WAIT_MS)
-    saved = UiSettings(QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat))
+    saved = dashboard_settings(tmp_path)
     assert saved.dashboard_breakdown is Breakdown.ERROR_CODE
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QDateTime, QSettings, Qt, QTimeZone
+from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTimeZone
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 
@@ -15,12 +15,10 @@ from opsdesk.events.model import Status
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_data import Breakdown
-from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.queue_tracks import epoch_seconds
 from opsdesk.ui.message_banner import BannerLevel
-from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import (
     DLQ,
     DLQ_READY,
@@ -34,6 +32,7 @@ from tests.ui.dashboard.known_history import (
     queue_samples,
     write_history,
 )
+from tests.ui.dashboard.shown_dashboard import show_dashboard
 
 WAIT_MS = 10_000
 
@@ -65,20 +64,7 @@ def bridge():
 
 @pytest.fixture
 def panel(qtbot, history, clock, bridge, tmp_path):
-    settings = UiSettings(QSettings(str(tmp_path / "dashboard.ini"), QSettings.Format.IniFormat))
-    panel = DashboardPanel(
-        history,
-        bridge,
-        settings,
-        clock=clock,
-        refresh_interval_ms=60_000,  # the tests drive refreshes themselves
-        stats_throttle_ms=50,
-        redraw_throttle_ms=20,
-    )
-    qtbot.addWidget(panel)
-    panel.resize(1280, 820)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = show_dashboard(qtbot, tmp_path, history, bridge, clock, stats_throttle_ms=50)
     yield panel
     panel.shutdown()
 

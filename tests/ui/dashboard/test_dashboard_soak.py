@@ -9,14 +9,12 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
 from opsdesk.broker.queue_sample import MonitorPhase, MonitorState
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
-from opsdesk.ui.settings import UiSettings
 from tests.ui.dashboard.known_history import NOW, REQUESTS, queue_samples, write_history
+from tests.ui.dashboard.shown_dashboard import show_dashboard
 
 TICKS = 320
 REFRESH_EVERY = 8
@@ -28,20 +26,16 @@ def test_dashboard_survives_hundreds_of_chart_updates(qtbot, tmp_path):
     write_history(path)
     clock = [NOW]
     bridge = MonitorBridge()
-    settings = UiSettings(QSettings(str(tmp_path / "d.ini"), QSettings.Format.IniFormat))
-    panel = DashboardPanel(
+    panel = show_dashboard(
+        qtbot,
+        tmp_path,
         path,
         bridge,
-        settings,
-        clock=lambda: clock[0],
-        refresh_interval_ms=60_000,
+        lambda: clock[0],
         stats_throttle_ms=1,
         redraw_throttle_ms=1,
+        size=(900, 600),  # small: the point is the count of updates, not pixels
     )
-    qtbot.addWidget(panel)
-    panel.resize(900, 600)  # small: the point is the count of updates, not pixels
-    panel.show()
-    qtbot.waitExposed(panel)
     ready = f"{REQUESTS} ready"
     template = queue_samples()[-2]
     snapshots = []
