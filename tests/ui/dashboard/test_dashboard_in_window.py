@@ -10,14 +10,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles, Tone
-from opsdesk.ui.desk import build_desk
-from opsdesk.ui.settings import UiSettings
+from tests.ui.running_desk import running_desk, tapless_profile
 
 pytestmark = pytest.mark.broker
 
@@ -32,20 +28,9 @@ def closed_port() -> int:
 
 def test_a_wrong_port_and_a_saved_chart_as_the_window_shows_them(qtbot, tmp_path):
     port = closed_port()
-    profile = Profile(
-        name="wrong-port",
-        endpoint=BrokerEndpoint(url=f"amqp://guest:guest@127.0.0.1:{port}/%2F"),
-        bindings=(Binding("payments.events"),),
-        tap=TapSettings(queue="opsdesk.test.never-declared"),
-    )
-    settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    desk = build_desk(profile, tmp_path / "history.sqlite", settings)
-    window = desk.window
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    desk.start()
-    try:
+    profile = tapless_profile("wrong-port", f"amqp://guest:guest@127.0.0.1:{port}/%2F")
+    with running_desk(qtbot, profile, tmp_path / "history.sqlite", tmp_path) as desk:
+        window = desk.window
         dashboard = window.findChild(DashboardPanel)
         window.tabs.setCurrentWidget(dashboard)
         waiting = dashboard.tiles.tiles[HeadlineTiles.WAITING]
@@ -60,5 +45,3 @@ def test_a_wrong_port_and_a_saved_chart_as_the_window_shows_them(qtbot, tmp_path
         assert dashboard.save_chart_png("throughput", path)
         assert window.banner.isVisible()
         assert window.banner.text() == f"Saved the throughput chart as {path}"
-    finally:
-        desk.stop()

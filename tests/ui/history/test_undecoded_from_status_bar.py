@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from opsdesk.broker.connection import BrokerEndpoint
-from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.ingest.tap_state import TapCounters
 from opsdesk.store.event_store import EventStore
-from opsdesk.ui.desk import build_desk
 from opsdesk.ui.history.history_panel import HistoryPanel
-from opsdesk.ui.settings import UiSettings
 from tests.ui.history.conftest import wait_complete
+from tests.ui.running_desk import running_desk, tapless_profile
 from tests.ui.sample_events import numbered, payment_event
 
 UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/%2F"
@@ -34,20 +31,8 @@ def test_clicking_decode_errors_shows_history_filtered_to_undecoded_events(qtbot
     db = tmp_path / "history.sqlite"
     with EventStore(db) as store:
         store.insert_batch([*numbered(1, 20), _undecoded(21), _undecoded(22), *numbered(23, 30)])
-    profile = Profile(
-        name="offline",
-        endpoint=BrokerEndpoint(url=UNREACHABLE),
-        bindings=(Binding("payments.events"),),
-        tap=TapSettings(queue="opsdesk.test.never-declared"),
-    )
-    settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    desk = build_desk(profile, db, settings)
-    window = desk.window
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    desk.start()
-    try:
+    with running_desk(qtbot, tapless_profile("offline", UNREACHABLE), db, tmp_path) as desk:
+        window = desk.window
         history = window.findChild(HistoryPanel)
         assert window.tabs.currentWidget() is not history
         window.connection_status.show_counters(TapCounters(received=30, stored=30, decode_errors=2))
@@ -62,5 +47,3 @@ def test_clicking_decode_errors_shows_history_filtered_to_undecoded_events(qtbot
         assert "undecoded only" in history.summary.description.text()
         history.table.selectRow(0)
         assert "Not decoded" in history.details.decode_error_text()
-    finally:
-        desk.stop()
