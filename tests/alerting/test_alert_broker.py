@@ -10,32 +10,18 @@ import pytest
 from opsdesk.alerting.evaluator import AlertEvaluator, StatsInputs
 from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.alerting.worker import AlertWorker
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.queue_monitor import QueueMonitor
-from opsdesk.config import MonitorSettings, Profile, TapSettings
 from opsdesk.store.alert_log import AlertLog
 from opsdesk.store.sample_recorder import SampleRecorder
 from opsdesk.store.statistics.windows import as_utc
 from tests.alerting.recorder import AlertRecorder
-from tests.broker.test_queue_monitor import closed_port
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BrokerObjects
+from tests.monitor_profile import monitor_profile
 
 pytestmark = pytest.mark.broker
 
 N = 20
 STATS_DEADLINE = 20.0  # the management plugin refreshes its figures every 5 s
-
-
-def profile(queue: str, api: bool) -> Profile:
-    # A management URL on a closed port forces the passive-declare fallback (exact at once).
-    management_url = None if api else f"http://127.0.0.1:{closed_port()}"
-    return Profile(
-        name="test",
-        endpoint=BrokerEndpoint(url=BROKER_URL),
-        bindings=(),
-        tap=TapSettings(queue="unused"),
-        monitor=MonitorSettings(queues=(queue,), interval=0.2, management_url=management_url),
-    )
 
 
 def rule(queue: str) -> AlertRule:
@@ -48,7 +34,7 @@ def test_sampled_depth_fires_a_rule_and_a_purge_clears_it(
     queue = broker.queue(unique_name)
     for i in range(N):
         broker.publish("", queue, f"payment {i}".encode())
-    monitor = QueueMonitor(profile(queue, api=False))
+    monitor = QueueMonitor(monitor_profile((queue,), api=False))
     evaluator = AlertEvaluator([rule(queue)])
 
     def evaluate() -> list[tuple[str, float | None]]:
@@ -70,7 +56,7 @@ def test_alert_worker_on_the_running_monitor_through_the_management_api(
     queue = broker.queue(unique_name)
     for i in range(N):
         broker.publish("", queue, f"payment {i}".encode())
-    monitor = QueueMonitor(profile(queue, api=True), SampleRecorder(history))
+    monitor = QueueMonitor(monitor_profile((queue,)), SampleRecorder(history))
     recorder = AlertRecorder()
     worker = AlertWorker(history, [rule(queue)], recorder, interval=0.2)
     monitor.start()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 
 import pika
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.queue_monitor import BrokerUnreachable, QueueMonitor
 from opsdesk.broker.queue_sample import (
     MonitorPhase,
@@ -18,8 +16,9 @@ from opsdesk.broker.queue_sample import (
     QueueSample,
     looks_like_dead_letter,
 )
-from opsdesk.config import MonitorSettings, Profile, TapSettings
+from opsdesk.config import Profile
 from tests.conftest import BROKER_URL, BrokerObjects
+from tests.monitor_profile import broker_url_at, closed_port, monitor_profile
 
 pytestmark = pytest.mark.broker
 
@@ -66,26 +65,6 @@ class Recorder:
                 )
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_profile(
-    queues: tuple[str, ...] = (), url: str = BROKER_URL, api: bool = True, interval: float = 0.2
-) -> Profile:
-    # A management URL on a closed port forces the passive-declare fallback.
-    management_url = None if api else f"http://127.0.0.1:{closed_port()}"
-    return Profile(
-        name="test",
-        endpoint=BrokerEndpoint(url=url),
-        bindings=(),
-        tap=TapSettings(queue="unused"),
-        monitor=MonitorSettings(queues=queues, interval=interval, management_url=management_url),
-    )
-
-
 @pytest.fixture
 def run_monitor() -> Iterator[Callable[[Profile], Recorder]]:
     monitors: list[QueueMonitor] = []
@@ -122,7 +101,7 @@ def test_depth_then_draining_through_the_management_api(
 ) -> None:
     queue = broker.queue(unique_name)
     publish(broker, queue, 7)
-    recorder = run_monitor(make_profile((queue,)))
+    recorder = run_monitor(monitor_profile((queue,)))
 
     def api_sample() -> QueueSample | None:
         sample = recorder.latest(queue)
@@ -156,7 +135,7 @@ def test_fallback_to_passive_declares_says_so(
 ) -> None:
     queue = broker.queue(unique_name)
     publish(broker, queue, 5)
-    profile = make_profile((queue,), api=False)
+    profile = monitor_profile((queue,), api=False)
     recorder = run_monitor(profile)
 
     recorder.wait_for(lambda: (s := recorder.latest(queue)) is not None and s.messages_ready == 5)
@@ -187,11 +166,11 @@ def test_sample_once_counts_by_api_and_by_passive_declare(
     queue = broker.queue(unique_name)
     publish(broker, queue, 4)
 
-    fallback = QueueMonitor(make_profile(api=False)).sample_once([queue])
+    fallback = QueueMonitor(monitor_profile(api=False)).sample_once([queue])
     assert fallback.source == "amqp" and fallback.api_error
     assert [(s.queue, s.messages_ready, s.source) for s in fallback.samples] == [(queue, 4, "amqp")]
 
-    result = QueueMonitor(make_profile()).sample_once([queue])
+    result = QueueMonitor(monitor_profile()).sample_once([queue])
     assert result.source == "management" and result.api_error is None
     assert [(s.queue, s.messages_ready) for s in result.samples] == [(queue, 4)]
     assert result.queue_list is not None and queue in {q.name for q in result.queue_list}
@@ -206,7 +185,7 @@ def test_queue_behind_a_parking_exchange_is_flagged(
     work = broker.queue(f"{unique_name}.work", **{"x-dead-letter-exchange": parking_exchange})
     assert not looks_like_dead_letter(parking)  # recognised by wiring alone
 
-    result = QueueMonitor(make_profile()).sample_once([work, parking])
+    result = QueueMonitor(monitor_profile()).sample_once([work, parking])
 
     flags = {s.queue: s.is_dead_letter for s in result.samples}
     assert flags == {work: False, parking: True}
@@ -222,7 +201,7 @@ def test_missing_queue_is_reported_and_sampling_goes_on(
 ) -> None:
     present = broker.queue(f"{unique_name}.present")
     missing = f"{unique_name}.missing"
-    recorder = run_monitor(make_profile((missing, present), api=api))
+    recorder = run_monitor(monitor_profile((missing, present), api=api))
 
     # Three rounds: with the API the first reads the queue list, later ones GET each queue.
     recorder.wait_for(lambda: len(recorder.rounds) >= 3)
@@ -236,7 +215,7 @@ def test_queue_that_vanishes_is_reported(
     broker: BrokerObjects, unique_name: str, run_monitor
 ) -> None:
     queue = broker.queue(unique_name)
-    recorder = run_monitor(make_profile((queue,)))
+    recorder = run_monitor(monitor_profile((queue,)))
     recorder.wait_for(lambda: recorder.latest(queue) is not None)
 
     broker.channel.queue_delete(queue)
@@ -252,8 +231,8 @@ def test_queue_that_vanishes_is_reported(
 
 
 def test_unreachable_broker_reconnects_with_backoff(run_monitor) -> None:
-    url = f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"
-    profile = make_profile(("anything",), url=url, api=False)
+    url = broker_url_at(closed_port())
+    profile = monitor_profile(("anything",), url=url, api=False)
     recorder = run_monitor(profile)
 
     recorder.wait_for(lambda: any(s.phase is MonitorPhase.RECONNECTING for s in recorder.states))
@@ -279,7 +258,7 @@ def test_wrong_broker_port_is_reported_though_the_management_api_answers(
     """Issue 9, finding 6: the API on 15672 answers for a profile whose AMQP port is wrong."""
     queue = broker.queue(unique_name)
     publish(broker, queue, 3)
-    profile = make_profile((queue,), url=f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F")
+    profile = monitor_profile((queue,), url=broker_url_at(closed_port()))
     recorder = run_monitor(profile)
 
     recorder.wait_for(lambda: recorder.latest(queue) is not None, STATS_DEADLINE)
@@ -296,7 +275,7 @@ def test_a_reachable_broker_has_no_broker_error(
     broker: BrokerObjects, unique_name: str, run_monitor
 ) -> None:
     queue = broker.queue(unique_name)
-    recorder = run_monitor(make_profile((queue,)))
+    recorder = run_monitor(monitor_profile((queue,)))
     recorder.wait_for(lambda: len(recorder.rounds) >= 2)
     sampling = [s for s in recorder.states if s.phase is MonitorPhase.SAMPLING]
     assert sampling and all(s.broker_error is None for s in sampling)
@@ -305,7 +284,7 @@ def test_a_reachable_broker_has_no_broker_error(
 
 def test_stop_reports_stopped() -> None:
     recorder = Recorder()
-    monitor = QueueMonitor(make_profile(interval=60.0), recorder)
+    monitor = QueueMonitor(monitor_profile(interval=60.0), recorder)
     monitor.start()
     recorder.wait_for(lambda: len(recorder.rounds) >= 1)
     monitor.stop(timeout=5.0)  # must not wait out the 60 s interval

@@ -7,46 +7,27 @@ QueueMonitor against the real broker, through the MonitorBridge the window uses.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.broker.queue_sample import MonitorPhase, MonitorState
-from opsdesk.config import MonitorSettings, Profile, TapSettings
+from opsdesk.config import Profile
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles, Tone
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BrokerObjects
+from tests.monitor_profile import broker_url_at, closed_port, monitor_profile
 from tests.ui.dashboard.known_history import NOW, REQUESTS, queue_samples, write_history
 from tests.ui.dashboard.shown_dashboard import show_dashboard
 
 WAIT_MS = 15_000  # the management plugin refreshes its figures every 5 s
 QUEUE_TILES = (HeadlineTiles.WAITING, HeadlineTiles.DEAD_LETTERS)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def profile(queue: str, *, amqp_port: int | None = None, api: bool = True) -> Profile:
-    url = BROKER_URL if amqp_port is None else f"amqp://guest:guest@127.0.0.1:{amqp_port}/%2F"
-    management_url = None if api else f"http://127.0.0.1:{closed_port()}"
-    return Profile(
-        name="test",
-        endpoint=BrokerEndpoint(url=url),
-        bindings=(),
-        tap=TapSettings(queue="unused"),
-        monitor=MonitorSettings(queues=(queue,), interval=0.5, management_url=management_url),
-    )
 
 
 def make_panel(qtbot, tmp_path, bridge, clock: Callable[[], datetime]) -> DashboardPanel:
@@ -59,10 +40,10 @@ def live_panel(qtbot, tmp_path) -> Iterator[Callable[[Profile], DashboardPanel]]
     EventStore(tmp_path / "history.db").close()
     started: list[tuple[QueueMonitor, DashboardPanel]] = []
 
-    def start(monitor_profile: Profile) -> DashboardPanel:
+    def start(profile: Profile) -> DashboardPanel:
         bridge = MonitorBridge()
         panel = make_panel(qtbot, tmp_path, bridge, lambda: datetime.now(UTC))
-        monitor = QueueMonitor(monitor_profile, bridge)
+        monitor = QueueMonitor(profile, bridge)
         started.append((monitor, panel))
         monitor.start()
         return panel
@@ -85,7 +66,7 @@ def test_a_wrong_broker_port_greys_the_queue_figures_with_the_reason(
     for n in range(3):
         broker.publish("", queue, f"m{n}".encode())
     port = closed_port()
-    panel = live_panel(profile(queue, amqp_port=port))
+    panel = live_panel(monitor_profile((queue,), url=broker_url_at(port), interval=0.5))
 
     # The management API answers for the broker on 5672: figures come, but not as current.
     qtbot.waitUntil(lambda: panel.tiles.value_text(HeadlineTiles.WAITING) == "3", timeout=WAIT_MS)
@@ -112,7 +93,7 @@ def test_an_unreachable_broker_and_api_grey_the_tiles_with_both_reasons(
 ) -> None:
     queue = broker.queue(unique_name)
     port = closed_port()
-    panel = live_panel(profile(queue, amqp_port=port, api=False))
+    panel = live_panel(monitor_profile((queue,), url=broker_url_at(port), api=False, interval=0.5))
 
     qtbot.waitUntil(lambda: not panel.monitor_note.isHidden(), timeout=WAIT_MS)
     waiting = tile(panel, HeadlineTiles.WAITING)
@@ -129,7 +110,7 @@ def test_a_reachable_broker_shows_current_figures_with_their_age(
 ) -> None:
     queue = broker.queue(unique_name)
     broker.publish("", queue, b"one")
-    panel = live_panel(profile(queue))
+    panel = live_panel(monitor_profile((queue,), interval=0.5))
 
     qtbot.waitUntil(lambda: panel.tiles.value_text(HeadlineTiles.WAITING) == "1", timeout=WAIT_MS)
     qtbot.waitUntil(

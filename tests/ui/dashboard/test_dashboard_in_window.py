@@ -7,12 +7,11 @@ Saving a chart says where the file went, in the window's banner (finding 9).
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles, Tone
+from tests.monitor_profile import broker_url_at, closed_port
 from tests.ui.running_desk import running_desk, tapless_profile
 
 pytestmark = pytest.mark.broker
@@ -20,15 +19,9 @@ pytestmark = pytest.mark.broker
 WAIT_MS = 20_000
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_wrong_port_and_a_saved_chart_as_the_window_shows_them(qtbot, tmp_path):
     port = closed_port()
-    profile = tapless_profile("wrong-port", f"amqp://guest:guest@127.0.0.1:{port}/%2F")
+    profile = tapless_profile("wrong-port", broker_url_at(port))
     with running_desk(qtbot, profile, tmp_path / "history.sqlite", tmp_path) as desk:
         window = desk.window
         dashboard = window.findChild(DashboardPanel)
