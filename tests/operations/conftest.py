@@ -70,6 +70,15 @@ def publish_many(
     return ids
 
 
+def dead_letter_wiring(broker: BrokerObjects, unique_name: str) -> tuple[str, str, str]:
+    """A fanout dead-letter exchange, its queue, and a work queue that dead-letters into it."""
+    dlx = broker.exchange(unique_name + ".dlx", "fanout")
+    dlq = broker.queue(unique_name + ".dlq")
+    broker.channel.queue_bind(dlq, dlx)
+    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    return dlx, dlq, work
+
+
 def drain(broker: BrokerObjects, queue: str) -> list[Got]:
     """Read (and ack) every message in `queue`, in order."""
     got: list[Got] = []

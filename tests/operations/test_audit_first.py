@@ -20,7 +20,13 @@ from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
 from tests.commands.test_write_commands import run
 from tests.conftest import BrokerObjects
-from tests.operations.conftest import drain, make_profile, peek_all, publish_many
+from tests.operations.conftest import (
+    dead_letter_wiring,
+    drain,
+    make_profile,
+    peek_all,
+    publish_many,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -81,10 +87,7 @@ def test_move_is_refused_and_touches_nothing(
 def test_dead_letter_into_the_dlx_is_refused(
     broker: BrokerObjects, unique_name: str, db_path: Path, spoil: Callable[[Path], None]
 ) -> None:
-    dlx = broker.exchange(unique_name + ".dlx", "fanout")
-    dlq = broker.queue(unique_name + ".dlq")
-    broker.channel.queue_bind(dlq, dlx)
-    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    _dlx, dlq, work = dead_letter_wiring(broker, unique_name)
     ids = publish_many(broker, work, 3)
     spoil(db_path)
     done = run(db_path, "dead-letter", "--queue", work, "--yes")
@@ -106,10 +109,7 @@ def test_dead_letter_into_a_parking_queue_is_refused(
 
 def dead_letters(broker: BrokerObjects, unique_name: str) -> tuple[str, str, list[str]]:
     """A work queue whose messages the broker itself dead-lettered into a DLQ (with x-death)."""
-    dlx = broker.exchange(unique_name + ".dlx", "fanout")
-    dlq = broker.queue(unique_name + ".dlq")
-    broker.channel.queue_bind(dlq, dlx)
-    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    _dlx, dlq, work = dead_letter_wiring(broker, unique_name)
     ids = publish_many(broker, work, 3)
     for _ in ids:
         method, _props, _body = broker.channel.basic_get(work, auto_ack=False)

@@ -18,7 +18,7 @@ from opsdesk.store.audit import AuditLog
 from opsdesk.ui.operations.operation_dialog import OperationDialog
 from opsdesk.ui.operations.replay_dialog import open_replay_dialog
 from tests.conftest import BrokerObjects
-from tests.operations.conftest import make_profile, peek_all, publish_many
+from tests.operations.conftest import dead_letter_wiring, make_profile, peek_all, publish_many
 from tests.operations.test_audit_first import SPOILERS, dead_letters, spoil_garbage
 from tests.ui.operations.conftest import WAIT_MS, browse, payment_event, store_events
 
@@ -60,10 +60,7 @@ def run_refused(qtbot, dialog: OperationDialog) -> None:
 def test_move_dead_letter_and_purge_are_refused(
     qtbot, broker: BrokerObjects, unique_name: str, open_browser, db_path: Path, spoil
 ) -> None:
-    dlx = broker.exchange(unique_name + ".dlx", "fanout")
-    dlq = broker.queue(unique_name + ".dlq")
-    broker.channel.queue_bind(dlq, dlx)
-    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    _dlx, dlq, work = dead_letter_wiring(broker, unique_name)
     other = broker.queue(unique_name + ".other")
     ids = publish_many(broker, work, 3)
     fine_history(db_path)

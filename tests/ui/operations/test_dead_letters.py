@@ -11,7 +11,7 @@ from opsdesk.ui.operations.browse_table_model import COL_DEATHS, COL_ROUTING_KEY
 from opsdesk.ui.operations.plan_view import COL_DESTINATION
 from opsdesk.ui.operations.queue_action_dialogs import DeadLetterDialog, SendHomeDialog
 from tests.conftest import BrokerObjects
-from tests.operations.conftest import drain, publish_many
+from tests.operations.conftest import dead_letter_wiring, drain, publish_many
 from tests.ui.operations.conftest import WAIT_MS, browse
 
 pytestmark = pytest.mark.broker
@@ -29,10 +29,7 @@ def _run(qtbot, dialog) -> OperationResult:
 def test_dead_letter_the_selected_message_then_send_it_home(
     qtbot, broker: BrokerObjects, unique_name: str, open_browser
 ) -> None:
-    dlx = broker.exchange(unique_name + ".dlx", "fanout")
-    dlq = broker.queue(unique_name + ".dlq")
-    broker.channel.queue_bind(dlq, dlx)
-    work = broker.queue(unique_name + ".work", **{"x-dead-letter-exchange": dlx})
+    dlx, dlq, work = dead_letter_wiring(broker, unique_name)
     ids = publish_many(broker, work, 3)
     panel = open_browser()
     browse(qtbot, panel, work)
