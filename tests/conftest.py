@@ -140,3 +140,12 @@ def broker() -> Iterator[BrokerObjects]:
         yield objects
     finally:
         objects.cleanup()
+
+
+@pytest.fixture
+def payments(broker: BrokerObjects, unique_name: str) -> tuple[str, str]:
+    """(a topic exchange of payment events, a processor queue bound to it for payment.#)."""
+    exchange = broker.exchange(unique_name + ".payments", "topic")
+    queue = broker.queue(unique_name + ".processor")
+    broker.channel.queue_bind(queue, exchange, "payment.#")
+    return exchange, queue

@@ -62,15 +62,6 @@ def _event(n: int, exchange: str, **overrides: object) -> PaymentEvent:
     return replace(event, **overrides)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def payments(broker: BrokerObjects, unique_name: str) -> tuple[str, str]:
-    """(exchange, queue bound to payment.#)."""
-    exchange = broker.exchange(unique_name + ".payments", "topic")
-    queue = broker.queue(unique_name + ".processor")
-    broker.channel.queue_bind(queue, exchange, "payment.#")
-    return exchange, queue
-
-
 def _store(db_path: Path, *events: PaymentEvent) -> None:
     with EventStore(db_path) as store:
         store.insert_batch(list(events))

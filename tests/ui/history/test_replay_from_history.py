@@ -19,11 +19,9 @@ pytestmark = pytest.mark.broker
 
 
 def test_replaying_a_selected_failed_event_publishes_it_and_audits(
-    qtbot, open_panel, broker: BrokerObjects, unique_name: str, tmp_path: Path
+    qtbot, open_panel, broker: BrokerObjects, payments: tuple[str, str], tmp_path: Path
 ) -> None:
-    exchange = broker.exchange(unique_name + ".payments", "topic")
-    queue = broker.queue(unique_name + ".processor")
-    broker.channel.queue_bind(queue, exchange, "payment.#")
+    exchange, queue = payments
     db_path = tmp_path / "history.sqlite"
     store_events(db_path, payment_event("evt-failed-1", exchange))
     panel = open_panel(db_path)

@@ -120,11 +120,9 @@ def test_send_dead_letters_home_is_refused(
 
 
 def test_replay_is_refused(
-    qtbot, broker: BrokerObjects, unique_name: str, db_path: Path, spoil
+    qtbot, broker: BrokerObjects, payments: tuple[str, str], db_path: Path, spoil
 ) -> None:
-    exchange = broker.exchange(unique_name + ".payments", "topic")
-    queue = broker.queue(unique_name + ".processor")
-    broker.channel.queue_bind(queue, exchange, "payment.#")
+    exchange, queue = payments
     event = payment_event("evt-1", exchange)
     store_events(db_path, event)
     dialog = open_replay_dialog(None, make_profile(), db_path, [event])

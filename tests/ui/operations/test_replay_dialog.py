@@ -26,15 +26,6 @@ from tests.ui.operations.conftest import WAIT_MS, payment_event, store_events
 pytestmark = pytest.mark.broker
 
 
-@pytest.fixture
-def payments(broker: BrokerObjects, unique_name: str) -> tuple[str, str]:
-    """(exchange, a queue bound to payment.#)."""
-    exchange = broker.exchange(unique_name + ".payments", "topic")
-    queue = broker.queue(unique_name + ".processor")
-    broker.channel.queue_bind(queue, exchange, "payment.#")
-    return exchange, queue
-
-
 def _click(qtbot, button) -> None:
     assert button.isEnabled(), button.toolTip()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
