@@ -172,6 +172,15 @@ def _flush(conn: sqlite3.Connection, batch: list[tuple[object, ...]]) -> int:
     return count
 
 
+def check_search_index(path: Path) -> None:
+    """FTS5 compares the search index with the events table; raises if they differ."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+    finally:
+        conn.close()
+
+
 def reference(event: PaymentEvent, f: EventFilter) -> bool:
     """The filter's meaning, in plain Python (no text condition: tests plant words for that)."""
     checks = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import replace
@@ -23,14 +22,6 @@ NOW = hb.START + timedelta(days=10)
 def _index_all(path: Path, max_rows: int = 1_000_000) -> None:
     with SearchIndexer(path) as indexer:
         indexer.index_some(max_rows)
-
-
-def _integrity_ok(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
-    finally:
-        conn.close()
 
 
 def _history(path: Path, n: int = 2000):
@@ -81,7 +72,7 @@ def test_search_no_longer_finds_pruned_events(tmp_path: Path) -> None:
         _index_all(path)
         day7 = [i for i, e in rows if "day7" in e.body]
         assert sorted(query.ids(EventFilter(text="day7"))) == day7
-    _integrity_ok(path)  # the index holds exactly the bodies of the rows left
+    hb.check_search_index(path)  # the index holds exactly the bodies of the rows left
 
 
 def test_stop_event_ends_between_batches(tmp_path: Path) -> None:
@@ -129,7 +120,7 @@ def test_size_limit_removes_the_oldest_and_compact_gives_space_back(tmp_path: Pa
         kept = sorted(query.ids(EventFilter()))
     assert kept == [i for i, _ in rows][result.deleted :]
     assert oldest == dict(rows)[kept[0]].received_at
-    _integrity_ok(path)
+    hb.check_search_index(path)
 
 
 def test_no_limits_and_empty_history_delete_nothing(tmp_path: Path) -> None:

@@ -25,15 +25,6 @@ def _meta_upto(path: Path) -> int | None:
         conn.close()
 
 
-def _integrity_ok(path: Path) -> None:
-    """FTS5 compares the index with the content table; raises if they differ."""
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
-    finally:
-        conn.close()
-
-
 def test_indexes_in_batches_and_remembers_progress(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
     hb.write(path, list(hb.generate(1000)))
@@ -48,7 +39,7 @@ def test_indexes_in_batches_and_remembers_progress(tmp_path: Path) -> None:
         assert indexer.index_some(10_000) == 0
         assert indexer.progress().caught_up
     assert _meta_upto(path) == 1000
-    _integrity_ok(path)
+    hb.check_search_index(path)
 
 
 def test_text_filter_sees_only_indexed_rows(tmp_path: Path) -> None:
@@ -76,7 +67,7 @@ def test_gaps_in_row_ids_are_fine(tmp_path: Path) -> None:
     with SearchIndexer(path, batch_rows=7) as indexer:
         assert indexer.index_some(1000) == 29
         assert indexer.progress().caught_up
-    _integrity_ok(path)
+    hb.check_search_index(path)
 
 
 def _wait_caught_up(worker: SearchIndexerThread, path: Path, deadline: float) -> None:
