@@ -59,6 +59,7 @@ class ClassicTapSource:
         self._batch_size = profile.tap.batch_size  # read for every message
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
+        self._url = profile.endpoint.redacted_url()  # described after every deliver()
         self._connection: BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._generation = 0
@@ -70,7 +71,7 @@ class ClassicTapSource:
         self._queue_note = ""  # shown to the operator when the tap queue is not as configured
 
     def describe(self) -> str:
-        detail = self._profile.endpoint.redacted_url()
+        detail = self._url
         if self._consumer_tag is None:
             return detail
         if self._queue_note:

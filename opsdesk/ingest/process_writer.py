@@ -26,7 +26,7 @@ from opsdesk.events.mapping import FieldMapping
 from opsdesk.ingest.commit_report import CommitReport, report_of
 from opsdesk.ingest.decoding import EventFields, decode_fields, to_events
 from opsdesk.ingest.source import Batch
-from opsdesk.ingest.writer import Committed
+from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
 
@@ -75,21 +75,16 @@ def _close() -> None:
     _Child.store = _Child.checkpointer = None
 
 
-class ProcessWriter:
+class ProcessWriter(WriterBase):
     """A Writer whose commits run in a child; `committed` runs on the pool's result thread."""
 
     def __init__(
         self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
     ) -> None:
-        self._db_path = db_path
-        self._mappings = tuple(mappings)
-        self._with_events = with_events
-        self._on_fatal: Callable[[StoreError], None] = lambda exc: None
+        super().__init__(db_path, mappings, with_events=with_events)
         self._batches: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
-        self._failed = threading.Event()
-        self.ready = threading.Event()  # set once the history is open (or failed to open)
         self._thread = threading.Thread(target=self._run, name="tap-store-process")
 
     def start(self, on_fatal: Callable[[StoreError], None]) -> None:
@@ -181,11 +176,3 @@ class ProcessWriter:
     def _done(self) -> None:
         with self._lock:
             self._pending -= 1
-
-    def _fail(self, exc: StoreError) -> None:
-        with self._lock:  # the submitting thread and the pool's result thread both fail
-            if self._failed.is_set():
-                return
-            self._failed.set()
-        log.error("cannot write the history: %s", exc)
-        self._on_fatal(exc)

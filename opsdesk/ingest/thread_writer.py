@@ -7,7 +7,6 @@ two cores, for +60 MB, and was removed (issue 10).
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -18,16 +17,14 @@ from opsdesk.events.model import PaymentEvent
 from opsdesk.ingest.commit_report import report_of
 from opsdesk.ingest.decoding import decode_batch
 from opsdesk.ingest.source import Batch
-from opsdesk.ingest.writer import Committed
+from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
-
-log = logging.getLogger(__name__)
 
 _STOP = object()
 
 
-class ThreadWriter:
+class ThreadWriter(WriterBase):
     """A Writer; `committed` runs on the writer thread after each COMMIT.
 
     The writer checkpoints nothing itself: a WalCheckpointer thread does, so no commit (and
@@ -37,15 +34,10 @@ class ThreadWriter:
     def __init__(
         self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
     ) -> None:
-        self._db_path = db_path
-        self._mappings = tuple(mappings)
-        self._with_events = with_events
-        self._on_fatal: Callable[[StoreError], None] = lambda exc: None
+        super().__init__(db_path, mappings, with_events=with_events)
         self._to_decode: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._to_store: queue.Queue[tuple[list[PaymentEvent], Committed] | object]
         self._to_store = queue.Queue()
-        self._failed = threading.Event()
-        self.ready = threading.Event()  # set once the history is open (or failed to open)
         self._decoder = threading.Thread(target=self._decode_forever, name="tap-decoder")
         self._writer = threading.Thread(target=self._store_forever, name="tap-writer")
 
@@ -120,8 +112,3 @@ class ThreadWriter:
                 self._fail(exc)
             finally:
                 self._to_store.task_done()
-
-    def _fail(self, exc: StoreError) -> None:
-        log.error("cannot write the history: %s", exc)
-        self._failed.set()
-        self._on_fatal(exc)

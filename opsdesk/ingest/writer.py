@@ -7,13 +7,18 @@ a tap injects one; writer_choice.py holds the profile's choice between them.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
+from opsdesk.events.mapping import FieldMapping
 from opsdesk.ingest.commit_report import CommitReport
 from opsdesk.ingest.source import Batch
 from opsdesk.store.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 Committed = Callable[[CommitReport], None]  # one batch has committed: what it stored
 
@@ -39,3 +44,27 @@ class Writer(Protocol):
         ...
 
     def is_alive(self) -> bool: ...
+
+
+class WriterBase:
+    """What both writers keep (where, which decoders, whether events come back) and how
+    they fail: once, however many of their threads hit the error."""
+
+    def __init__(
+        self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
+    ) -> None:
+        self._db_path = db_path
+        self._mappings = tuple(mappings)
+        self._with_events = with_events
+        self._on_fatal: Callable[[StoreError], None] = lambda exc: None
+        self._failed = threading.Event()
+        self._failing = threading.Lock()
+        self.ready = threading.Event()  # set once the history is open (or failed to open)
+
+    def _fail(self, exc: StoreError) -> None:
+        with self._failing:
+            if self._failed.is_set():
+                return
+            self._failed.set()
+        log.error("cannot write the history: %s", exc)
+        self._on_fatal(exc)
