@@ -1,4 +1,4 @@
-"""Fixtures of the broker tests."""
+"""Fixtures of the ingest tests."""
 
 from __future__ import annotations
 
