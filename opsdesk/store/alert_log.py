@@ -15,6 +15,7 @@ from typing import Any
 
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class AlertLog(HistoryConnection):
         """Record an alert that began firing at `at`; returns its row id."""
         self._writable()
         conn = self._db.conn
-        with store_failures(f"cannot record an alert in {self._path}"), conn:
+        with write_transaction(conn, f"cannot record an alert in {self._path}"):
             cursor = conn.execute(
                 "INSERT INTO alert_log (rule, kind, subject, started_at, value, threshold, "
                 "message, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -84,7 +85,7 @@ class AlertLog(HistoryConnection):
         """
         self._writable()
         conn = self._db.conn
-        with store_failures(f"cannot record an alert's end in {self._path}"), conn:
+        with write_transaction(conn, f"cannot record an alert's end in {self._path}"):
             cursor = conn.execute(
                 "UPDATE alert_log SET ended_at = ?, end_reason = ? WHERE rule = ? "
                 "AND subject IS ? AND ended_at IS NULL",
@@ -98,7 +99,7 @@ class AlertLog(HistoryConnection):
             return
         self._writable()
         conn = self._db.conn
-        with store_failures(f"cannot record alerts as seen in {self._path}"), conn:
+        with write_transaction(conn, f"cannot record alerts as seen in {self._path}"):
             conn.executemany(
                 "UPDATE alert_log SET last_seen_at = ? WHERE rule = ? AND subject IS ? "
                 "AND ended_at IS NULL",
@@ -109,7 +110,7 @@ class AlertLog(HistoryConnection):
         """End every alert still marked as firing, for `reason`."""
         self._writable()
         conn = self._db.conn
-        with store_failures(f"cannot close open alerts in {self._path}"), conn:
+        with write_transaction(conn, f"cannot close open alerts in {self._path}"):
             cursor = conn.execute(
                 "UPDATE alert_log SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL",
                 (at, reason),

@@ -204,10 +204,8 @@ class AuditLog(HistoryConnection):
         """StoreError unless a record could be appended now (locks for writing, writes nothing)."""
         if self._readonly:
             raise StoreError(f"{self._path} is open read-only; cannot write the audit log")
-        conn = self._db.conn
-        with store_failures(f"cannot write the audit log in {self._path}"):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.rollback()
+        with write_transaction(self._db.conn, f"cannot write the audit log in {self._path}"):
+            pass  # taking the write lock is the check
 
     def verify(self) -> AuditVerification:
         """Walk the whole chain; any edited, deleted, inserted or reordered record fails it."""

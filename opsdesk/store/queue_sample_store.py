@@ -11,6 +11,7 @@ from typing import Any
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,7 @@ class QueueSampleStore(HistoryConnection):
             return
         self._writable()
         conn = self._db.conn
-        # `with conn`: one transaction, committed (or rolled back) on leaving.
-        with store_failures(f"cannot store queue samples in {self._path}"), conn:
+        with write_transaction(conn, f"cannot store queue samples in {self._path}"):
             conn.executemany(_INSERT, [_row(sample) for sample in samples])
 
     def series(self, queue: str, start: str, end: str, max_points: int = 2000) -> list[QueueSample]:
@@ -98,17 +98,16 @@ class QueueSampleStore(HistoryConnection):
         self._writable()
         conn = self._db.conn
         deleted = 0
-        with store_failures(f"cannot prune queue samples in {self._path}"):
-            while True:
-                with conn:
-                    cursor = conn.execute(
-                        "DELETE FROM queue_samples WHERE id IN ("
-                        "  SELECT id FROM queue_samples WHERE taken_at < ? LIMIT ?)",
-                        (older_than, batch),
-                    )
-                deleted += cursor.rowcount
-                if cursor.rowcount < batch:
-                    break
+        while True:
+            with write_transaction(conn, f"cannot prune queue samples in {self._path}"):
+                cursor = conn.execute(
+                    "DELETE FROM queue_samples WHERE id IN ("
+                    "  SELECT id FROM queue_samples WHERE taken_at < ? LIMIT ?)",
+                    (older_than, batch),
+                )
+            deleted += cursor.rowcount
+            if cursor.rowcount < batch:
+                break
         if deleted:
             log.info("pruned %d queue samples taken before %s", deleted, older_than)
         return deleted
