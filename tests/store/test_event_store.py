@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlite_utils import Database
 
-from opsdesk.events.model import Status
+from opsdesk.events.model import Status, undecoded_event
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore, InsertResult
 
@@ -37,23 +37,10 @@ def test_json_event_survives_round_trip(store: EventStore, make_event: MakeEvent
     assert back.status is Status.REFUNDED
 
 
-def test_undecoded_event_round_trips_with_its_reason(
-    store: EventStore, make_event: MakeEvent
-) -> None:
-    raw = make_event(
-        2,
-        type=None,
-        status=Status.UNKNOWN,
-        payment_id=None,
-        amount_minor=None,
-        currency=None,
-        error_code=None,
-        idempotency_key=None,
-        decode_error="body is not UTF-8",
-        body="\\xff\\xfe not text",
-        body_size=14,
-        format="raw",
-    )
+def test_undecoded_event_round_trips_with_its_reason(store: EventStore) -> None:
+    received = "2024-05-01T12:00:02.000000Z"
+    problem, body = "body is not UTF-8", "\\xff\\xfe not text"
+    raw = undecoded_event("evt-2", received, "payments.events", "", problem, body, 14)
     store.insert_batch([raw])
     assert store.latest(1) == [raw]
 
