@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.commands import queues
-from opsdesk.config import MonitorSettings, Profile, TapSettings
+from opsdesk.config import Profile
 from tests.commands.conftest import run_command
-from tests.conftest import BROKER_URL, BrokerObjects
+from tests.conftest import BrokerObjects
+from tests.monitor_profile import broker_url_at, closed_port, monitor_profile
 
 pytestmark = pytest.mark.broker
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def make_profile(watched: tuple[str, ...] = (), url: str = BROKER_URL, api: bool = True) -> Profile:
-    management_url = None if api else f"http://127.0.0.1:{closed_port()}"
-    return Profile(
-        name="test",
-        endpoint=BrokerEndpoint(url=url),
-        bindings=(),
-        tap=TapSettings(queue="unused"),
-        monitor=MonitorSettings(queues=watched, management_url=management_url),
-    )
 
 
 def run(argv: list[str], profile: Profile) -> tuple[int, str, str]:
@@ -56,7 +38,7 @@ def test_table_shows_the_named_queue_and_its_depth(broker: BrokerObjects, unique
     queue = broker.queue(unique_name)
     publish(broker, queue, 3)
 
-    code, out, err = run(["--queue", queue], make_profile())
+    code, out, err = run(["--queue", queue], monitor_profile())
 
     assert code == 0, err
     row = table_row(out, queue)
@@ -68,7 +50,7 @@ def test_json_for_scripts(broker: BrokerObjects, unique_name: str) -> None:
     first, second = broker.queue(f"{unique_name}.a"), broker.queue(f"{unique_name}.b")
     publish(broker, second, 2)
 
-    code, out, err = run(["--queue", second, "--queue", first, "--json"], make_profile())
+    code, out, err = run(["--queue", second, "--queue", first, "--json"], monitor_profile())
 
     assert code == 0, err
     document = json.loads(out)
@@ -84,7 +66,7 @@ def test_profile_watched_queues_are_the_default(broker: BrokerObjects, unique_na
     queue = broker.queue(unique_name)
     publish(broker, queue, 1)
 
-    code, out, _ = run(["--json"], make_profile(watched=(queue,)))
+    code, out, _ = run(["--json"], monitor_profile((queue,)))
 
     assert code == 0
     assert [q["queue"] for q in json.loads(out)["queues"]] == [queue]
@@ -93,7 +75,7 @@ def test_profile_watched_queues_are_the_default(broker: BrokerObjects, unique_na
 def test_every_queue_of_the_vhost_with_the_api(broker: BrokerObjects, unique_name: str) -> None:
     queue = broker.queue(unique_name)
 
-    code, out, _ = run([], make_profile())
+    code, out, _ = run([], monitor_profile())
 
     assert code == 0
     assert table_row(out, queue)[1] == "0"
@@ -103,7 +85,7 @@ def test_missing_named_queue_fails_clearly(broker: BrokerObjects, unique_name: s
     present = broker.queue(f"{unique_name}.present")
     missing = f"{unique_name}.missing"
 
-    code, out, err = run(["--queue", present, "--queue", missing, "--json"], make_profile())
+    code, out, err = run(["--queue", present, "--queue", missing, "--json"], monitor_profile())
 
     assert code == 1
     assert f"queue '{missing}' does not exist" in err
@@ -118,7 +100,7 @@ def test_without_the_api_shows_ready_and_consumers_and_says_so(
     queue = broker.queue(unique_name)
     publish(broker, queue, 2)
 
-    code, out, err = run(["--queue", queue], make_profile(api=False))
+    code, out, err = run(["--queue", queue], monitor_profile(api=False))
 
     assert code == 0
     row = table_row(out, queue)
@@ -127,15 +109,15 @@ def test_without_the_api_shows_ready_and_consumers_and_says_so(
 
 
 def test_nothing_to_show_without_names_or_api() -> None:
-    code, out, err = run([], make_profile(api=False))
+    code, out, err = run([], monitor_profile(api=False))
     assert code == 2
     assert out == ""
     assert "--queue" in err
 
 
 def test_unreachable_broker_fails_clearly() -> None:
-    url = f"amqp://guest:guest@127.0.0.1:{closed_port()}/%2F"
-    code, out, err = run(["--queue", "anything"], make_profile(url=url, api=False))
+    url = broker_url_at(closed_port())
+    code, out, err = run(["--queue", "anything"], monitor_profile(url=url, api=False))
     assert code == 1
     assert out == ""
     assert "cannot reach the broker" in err and "127.0.0.1" in err
