@@ -31,8 +31,8 @@ from typing import Any
 import pika
 from pika.adapters.select_connection import SelectConnection
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.operations.message_copy import copy_properties, utc_now_text
 from opsdesk.operations.move import MOVED_AT, MOVED_BY, MOVED_FROM
 from opsdesk.operations.plan import Destination

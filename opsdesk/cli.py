@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from functools import cache
 
 from opsdesk import __version__
-from opsdesk.broker.connection import InvalidBrokerURL
 from opsdesk.commands import CommandContext, gui
 from opsdesk.commands.common_options import common_options
 from opsdesk.commands.registry import COMMANDS
 from opsdesk.config import ConfigError, default_db_path, log_file, resolve_profile
+from opsdesk.config.endpoint import InvalidBrokerURL
 from opsdesk.log_files import setup_logging
 from opsdesk.store.errors import StoreError
 

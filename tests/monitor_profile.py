@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import MonitorSettings, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from tests.conftest import BROKER_URL
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.engine import declare_topology, run_simulation, teardown
 from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.store.errors import StoreError

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.log_files import setup_logging

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.config import DEFAULT_ALERTS, load_profiles, resolve_profile
-from opsdesk.events.mapping import FieldMapping
-from opsdesk.profile_file import (
+from opsdesk.config.alert_rules import AlertRule, RuleKind
+from opsdesk.config.profile_file import (
     ProfileWriteError,
     save_alert_rules,
     save_mappings,
     tables_toml,
 )
+from opsdesk.events.mapping import FieldMapping
 
 HAND_WRITTEN = """\
 # profiles for the payments desk -- keep this line
@@ -182,7 +182,7 @@ def test_without_a_file_it_is_created_with_the_profile(tmp_path: Path) -> None:
 
 
 def tables_of(rules: tuple[AlertRule, ...]) -> list[dict[str, object]]:
-    from opsdesk.alerting.rules import rule_to_dict
+    from opsdesk.config.alert_rules import rule_to_dict
 
     return [rule_to_dict(rule) for rule in rules]
 

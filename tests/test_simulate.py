@@ -16,8 +16,9 @@ import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
 
-from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
+from opsdesk.broker.connection import connection_parameters
 from opsdesk.commands.simulate import add_arguments, settings_from_args
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.engine import declare_topology, run_simulation, teardown
 from opsdesk.simulator.settings import SimulatorSettings
 from tests.conftest import BROKER_URL

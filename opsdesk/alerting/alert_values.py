@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from opsdesk.alerting.rules import AlertRule
+from opsdesk.config.alert_rules import AlertRule
 
 
 class EndReason(StrEnum):

@@ -20,8 +20,8 @@ from opsdesk.alerting.observations import (
     observe_success_rate,
     queues_for,
 )
-from opsdesk.alerting.rules import QUEUE_KINDS, AlertRule, RuleKind
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import QUEUE_KINDS, AlertRule, RuleKind
 
 __all__ = [
     "ActiveAlert",

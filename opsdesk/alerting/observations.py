@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from opsdesk.alerting.inputs import StatsInputs
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 
 
 @dataclass(frozen=True, slots=True)

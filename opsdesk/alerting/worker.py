@@ -13,7 +13,7 @@ from opsdesk.alerting.alert_values import ActiveAlert, AlertTransition, OpenAler
 from opsdesk.alerting.evaluator import AlertEvaluator, needed_outcomes
 from opsdesk.alerting.freshness import QueueFigures, StaleFigures, stale_after
 from opsdesk.alerting.inputs import Outcomes, StatsInputs
-from opsdesk.alerting.rules import QUEUE_KINDS, AlertRule
+from opsdesk.config.alert_rules import QUEUE_KINDS, AlertRule
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog, AlertRecord
 from opsdesk.store.errors import StoreError

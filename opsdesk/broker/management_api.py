@@ -12,13 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from opsdesk.broker.connection import BrokerEndpoint, InvalidBrokerURL, vhost_of
 from opsdesk.broker.queue_sample import (
     QueueInfo,
     QueueProblem,
     QueueSample,
     looks_like_dead_letter,
 )
+from opsdesk.config.endpoint import BrokerEndpoint, InvalidBrokerURL, vhost_of
 
 log = logging.getLogger(__name__)
 

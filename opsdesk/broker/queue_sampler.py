@@ -20,7 +20,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
-from opsdesk.broker.connection import connection_parameters, vhost_of
+from opsdesk.broker.connection import connection_parameters
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.broker.management_api import (
     ManagementClient,
@@ -41,6 +41,7 @@ from opsdesk.broker.queue_sample import (
     looks_like_dead_letter,
 )
 from opsdesk.config import Profile
+from opsdesk.config.endpoint import vhost_of
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from opsdesk.commands import CommandContext
 
 if TYPE_CHECKING:  # the simulator imports pika: only `run` needs it
-    from opsdesk.broker.connection import BrokerEndpoint
+    from opsdesk.config.endpoint import BrokerEndpoint
     from opsdesk.simulator.settings import SimulatorSettings
 
 NAME = "simulate"

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.failure_text import describe_broker_failure
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.processor import PaymentProcessor
 from opsdesk.simulator.publisher import PublishStopped, SimulatedPublisher
 from opsdesk.simulator.settings import SimulatorSettings

@@ -13,7 +13,8 @@ from pika.adapters.blocking_connection import BlockingChannel, BlockingConnectio
 from pika.exceptions import AMQPError
 from pika.spec import Basic, BasicProperties
 
-from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
+from opsdesk.broker.connection import connection_parameters
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.topology import message_count
 
 log = logging.getLogger(__name__)

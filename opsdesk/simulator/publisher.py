@@ -15,7 +15,8 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
 
-from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
+from opsdesk.broker.connection import connection_parameters
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.topology import SimulatedTopology, declare
 from opsdesk.simulator.traffic import APP_ID, SimulatedMessage
 

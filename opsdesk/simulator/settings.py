@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opsdesk.broker.connection import BrokerEndpoint
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.topology import SimulatedTopology
 
 

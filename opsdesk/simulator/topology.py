@@ -12,7 +12,8 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import ChannelClosedByBroker
 
-from opsdesk.broker.connection import BrokerEndpoint, connection_parameters
+from opsdesk.broker.connection import connection_parameters
+from opsdesk.config.endpoint import BrokerEndpoint
 
 log = logging.getLogger(__name__)
 

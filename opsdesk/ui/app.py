@@ -5,33 +5,26 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QIcon, QPainter, QPixmap
-from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
 
 from opsdesk.config import Profile
-from opsdesk.events.model import PaymentEvent
 from opsdesk.simulator.settings import SimulatorSettings
-from opsdesk.store.errors import StoreError
-from opsdesk.store.event_store import EventStore
+from opsdesk.ui.app_icon import app_icon
 from opsdesk.ui.crash_dialog import CrashReporter
 from opsdesk.ui.demo_traffic import DemoTraffic
-from opsdesk.ui.event_table_model import EventTableModel
+from opsdesk.ui.desk import build_desk
 from opsdesk.ui.main_thread_gc import MainThreadCollector
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.settings import APPLICATION, ORGANIZATION, UiSettings
-from opsdesk.ui.tap_bridge import TapBridge
 
 log = logging.getLogger(__name__)
 
 DEMO_RATE = 15.0  # events per second
-_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def run_gui(
@@ -43,8 +36,6 @@ def run_gui(
     reporter = CrashReporter(log_file)
     reporter.install()  # here only: widgets never touch the hooks, so tests keep theirs
     try:
-        from opsdesk.ui.desk import build_desk  # it builds on this module's window helpers
-
         settings = UiSettings()
         desk = build_desk(profile, db_path, settings, log_file=log_file)
         traffic = _demo_traffic(profile, desk.window, demo)
@@ -61,52 +52,6 @@ def run_gui(
     finally:
         reporter.uninstall()
         collector.deleteLater()  # collection stays manual: worker threads may still be ending
-
-
-def build_main_window(
-    db_path: Path,
-    bridge: TapBridge,
-    settings: UiSettings,
-    *,
-    broker_label: str,
-    log_file: Path | None = None,
-    panels: Sequence[tuple[str, QWidget]] = (),
-) -> MainWindow:
-    """The window with the newest stored events loaded; live ones then come from `bridge`."""
-    model = EventTableModel(row_cap=settings.live_row_cap)
-    window = MainWindow(
-        model, bridge, settings, broker_label=broker_label, log_file=log_file, panels=panels
-    )
-    try:
-        model.set_events(load_recent_events(db_path, model.row_cap))
-    except StoreError as exc:
-        log.warning("cannot load recent events: %s", exc)
-        window.show_problem(f"Could not load recent events ({exc}). New events will still appear.")
-    return window
-
-
-def load_recent_events(db_path: Path, limit: int) -> list[PaymentEvent]:
-    """The newest `limit` stored events, newest first; none when there is no history yet."""
-    if not db_path.exists():
-        return []
-    # A bounded LIMIT query: quick enough for the UI thread at start-up.
-    with EventStore(db_path, readonly=True) as store:
-        return store.latest(limit)
-
-
-def app_icon() -> QIcon:
-    """The window icon, drawn from the SVG shipped inside the package."""
-    data = resources.files("opsdesk").joinpath("resources/opsdesk.svg").read_bytes()
-    renderer = QSvgRenderer(QByteArray(data))
-    icon = QIcon()
-    for size in _ICON_SIZES:
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        icon.addPixmap(pixmap)
-    return icon
 
 
 def _demo_traffic(profile: Profile, window: MainWindow, demo: bool) -> DemoTraffic | None:

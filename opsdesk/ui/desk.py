@@ -10,15 +10,15 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 
-from opsdesk.alerting.rules import AlertRule, rule_to_dict
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.config import Profile
+from opsdesk.config.alert_rules import AlertRule, rule_to_dict
+from opsdesk.config.profile_file import save_alert_rules, save_mappings
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.ingest.classic_tap import ClassicTapSource
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.writer_choice import tap_writer
-from opsdesk.profile_file import save_alert_rules, save_mappings
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.retention import RetentionThread
@@ -30,6 +30,7 @@ from opsdesk.ui.alerts.alert_history_view import AlertHistoryView
 from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 from opsdesk.ui.alerts.known_queues import KnownQueues
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
+from opsdesk.ui.app_icon import app_icon
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
@@ -42,6 +43,7 @@ from opsdesk.ui.operations.replay_dialog import ReplayDialogs
 from opsdesk.ui.profile_saving import save_to_profile
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +105,6 @@ class Desk:
 def build_desk(
     profile: Profile, db_path: Path, settings: UiSettings, *, log_file: Path | None = None
 ) -> Desk:
-    from opsdesk.ui.app import app_icon, build_main_window  # app imports this module
-
     _create_history(db_path)
     tap_bridge = TapBridge()
     monitor_bridge = MonitorBridge()

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtGui import QGuiApplication
 
 from opsdesk.config import Profile
-from opsdesk.profile_file import ProfileWriteError, SavedProfile, tables_toml
+from opsdesk.config.profile_file import ProfileWriteError, SavedProfile, tables_toml
 from opsdesk.ui.message_banner import BannerLevel
 
 log = logging.getLogger(__name__)

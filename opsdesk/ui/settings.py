@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE
+from opsdesk.store.statistics.values import Breakdown
 from opsdesk.store.statistics.windows import PRESETS
-from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.event_table_model import DEFAULT_ROW_CAP
 
 ORGANIZATION = "opsdesk"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from opsdesk.alerting.evaluator import AlertEvaluator, StatsInputs
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_monitor import QueueMonitor
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.store.alert_log import AlertLog
 from opsdesk.store.sample_recorder import SampleRecorder
 from opsdesk.store.statistics.windows import as_utc

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog
 from opsdesk.store.queue_sample_store import QueueSampleStore

@@ -14,8 +14,8 @@ from opsdesk.alerting.evaluator import (
     StatsInputs,
     needed_outcomes,
 )
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 
 T0 = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 NO_STATS = StatsInputs()

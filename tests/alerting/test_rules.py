@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opsdesk.alerting.rules import AlertRule, RuleKind, describe, parse_rules, rule_to_dict
+from opsdesk.config.alert_rules import AlertRule, RuleKind, describe, parse_rules, rule_to_dict
 
 PROFILE = """
 [[profiles.prod.alerts]]

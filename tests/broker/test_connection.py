@@ -6,13 +6,8 @@ import ssl
 
 import pytest
 
-from opsdesk.broker.connection import (
-    BrokerEndpoint,
-    InvalidBrokerURL,
-    connection_parameters,
-    redact_url,
-    vhost_of,
-)
+from opsdesk.broker.connection import connection_parameters
+from opsdesk.config.endpoint import BrokerEndpoint, InvalidBrokerURL, redact_url, vhost_of
 
 
 def test_plain_url() -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.management_api import (
     InvalidManagementURL,
     ManagementClient,
@@ -25,6 +24,7 @@ from opsdesk.broker.management_api import (
     queue_info,
 )
 from opsdesk.broker.monitor_failure_text import describe_management_failure
+from opsdesk.config.endpoint import BrokerEndpoint
 from tests.conftest import BROKER_URL, BrokerObjects
 
 pytestmark = pytest.mark.broker

@@ -13,8 +13,8 @@ from pathlib import Path
 import pika
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.ingest.classic_tap import ClassicTapSource, DeliveryBatch
 from opsdesk.ingest.tap import Tap

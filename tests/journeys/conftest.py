@@ -20,8 +20,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Profile, resolve_profile
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.engine import declare_topology, teardown
 from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.simulator.topology import SimulatedTopology

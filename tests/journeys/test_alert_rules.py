@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from opsdesk.alerting.rules import RuleKind
+from opsdesk.config.alert_rules import RuleKind
 from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 from tests.journeys.conftest import DeskLauncher, JourneyBroker, RunningDesk
 

@@ -22,9 +22,9 @@ import pika
 import pytest
 from PySide6.QtCore import QSettings
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.deliveries import Delivery, to_raw_message
 from opsdesk.config import resolve_profile
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.events.decode import decode_many
 from opsdesk.simulator.engine import declare_topology, teardown
 from opsdesk.simulator.settings import SimulatorSettings

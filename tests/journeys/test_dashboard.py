@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from opsdesk.store.statistics.values import Breakdown
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
-from opsdesk.ui.dashboard.dashboard_data import Breakdown, DashboardSnapshot
+from opsdesk.ui.dashboard.dashboard_data import DashboardSnapshot
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.dashboard_toolbar import BREAKDOWN_CHOICES, WINDOW_CHOICES
 from tests.journeys.conftest import RunningDesk

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from opsdesk.ui.event_cells import COL_PAYMENT_ID, COL_STATUS
 from opsdesk.ui.history.export_dialog import ExportDialog
 from opsdesk.ui.history.frozen_rows_note import rows_text
-from opsdesk.ui.history.history_cells import COL_PAYMENT_ID, COL_STATUS
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.history.payment_timeline_dialog import PaymentTimelineDialog
 from tests.journeys import history_file

@@ -13,8 +13,8 @@ from typing import Any
 import pika
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.operations.service import Operations
 from tests.conftest import BROKER_URL, BrokerObjects, poll_until
 

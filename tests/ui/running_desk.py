@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.ui.desk import Desk, build_desk
 from opsdesk.ui.settings import UiSettings
 

@@ -4,12 +4,14 @@ import threading
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.ingest.tap_state import TapPhase
-from opsdesk.ui.app import _demo_traffic, app_icon, build_main_window, load_recent_events, run_gui
+from opsdesk.ui.app import _demo_traffic, run_gui
+from opsdesk.ui.app_icon import app_icon
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window, load_recent_events
 
 UNREACHABLE = "amqp://guest:secret@127.0.0.1:1/%2F"
 

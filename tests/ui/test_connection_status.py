@@ -9,13 +9,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QToolButton
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
-from opsdesk.ui.app import build_main_window
 from opsdesk.ui.connection_status import ConnectionStatusWidget
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window
 from tests.ingest.test_tap import classic_tap
 
 BROKER = "amqp://guest:***@127.0.0.1:5672/%2F"

@@ -4,15 +4,15 @@ import json
 
 import pytest
 
-from opsdesk.broker.connection import BrokerEndpoint
 from opsdesk.config import Binding, Profile, TapSettings
+from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.simulator.engine import teardown
 from opsdesk.simulator.settings import SimulatorSettings
 from opsdesk.simulator.topology import declare
-from opsdesk.ui.app import build_main_window
 from opsdesk.ui.demo_traffic import DemoTraffic
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window
 from tests.conftest import BROKER_URL
 from tests.ingest.test_tap import classic_tap
 

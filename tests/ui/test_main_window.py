@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.store.event_store import EventStore
-from opsdesk.ui.app import build_main_window
 from opsdesk.ui.settings import UiSettings
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window
 from tests.ui.sample_events import numbered, payment_event
 
 BROKER = "amqp://guest:***@127.0.0.1:5672/%2F"

@@ -20,6 +20,15 @@ class Dimension(StrEnum):
     ERROR_CODE = "error_code"
 
 
+class Breakdown(StrEnum):
+    """How the dashboard splits its success rate: overall, or by one Dimension."""
+
+    OVERALL = "overall"
+    MERCHANT = "merchant"
+    CURRENCY = "currency"
+    ERROR_CODE = "error_code"
+
+
 @dataclass(frozen=True, slots=True)
 class Selector:
     """Whose success rate: everyone (`dimension` None), or one merchant / currency.

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsdesk.alerting.rules import AlertRule, RuleKind, describe, parse_rule, rule_to_dict
+from opsdesk.config.alert_rules import AlertRule, RuleKind, describe, parse_rule, rule_to_dict
 from opsdesk.ui.alerts.number_spin import PlainNumberSpin
 from opsdesk.ui.list_editor_dialog import ListEditorDialog
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics.values import CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.values import Breakdown, CodeSeries, RateSeries, StatusSeries
 from opsdesk.ui.dashboard.chart_style import STATUS_COLOURS, series_colour
-from opsdesk.ui.dashboard.dashboard_data import Breakdown, DashboardSnapshot
+from opsdesk.ui.dashboard.dashboard_data import DashboardSnapshot
 from opsdesk.ui.dashboard.queue_tracks import QueueTracks
 from opsdesk.ui.dashboard.time_chart import (
     SeriesStyle,

@@ -5,20 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.store.statistics.headline import Headline
 from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE, StuckPayment
-from opsdesk.store.statistics.values import CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.values import Breakdown, CodeSeries, RateSeries, StatusSeries
 from opsdesk.store.statistics.windows import Window
-
-
-class Breakdown(StrEnum):
-    OVERALL = "overall"
-    MERCHANT = "merchant"
-    CURRENCY = "currency"
-    ERROR_CODE = "error_code"
 
 
 @dataclass(frozen=True, slots=True)

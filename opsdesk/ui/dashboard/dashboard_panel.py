@@ -15,12 +15,12 @@ from PySide6.QtWidgets import QWidget
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.errors import StoreError
+from opsdesk.store.statistics.values import Breakdown
 from opsdesk.store.statistics.windows import PRESETS
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.dashboard.chart_saver import ask_png_path, save_png
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
 from opsdesk.ui.dashboard.dashboard_data import (
-    Breakdown,
     DashboardQuery,
     DashboardSnapshot,
     QueueHistory,

@@ -21,6 +21,7 @@ from opsdesk.store.statistics.reader import Statistics
 from opsdesk.store.statistics.stuck_payments import StuckPayment
 from opsdesk.store.statistics.values import (
     OVERALL,
+    Breakdown,
     CodeSeries,
     Dimension,
     RateSeries,
@@ -28,12 +29,7 @@ from opsdesk.store.statistics.values import (
     StatusSeries,
 )
 from opsdesk.store.statistics.windows import Window
-from opsdesk.ui.dashboard.dashboard_data import (
-    Breakdown,
-    DashboardQuery,
-    DashboardSnapshot,
-    QueueHistory,
-)
+from opsdesk.ui.dashboard.dashboard_data import DashboardQuery, DashboardSnapshot, QueueHistory
 
 log = logging.getLogger(__name__)
 

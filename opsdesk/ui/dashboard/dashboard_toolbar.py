@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsdesk.ui.dashboard.dashboard_data import Breakdown
+from opsdesk.store.statistics.values import Breakdown
 
 CUSTOM = "custom"
 WINDOW_CHOICES = (

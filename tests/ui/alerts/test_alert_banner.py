@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from opsdesk.alerting.evaluator import ActiveAlert
 from opsdesk.alerting.freshness import StaleFigures
-from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.ui.alerts.alert_banner import MAX_LINES, AlertBanner
 from opsdesk.ui.alerts.alert_bridge import AlertBridge
 

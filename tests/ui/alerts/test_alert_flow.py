@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.queue_sample_store import QueueSampleStore

@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules, rule_to_dict
+from opsdesk.config.alert_rules import AlertRule, RuleKind, parse_rules, rule_to_dict
 from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 
 RULES = (

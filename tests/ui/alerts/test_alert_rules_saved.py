@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMainWindow
 
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.config import load_profiles, resolve_profile
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 from opsdesk.ui.desk import Desk, build_desk

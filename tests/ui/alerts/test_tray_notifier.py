@@ -6,7 +6,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from opsdesk.alerting.evaluator import AlertTransition
-from opsdesk.alerting.rules import AlertRule, RuleKind
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 
 RULE = AlertRule("no consumers", RuleKind.NO_CONSUMERS, queue="orders")

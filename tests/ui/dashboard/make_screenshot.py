@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from opsdesk.alerting.evaluator import ActiveAlert, AlertEvaluator
 from opsdesk.alerting.inputs import StatsInputs
-from opsdesk.alerting.rules import AlertRule, RuleKind
 from opsdesk.broker.queue_sample import QueueSample
+from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.event_store import EventStore

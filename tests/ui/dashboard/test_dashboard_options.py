@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDialogButtonBox
 
 from opsdesk.events.model import Status
+from opsdesk.store.statistics.values import Breakdown
 from opsdesk.ui.dashboard import dashboard_panel, dashboard_reads, dashboard_view
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
-from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from tests.ui.dashboard.known_history import NOW, write_history

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QFileDialog
 from opsdesk.broker.queue_sample import MonitorPhase, MonitorState
 from opsdesk.events.model import Status
 from opsdesk.store.event_store import EventStore
+from opsdesk.store.statistics.values import Breakdown
 from opsdesk.ui.dashboard.custom_window_dialog import CustomWindowDialog
-from opsdesk.ui.dashboard.dashboard_data import Breakdown
 from opsdesk.ui.dashboard.headline_tiles import HeadlineTiles
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.dashboard.queue_tracks import epoch_seconds

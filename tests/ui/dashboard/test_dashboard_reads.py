@@ -6,7 +6,8 @@ import pytest
 
 from opsdesk.events.model import Status
 from opsdesk.store.event_store import EventStore
-from opsdesk.ui.dashboard.dashboard_data import Breakdown, DashboardQuery, WindowChoice
+from opsdesk.store.statistics.values import Breakdown
+from opsdesk.ui.dashboard.dashboard_data import DashboardQuery, WindowChoice
 from opsdesk.ui.dashboard.dashboard_reads import DashboardSources, compute_snapshot
 from tests.ui.dashboard.known_history import NOW, OLDEST_STUCK, event, write_history
 

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QApplication
 
 from opsdesk.store.event_store import EventStore
 from opsdesk.ui import event_cells
-from opsdesk.ui.app import build_main_window
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.tap_bridge import TapBridge
+from opsdesk.ui.window_setup import build_main_window
 from tests.ui.history.conftest import Lifecycle, event, wait_complete
 
 COL_MERCHANT = event_cells.COL_MERCHANT

@@ -26,9 +26,9 @@ from typing import Any
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from opsdesk.alerting.rules import AlertRule, parse_rules, rule_to_dict
+from opsdesk.config.alert_rules import AlertRule, parse_rules, rule_to_dict
+from opsdesk.config.toml_tables import replace_tables
 from opsdesk.events.mapping import FieldMapping, parse_mappings
-from opsdesk.toml_tables import replace_tables
 
 log = logging.getLogger(__name__)
 

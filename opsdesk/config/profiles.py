@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
-from opsdesk.alerting.rules import AlertRule, RuleKind, parse_rules
-from opsdesk.broker.connection import DEFAULT_URL, BrokerEndpoint
+from opsdesk.config.alert_rules import AlertRule, RuleKind, parse_rules
+from opsdesk.config.endpoint import DEFAULT_URL, BrokerEndpoint
 from opsdesk.events.mapping import FieldMapping, parse_mappings
 
 log = logging.getLogger(__name__)
