@@ -159,7 +159,7 @@ read_only = false
 
 
 def test_the_readme_profile_example_is_valid(tmp_path: Path) -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     start = readme.index("[profiles.prod]")
     example = tmp_path / "profiles.toml"
     example.write_text(readme[start : readme.index("```", start)])
