@@ -149,6 +149,14 @@ class ManagementClient:
         result = self._get(f"/api/exchanges/{self._vh()}?columns=name")
         return {e["name"] for e in result if isinstance(e, dict) and "name" in e}
 
+    def exchange_type(self, exchange: str) -> str | None:
+        """ "topic", "direct", ... of `exchange`; None when it does not exist."""
+        try:
+            entry = self._get(f"/api/exchanges/{self._vh()}/{quote(exchange, safe='')}")
+        except ManagementNotFound:
+            return None
+        return str(entry.get("type")) if isinstance(entry, dict) and entry.get("type") else None
+
     def bindings_from(self, exchange: str) -> list[dict[str, Any]]:
         """Bindings whose source is `exchange` (an empty list when it does not exist)."""
         result = self._get(

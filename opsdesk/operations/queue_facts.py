@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingConnection
@@ -15,7 +14,6 @@ from pika.adapters.blocking_connection import BlockingConnection
 from opsdesk.broker.management_api import (
     ManagementClient,
     ManagementError,
-    ManagementNotFound,
     queue_info,
 )
 from opsdesk.broker.pika_compat import server_properties
@@ -181,19 +179,8 @@ def route_check(
         return RouteCheck(exchange, None, None, exists)
     try:
         bindings = client.bindings_from(exchange)
-        kind = _exchange_type(client, exchange)
+        kind = client.exchange_type(exchange)
     except ManagementError as exc:
         log.info("cannot read bindings of %r: %s", exchange, exc)
         return RouteCheck(exchange, None, None, exists)
     return RouteCheck(exchange, kind, bindings, exists)
-
-
-def _exchange_type(client: ManagementClient, exchange: str) -> str | None:
-    # ManagementClient has no public call for one exchange; its GET helper does the HTTP.
-    try:
-        entry = client._get(
-            f"/api/exchanges/{quote(client.vhost, safe='')}/{quote(exchange, safe='')}"
-        )
-    except ManagementNotFound:
-        return None
-    return str(entry.get("type")) if isinstance(entry, dict) and entry.get("type") else None

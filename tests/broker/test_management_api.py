@@ -246,3 +246,10 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_exchange_type_of_an_exchange_and_of_none(broker: BrokerObjects, unique_name: str) -> None:
+    direct = broker.exchange(unique_name + ".direct", "direct")
+    client = ManagementClient(BrokerEndpoint(url=BROKER_URL))
+    assert client.exchange_type(direct) == "direct"
+    assert client.exchange_type(unique_name + ".absent") is None
