@@ -6,6 +6,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 Synchronous = Literal["FULL", "NORMAL"]
 
 BUSY_TIMEOUT_S = 5.0
+WAL_SWITCH_RETRY_S = 0.02
 PRIVATE_MODE = 0o600
 # Random event_id/payment_id keys touch pages all over their indexes. With SQLite's 2 MiB
 # default a 500-row batch into a 1M-row file spent ~36 ms in executemany, ~19 ms with 64 MiB.
@@ -51,7 +53,7 @@ def open_history(
                 db.execute("PRAGMA query_only = ON")
                 _check_readable_version(db, path)
             else:
-                db.enable_wal()
+                _enable_wal(db)
                 db.execute(f"PRAGMA synchronous = {_synchronous(synchronous)}")
                 db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                 pages = WAL_AUTOCHECKPOINT_PAGES if autocheckpoint else 0
@@ -64,6 +66,24 @@ def open_history(
         db.close()
         raise
     return db
+
+
+def _enable_wal(db: Database) -> None:
+    """Switch a new file to WAL (it stays so), waiting out another writer doing the same.
+
+    SQLite answers the switch with "database is locked" at once while another connection
+    holds the file (two desks writing their first audit record together), without calling
+    the busy handler: so retry within the busy timeout, as every other statement waits.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(WAL_SWITCH_RETRY_S)
 
 
 def _synchronous(value: str) -> str:

@@ -1,4 +1,4 @@
-"""A writer thread and a reader thread, each with its own EventStore on one file."""
+"""Threads on one history file: a writer and a reader, and writers opening it at once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opsdesk.store.database import open_history
 from opsdesk.store.event_store import EventStore
 
 if TYPE_CHECKING:
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 BATCHES = 20
 BATCH = 50
+ROUNDS = 25
+WRITERS = 6
 
 
 def test_reader_follows_writer_in_another_thread(tmp_path: Path, make_event: MakeEvent) -> None:
@@ -66,3 +69,28 @@ def test_store_refuses_use_from_another_thread(tmp_path: Path) -> None:
         thread.join(timeout=10)
     assert len(errors) == 1
     assert isinstance(errors[0], sqlite3.ProgrammingError)
+
+
+def test_many_writers_opening_a_new_history_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two desks' first audit records at the same moment: the second's switch to WAL met the
+    first's lock and failed at once with 'database is locked' (seen in the suite)."""
+    failures: list[BaseException] = []
+    for round_ in range(ROUNDS):
+        path = tmp_path / f"history-{round_}.sqlite"
+        start = threading.Barrier(WRITERS)
+
+        def open_and_close(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                open_history(path).close()
+            except BaseException as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_and_close) for _ in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not failures, f"round {round_}: {failures}"
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
