@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ui.elided_label import ElidedLabel
@@ -52,12 +52,14 @@ class ConnectionStatusWidget(QWidget):
         self._reason = ""  # the last failure's sentence, kept while the next attempt runs
         self._dot = QLabel(self)
         self._dot.setFixedSize(12, 12)
-        self._phase = QLabel(self)
-        self._phase.setTextFormat(Qt.TextFormat.PlainText)
+        # Shortened first when the status bar is crowded: the counters stay whole.
+        self._phase = ElidedLabel(self)
+        self._phase.setObjectName("connectionPhase")
         self._reason_label = ElidedLabel(self)
         self._reason_label.setObjectName("connectionReason")
         self._counters = QLabel(self)
         self._counters.setTextFormat(Qt.TextFormat.PlainText)
+        self._counters.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.decode_errors_button = QToolButton(self)
         self.decode_errors_button.setObjectName("decodeErrorsButton")
         self.decode_errors_button.setAutoRaise(True)
@@ -84,7 +86,7 @@ class ConnectionStatusWidget(QWidget):
         return self._state
 
     def phase_text(self) -> str:
-        return self._phase.text()
+        return self._phase.full_text()
 
     def reason_text(self) -> str:
         """Why the desk is not connected, in full (the label may show it shortened)."""
@@ -157,11 +159,11 @@ class ConnectionStatusWidget(QWidget):
             elif self._retry_at is not None:
                 seconds = max(0, math.ceil(self._retry_at - self._clock()))
                 text += f", retry in {seconds}s"
-        self._phase.setText(text)
         since = ""
         if self._down_since_wall is not None:
             since = f"Disconnected since {self._down_since_wall:%H:%M:%S}."
-        self._phase.setToolTip("\n".join(t for t in (self._reason, since) if t) or text)
+        tooltip = "\n".join(t for t in (text, self._reason, since) if t)
+        self._phase.set_full_text(text, tooltip)
         shown_reason = self._reason if state.phase != TapPhase.CONNECTED else ""
         self._reason_label.set_full_text(
             shown_reason, "\n".join(t for t in (shown_reason, since) if t)

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.connection_status = ConnectionStatusWidget(broker_label)
         self._follow_label = QLabel()
+        self._follow_label.setToolTip("Home jumps to the newest event and follows again")
         self.demo_badge = QLabel()
         self.demo_badge.setObjectName("demoBadge")
         self.demo_badge.setStyleSheet(
@@ -248,9 +249,9 @@ class MainWindow(QMainWindow):
         if following:
             self._follow_label.setText("● following newest")
         elif newer:
-            self._follow_label.setText(f"‖ holding · {newer:,} newer above (Home: jump to newest)")
+            self._follow_label.setText(f"‖ holding · {newer:,} newer above")
         else:
-            self._follow_label.setText("‖ holding selection (Home: jump to newest)")
+            self._follow_label.setText("‖ holding selection")
 
     def _on_quit_triggered(self) -> None:
         self.close()

@@ -245,3 +245,21 @@ def test_copy_details_and_about(open_window, tmp_path, qtbot):
     qtbot.waitUntil(about.isVisible)
     assert "opsdesk" in about.text()
     about.accept()
+
+
+def test_a_crowded_status_bar_keeps_the_counters_whole(open_window, bridge, tmp_path, qtbot):
+    """At the default width, with the DEMO badge and a held selection, the counters were cut
+    to 'received 456 · stored 456 · dupli' (seen under Xvfb); the connection text gives way."""
+    window = open_window(tmp_path / "history.sqlite")
+    window.resize(1280, 780)
+    window.show_demo("payments.events")
+    long_label = "amqp://operations-user:***@rabbit-01.payments.internal.example:5671/prod"
+    _from_tap_thread(bridge.on_state, TapState(TapPhase.CONNECTED, long_label))
+    counters = TapCounters(received=123_456, stored=123_450, duplicates=6, decode_errors=3)
+    _from_tap_thread(bridge.on_counters, counters)
+    window.table.follow_state_changed.emit(False, 1234)
+    status = window.connection_status
+    qtbot.waitUntil(lambda: "received 123,456" in status.counters_text())
+    label = status._counters
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width())
+    assert status.phase_text() == f"connected to {long_label}", "whole in text and tooltip"
