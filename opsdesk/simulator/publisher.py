@@ -27,6 +27,20 @@ class PublishStopped(Exception):
     """The stop event was set while waiting to reconnect."""
 
 
+def message_properties(message: SimulatedMessage) -> pika.BasicProperties:
+    """The properties every simulated payment service sends: persistent, typed, by payment."""
+    return pika.BasicProperties(
+        message_id=message.message_id,
+        content_type=message.content_type,
+        delivery_mode=pika.DeliveryMode.Persistent,
+        timestamp=int(time.time()),
+        app_id=APP_ID,
+        type=message.event_type,
+        correlation_id=message.payment_id,
+        headers=message.headers,
+    )
+
+
 class SimulatedPublisher:
     """One connection, one confirming channel; reconnects and re-declares when the link drops."""
 
@@ -46,16 +60,7 @@ class SimulatedPublisher:
 
     def publish(self, message: SimulatedMessage, stop: threading.Event) -> bool:
         """Publish until confirmed; False if the broker returned it as unroutable."""
-        properties = pika.BasicProperties(
-            message_id=message.message_id,
-            content_type=message.content_type,
-            delivery_mode=pika.DeliveryMode.Persistent,
-            timestamp=int(time.time()),
-            app_id=APP_ID,
-            type=message.event_type,
-            correlation_id=message.payment_id,
-            headers=message.headers,
-        )
+        properties = message_properties(message)
         backoff = 0.5
         while True:
             try:

@@ -103,6 +103,13 @@ def poison_message(rng: random.Random) -> SimulatedMessage:
     )
 
 
+def draw_failure(rng: random.Random) -> tuple[str, str]:
+    """(error_code, ISO 8583 response code) of a failure: mostly declines, some capture failures."""
+    table = CAPTURE_FAILURES if rng.random() < 0.2 else DECLINE_CODES
+    error_code = rng.choices(tuple(table), weights=[w for _, w in table.values()])[0]
+    return error_code, table[error_code][0]
+
+
 def random_uuid(rng: random.Random) -> str:
     """A version-4 UUID drawn from `rng`, so seeded runs repeat their ids."""
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
@@ -174,10 +181,8 @@ class PaymentTraffic:
         error_code: str | None = None
         response_code = "00"
         if rng.random() < self._failure_rate:
-            table = CAPTURE_FAILURES if rng.random() < 0.2 else DECLINE_CODES
-            error_code = rng.choices(tuple(table), weights=[w for _, w in table.values()])[0]
-            response_code = table[error_code][0]
-            if table is CAPTURE_FAILURES:
+            error_code, response_code = draw_failure(rng)
+            if error_code in CAPTURE_FAILURES:
                 steps.append("payment.authorized")
             steps.append("payment.failed")
         else:
