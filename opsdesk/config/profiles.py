@@ -18,6 +18,7 @@ import platformdirs
 
 from opsdesk.config.alert_rules import AlertRule, RuleKind, parse_rules
 from opsdesk.config.endpoint import DEFAULT_URL, BrokerEndpoint
+from opsdesk.config.replay_settings import ReplaySettings, parse_replay_settings
 from opsdesk.events.mapping import FieldMapping, parse_mappings
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class Profile:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
+    replay: ReplaySettings = field(default_factory=ReplaySettings)
     # The profiles file this profile was read from, or would be written to when it is the
     # built-in one and the file does not exist yet; None for a profile built in code.
     config_path: Path | None = field(default=None, compare=False)
@@ -198,6 +200,7 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
         monitor=_monitor_settings(name, raw.get("monitor", {})),
         mappings=_mappings(name, raw.get("mappings", [])),
         alerts=_alerts(name, raw["alerts"]) if "alerts" in raw else DEFAULT_ALERTS,
+        replay=_replay_settings(name, raw.get("replay", {})),
     )
 
 
@@ -223,6 +226,13 @@ def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings
     if "queues" in values:
         values["queues"] = tuple(values["queues"])
     return MonitorSettings(**values)
+
+
+def _replay_settings(profile_name: str, raw: Any) -> ReplaySettings:
+    try:
+        return parse_replay_settings(raw)
+    except ValueError as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def load_profiles(path: Path | None = None) -> dict[str, Profile]:

@@ -23,6 +23,7 @@ from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.masking import mask_pans, may_hold_pan
 from opsdesk.events.model import PaymentEvent, RawMessage, undecoded_event
 from opsdesk.events.native import PaymentFields, has_known_field, read_fields
+from opsdesk.events.replay_headers import read_replay_fields
 from opsdesk.events.status import derive_status
 from opsdesk.events.timestamps import to_utc_iso, utc_iso
 from opsdesk.events.wide_text import shown_text
@@ -34,6 +35,7 @@ MAX_BODY_CHARS = 64 * 1024  # stored body text is cut here; larger bodies are ke
 _MASK_MARGIN = 64
 _EMPTY = PaymentFields()
 _EMPTY_BODY = "empty body"
+_ORIGINAL: tuple[str | None, int | None] = (None, None)  # no replay headers
 _JSON_TYPE_NAMES: dict[type, str] = {
     list: "array",
     str: "string",
@@ -122,9 +124,10 @@ def _decode(
     parts = _interpret(raw, body, mappings, forced)
     headers = table_json(raw.headers)
     properties = table_json(raw.properties)
+    replay = read_replay_fields(raw.headers) if raw.headers else _ORIGINAL
     events = []  # a loop: a comprehension costs a frame per message in Python 3.11
     for part in parts:
-        events.append(_event(raw, received_at, body, part, headers, properties))
+        events.append(_event(raw, received_at, body, part, headers, properties, replay))
     return events
 
 
@@ -185,7 +188,13 @@ def _adyen_parts(raw: RawMessage, notification: dict[str, Any], body: _Body) -> 
 
 
 def _event(
-    raw: RawMessage, received_at: str, body: _Body, part: _Part, headers: str, properties: str
+    raw: RawMessage,
+    received_at: str,
+    body: _Body,
+    part: _Part,
+    headers: str,
+    properties: str,
+    replay: tuple[str | None, int | None],
 ) -> PaymentEvent:
     fields, cloud = part.fields, part.cloud
     event_type = (cloud.type if cloud else None) or fields.type
@@ -220,6 +229,8 @@ def _event(
         body=body.text if part.body is None else part.body,
         body_size=len(raw.body),
         format=part.format,
+        replay_of=replay[0],
+        replay_attempt=replay[1],
     )
 
 

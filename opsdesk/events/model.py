@@ -52,6 +52,10 @@ class PaymentEvent:
     body: str  # masked text; undecodable bytes are shown escaped, size-capped
     body_size: int  # size of the original body in bytes
     format: str  # "native", "cloudevents", "json", "raw", ...
+    # A copy opsdesk replayed (events/replay_headers.py): the event id of the ORIGINAL request
+    # it re-sends, and which replay of its payment it is (1, 2, ...); None on originals.
+    replay_of: str | None = None
+    replay_attempt: int | None = None
 
 
 def undecoded_event(

@@ -9,6 +9,7 @@ key. Refused outright, whatever the overrides: events whose stored copy is not t
 bytes (card numbers masked, a capped/escaped/split body, headers lost by the decoder).
 Header values come back from the stored JSON: a timestamp header is sent as its ISO text, a
 byte-array header as text; the body and the basic properties are the original ones.
+The header names live with the decoders that read them back (events/replay_headers.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.deliveries import PROPERTY_NAMES
 from opsdesk.events.model import PaymentEvent
+from opsdesk.events.replay_headers import (
+    REPLAY_OF,
+    REPLAY_REASON,
+    REPLAYED_AT,
+    REPLAYED_BY,
+)
 from opsdesk.events.timestamps import to_utc_iso
 from opsdesk.operations.confirms import ConfirmingPublisher
 from opsdesk.operations.message_copy import utc_now_text
@@ -41,11 +48,6 @@ from opsdesk.operations.plan import (
     ReplaySpec,
     RunOptions,
 )
-
-REPLAY_OF = "x-opsdesk-replay-of"
-REPLAYED_BY = "x-opsdesk-replayed-by"
-REPLAY_REASON = "x-opsdesk-replay-reason"
-REPLAYED_AT = "x-opsdesk-replayed-at"
 
 PAYMENT_SUCCEEDED = "payment_succeeded"
 ALREADY_REPLAYED = "already_replayed"

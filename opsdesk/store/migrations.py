@@ -200,6 +200,19 @@ def _add_event_time_indexes(db: Database) -> None:
     )
 
 
+def _add_replay_columns(db: Database) -> None:
+    # Replay copies (issue 11): which original request a copy re-sends, and its attempt
+    # number, read from opsdesk's replay headers. The index holds replay copies only (partial),
+    # so originals, nearly all of ingest, pay nothing for it; it answers "the replays of these
+    # payments" (and of one original) for the replay guards, by payment_id then replay_of.
+    db.execute("ALTER TABLE events ADD COLUMN replay_of TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN replay_attempt INTEGER")
+    db.execute(
+        "CREATE INDEX events_payment_replays ON events(payment_id, replay_of) "
+        "WHERE replay_of IS NOT NULL"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create_events", _create_events),
     Migration(2, "add_investigation_indexes", _add_investigation_indexes),
@@ -210,6 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "add_dashboard_indexes", _add_dashboard_indexes),
     Migration(8, "add_alert_log_watch", _add_alert_log_watch),
     Migration(9, "add_event_time_indexes", _add_event_time_indexes),
+    Migration(10, "add_replay_columns", _add_replay_columns),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,12 @@ REQUIRED_COLUMNS = {
     "body": str,
     "body_size": int,
     "format": str,
+    "replay_of": str,  # migration 10
+    "replay_attempt": int,
 }
+
+
+VERSION_1_COLUMNS = [c for c in REQUIRED_COLUMNS if not c.startswith("replay_")]
 
 
 def _indexes(db: Database) -> dict[tuple[str, ...], bool]:
@@ -70,6 +76,7 @@ def test_new_file_gets_events_table_with_required_columns_and_indexes(tmp_path: 
         ("status", "received_at", "occurred_at", "merchant", "currency", "error_code"): False,
         ("type", "received_at"): False,
         ("payment_id",): False,
+        ("payment_id", "replay_of"): False,  # partial: replay copies only (migration 10)
     }
     assert db.journal_mode == "wal"
     assert schema_version(db) == LATEST_VERSION
@@ -103,7 +110,7 @@ def test_version_1_file_is_upgraded_and_keeps_its_rows(
     assert ("payment_id",) not in _indexes(db)
     # A row as version 1 of opsdesk would have written it.
     old = make_event(1)
-    row = {name: getattr(old, name) for name in REQUIRED_COLUMNS if name != "id"}
+    row = {name: getattr(old, name) for name in VERSION_1_COLUMNS if name != "id"}
     db.table("events").insert({**row, "status": old.status.value})
     db.close()
 
@@ -189,3 +196,32 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
     blocker.write_text("a file where a directory should be")
     with pytest.raises(StoreError, match="cannot create"):
         EventStore(blocker / "history.sqlite")
+
+
+def test_version_9_file_gains_replay_columns_and_keeps_its_rows(
+    tmp_path: Path, make_event: MakeEvent
+) -> None:
+    path = tmp_path / "history.sqlite"
+    db = Database(path)
+    assert migrate(db, target=9) == 9
+    old = make_event(1)
+    row = {name: getattr(old, name) for name in VERSION_1_COLUMNS if name != "id"}
+    db.table("events").insert({**row, "status": old.status.value})
+    db.close()
+
+    copy = replace(make_event(2), payment_id=old.payment_id, replay_of=old.event_id)
+    with EventStore(path) as store:
+        store.insert_batch([replace(copy, replay_attempt=2)])
+        assert store.latest(10) == [replace(copy, replay_attempt=2), old]
+        # The replays of a payment come off the partial index, originals never enter it.
+        plan = store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT event_id, replay_attempt FROM events "
+            "WHERE payment_id = ? AND replay_of IS NOT NULL",
+            [old.payment_id],
+        ).fetchall()
+        assert "events_payment_replays" in " ".join(str(step[-1]) for step in plan)
+        indexed = store.db.execute(
+            "SELECT count(*) FROM events INDEXED BY events_payment_replays "
+            "WHERE payment_id IS NOT NULL AND replay_of IS NOT NULL"
+        ).fetchone()[0]
+        assert indexed == 1
