@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.005,
         help="chance of an unreadable message after each event (0..1)",
     )
+    parser.add_argument(
+        "--retry-success-rate",
+        type=_fraction,
+        default=0.7,
+        help="chance that a replayed failed payment succeeds on its new attempt (0..1)",
+    )
     parser.add_argument("--seed", type=int, help="seed for reproducible traffic")
     parser.add_argument("--exchange", default="payments.events", help="topic exchange")
     parser.add_argument(
@@ -81,6 +87,7 @@ def settings_from_args(args: argparse.Namespace, endpoint: BrokerEndpoint) -> Si
         with_processor=args.with_processor,
         prefix=args.prefix,
         poison_rate=args.poison_rate,
+        retry_success_rate=args.retry_success_rate,
     )
 
 
@@ -99,4 +106,10 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
         + "\n"
     )
+    if summary.replies:
+        sys.stdout.write(
+            f"answered {sum(summary.replies.values())} replayed requests: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(summary.replies.items()))
+            + "\n"
+        )
     return 0

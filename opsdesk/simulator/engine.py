@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
@@ -53,6 +53,8 @@ class SimulationSummary:
     dead_lettered: int = 0  # processor rejects
     elapsed: float = 0.0
     stopped: bool = False  # ended by the stop event rather than count/duration
+    # Replayed requests the processor answered, by answer: succeeded, failed, repeated, ...
+    replies: dict[str, int] = field(default_factory=dict)
 
 
 def declare_topology(channel: BlockingChannel, settings: SimulatorSettings) -> None:
@@ -94,7 +96,13 @@ def run_simulation(
     except (pika.exceptions.AMQPError, OSError) as exc:
         where = settings.endpoint.host_port()
         raise SimulatorError(describe_broker_failure(exc, where)) from exc
-    processor = PaymentProcessor(settings.endpoint, topology.processing_queue)
+    processor = PaymentProcessor(
+        settings.endpoint,
+        topology.processing_queue,
+        topology.exchange,
+        retry_success_rate=settings.retry_success_rate,
+        rng=random.Random(None if settings.seed is None else f"retry-{settings.seed}"),
+    )
     by_type: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     published = poison = unroutable = 0
@@ -126,6 +134,8 @@ def run_simulation(
                 publisher.keepalive()
                 continue
             event = traffic.next_event()
+            if settings.with_processor:
+                processor.remember(event)  # the outcomes it answers replays with
             unroutable += not publisher.publish(event, stop)
             published += 1
             by_type[event.event_type or ""] += 1
@@ -165,6 +175,7 @@ def run_simulation(
         dead_lettered=processor.rejected,
         elapsed=time.monotonic() - started,
         stopped=not completed,
+        replies=dict(processor.replies),
     )
     log.info(
         "simulation finished: %d events for %d payments, %d poison, %d unroutable in %.1f s",

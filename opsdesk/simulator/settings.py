@@ -24,6 +24,7 @@ class SimulatorSettings:
     pan_leak_rate: float = 0.03  # payments whose bodies carry a full card number
     in_flight: int = 12  # payments open at once, so lifecycles interleave
     drain_timeout: float = 2.0  # at a normal end, how long the processor may empty its queue
+    retry_success_rate: float = 0.7  # chance that a replayed failed payment succeeds this time
 
     def __post_init__(self) -> None:
         if not self.rate > 0:
@@ -32,7 +33,14 @@ class SimulatorSettings:
             raise ValueError("count must not be negative")
         if self.duration is not None and self.duration <= 0:
             raise ValueError("duration must be positive")
-        for name in ("failure_rate", "poison_rate", "refund_rate", "pan_leak_rate"):
+        rates = (
+            "failure_rate",
+            "poison_rate",
+            "refund_rate",
+            "pan_leak_rate",
+            "retry_success_rate",
+        )
+        for name in rates:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
 

@@ -8,24 +8,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
 
 import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
 
-from opsdesk.broker.connection import connection_parameters
 from opsdesk.commands.simulate import add_arguments, settings_from_args
-from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.simulator.engine import declare_topology, run_simulation, teardown
 from opsdesk.simulator.settings import SimulatorSettings
 from tests.conftest import BROKER_URL
+from tests.simulator.conftest import ENDPOINT
 
 pytestmark = pytest.mark.broker
 
-ENDPOINT = BrokerEndpoint(connection_name="opsdesk-tests")
 LIFECYCLES = (
     ("payment.requested", "payment.authorized", "payment.succeeded", "payment.refunded"),
     ("payment.requested", "payment.authorized", "payment.failed"),
@@ -40,32 +36,6 @@ ERROR_CODES = {
     "do_not_honor",
     "processing_error",
 }
-
-
-@pytest.fixture
-def connection() -> Iterator[pika.BlockingConnection]:
-    conn = pika.BlockingConnection(connection_parameters(ENDPOINT))
-    yield conn
-    if conn.is_open:
-        conn.close()
-
-
-@pytest.fixture
-def make_settings() -> Iterator[Callable[..., SimulatorSettings]]:
-    """Settings on a unique exchange; everything declared for them is deleted afterwards."""
-    made: list[SimulatorSettings] = []
-
-    def make(**overrides: object) -> SimulatorSettings:
-        exchange = f"test-sim-{uuid.uuid4().hex[:10]}.events"
-        values: dict[str, object] = {"rate": 100_000.0, "seed": 7, "poison_rate": 0.0}
-        values.update(overrides)
-        settings = SimulatorSettings(ENDPOINT, exchange=exchange, **values)  # type: ignore[arg-type]
-        made.append(settings)
-        return settings
-
-    yield make
-    for settings in made:
-        teardown(ENDPOINT, settings)
 
 
 def tap(connection: pika.BlockingConnection, settings: SimulatorSettings) -> str:
@@ -266,18 +236,30 @@ def test_arguments_become_settings():
             "--seed=3",
             "--exchange=x.events",
             "--no-processor",
+            "--retry-success-rate=0.25",
         ]
     )
     settings = settings_from_args(args, ENDPOINT)
     assert (settings.rate, settings.count, settings.duration) == (50.0, 10, None)
+    assert settings.retry_success_rate == 0.25
+    assert settings_from_args(parser.parse_args([]), ENDPOINT).retry_success_rate == 0.7
     assert (settings.failure_rate, settings.seed, settings.exchange) == (0.5, 3, "x.events")
     assert settings.with_processor is False
     assert settings_from_args(parser.parse_args([]), ENDPOINT).with_processor is True
-    for bad in (["--failure-rate", "1.5"], ["--rate", "0"], ["--count", "-1"]):
+    bad_values = (
+        ["--failure-rate", "1.5"],
+        ["--rate", "0"],
+        ["--count", "-1"],
+        ["--retry-success-rate", "1.01"],
+        ["--retry-success-rate", "-0.1"],
+    )
+    for bad in bad_values:
         with pytest.raises(SystemExit):
             parser.parse_args(bad)
     with pytest.raises(ValueError):
         SimulatorSettings(ENDPOINT, poison_rate=-0.1)
+    with pytest.raises(ValueError, match="retry_success_rate"):
+        SimulatorSettings(ENDPOINT, retry_success_rate=2.0)
 
 
 def test_publisher_recovers_when_its_channel_is_closed_mid_run(connection, make_settings):
