@@ -82,6 +82,16 @@ def plan_detail(plan: Plan) -> dict[str, Any]:
         detail["selection"] = plan.selection.describe()
     if isinstance(plan.spec, ReplaySpec):
         detail["reason"] = plan.spec.reason
+        payments = plan.spec.payments
+        if payments:
+            # Which payment overrode what: the plan's list says which guards, this says whose.
+            detail["payments"] = len(payments)
+            overridden = {
+                p.payment_id: [g.guard for g in p.guards if g.overridden]
+                for p in payments
+                if any(g.overridden for g in p.guards)
+            }
+            detail["payment_overrides"] = dict(list(overridden.items())[:MAX_IDS_IN_INTENT])
     return detail
 
 
@@ -200,6 +210,14 @@ def result_detail(result: OperationResult) -> dict[str, Any]:
         detail["new_message_ids"] = {
             o.event_id: o.new_message_id for o in result.outcomes if o.new_message_id
         }
+        if plan.spec.payments:
+            # The replayed request of each payment and the attempt it carried.
+            attempts = {m.event_id: (m.payment_id, m.attempt) for m in plan.spec.messages}
+            detail["replayed_payments"] = {
+                o.event_id: attempts[o.event_id]
+                for o in result.outcomes
+                if o.status is OutcomeStatus.DONE and o.event_id in attempts
+            }
     return detail
 
 
@@ -209,5 +227,10 @@ def outcome_lines(outcomes: Sequence[MessageOutcome]) -> list[str]:
     for o in outcomes:
         where = f" -> {o.destination.describe()}" if o.destination else ""
         why = f": {o.detail}" if o.detail else ""
-        lines.append(f"{o.event_id or o.message_id or o.key} {o.status.value}{where}{why}")
+        if o.payment_id is not None:
+            sent = f" ({o.event_id})" if o.event_id else ""
+            what = f"payment {o.payment_id}{sent}"
+        else:
+            what = o.event_id or o.message_id or o.key
+        lines.append(f"{what} {o.status.value}{where}{why}")
     return lines

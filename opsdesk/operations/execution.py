@@ -44,7 +44,7 @@ from opsdesk.operations.plan import (
 )
 from opsdesk.operations.purge import run_purge
 from opsdesk.operations.queue_facts import read_queue_facts
-from opsdesk.operations.replay import run_replay
+from opsdesk.operations.replay_sender import run_replay
 from opsdesk.operations.send_home import run_send_home
 from opsdesk.operations.sweep import SweepReport
 

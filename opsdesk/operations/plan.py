@@ -136,17 +136,50 @@ class SendHomeSpec:
 class ReplayMessage:
     """Exactly what will be sent where (a preview shows these)."""
 
-    event_id: str
+    event_id: str  # the stored event whose body and properties are sent
     destination: Destination
     body: bytes
     properties: Mapping[str, Any]  # AMQP basic properties, message_id already the new one
     headers: Mapping[str, Any] = field(default_factory=dict)  # without x-opsdesk-replayed-at
+    payment_id: str | None = None  # a payment replay: the payment it retries
+    attempt: int | None = None  # a payment replay: its x-opsdesk-replay-attempt
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayPayment:
+    """One payment as a payment replay plans it: who, how much, what was tried, what is sent.
+
+    `send_event_id` is the payment's request (its earliest original event of a request type),
+    or, only when the operator overrode `no_request`, the payment's own last event.
+    """
+
+    payment_id: str
+    merchant: str | None
+    amount_minor: int | None
+    currency: str | None
+    last_status: str | None  # the status of its latest original event
+    last_error: str | None  # the error code of its latest failure
+    attempts: int  # replays so far (copies in the history, replays in the audit log)
+    last_attempt_at: str | None  # when the latest of those was sent or seen
+    attempt: int  # the attempt number this replay carries
+    send_type: str | None
+    send_event_id: str | None  # None: the history has nothing this replay could send
+    sends_request: bool
+    destination: Destination | None
+    message_id: str | None = None  # the new message_id (None when blocked)
+    guards: tuple[GuardTrip, ...] = ()
+    refusal: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return self.refusal is not None or any(not g.overridden for g in self.guards)
 
 
 @dataclass(frozen=True, slots=True)
 class ReplaySpec:
     messages: tuple[ReplayMessage, ...]  # only the events that may be sent
     reason: str
+    payments: tuple[ReplayPayment, ...] = ()  # a payment replay: every payment, in plan order
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +220,11 @@ class Plan:
         return self.spec.messages if isinstance(self.spec, ReplaySpec) else ()
 
     @property
+    def replay_payments(self) -> tuple[ReplayPayment, ...]:
+        """A payment replay's payments (sent or not); () for the other actions."""
+        return self.spec.payments if isinstance(self.spec, ReplaySpec) else ()
+
+    @property
     def overridden_guards(self) -> list[str]:
         """The guards the operator overrode, by name."""
         return sorted({g.guard for item in self.items for g in item.guards if g.overridden})
@@ -224,6 +262,8 @@ class MessageOutcome:
     detail: str = ""
     event_id: str | None = None  # replay: the event replayed
     new_message_id: str | None = None  # replay: the message_id the copy was given
+    payment_id: str | None = None  # payment replay: the payment retried
+    sent_at: str | None = None  # replay: when it was published (its x-opsdesk-replayed-at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pika.adapters.blocking_connection import BlockingConnection
@@ -28,6 +29,7 @@ from opsdesk.operations.errors import OperationError
 from opsdesk.operations.execution import audited_refusals, broker_connection, execute_plan
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
 from opsdesk.operations.move import plan_move
+from opsdesk.operations.payment_planning import MAX_PAYMENTS, PaymentChoice, read_payment_plan
 from opsdesk.operations.plan import (
     DEFAULT_RETRY_LIMIT,
     Action,
@@ -50,6 +52,7 @@ from opsdesk.operations.selection import Selection
 from opsdesk.operations.send_home import plan_send_home
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
+from opsdesk.store.event_filter import EventFilter
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +203,42 @@ class Operations:
             overrides=overrides,
             unknown_event_ids=[i for i in ids if i not in found],
         )
+        return self._checked(plan)
+
+    def plan_payment_replay(
+        self,
+        payment_ids: Sequence[str] = (),
+        *,
+        event_filter: EventFilter | None = None,
+        reason: str,
+        destination: Destination | None = None,
+        overrides: Collection[str] = (),
+        limit: int = MAX_PAYMENTS,
+        now: datetime | None = None,
+    ) -> Plan:
+        """Replay payments (by id, or those with an event `event_filter` matches): each one's
+        request re-sent, guarded per payment (payment_replay.py); `destination` overrides the
+        profile's replay destination and the requests' own."""
+        choice = PaymentChoice(tuple(payment_ids), event_filter, limit)
+        try:
+            with (
+                audited_refusals(self._ctx, Action.REPLAY, "history", ""),
+                self._connection() as connection,
+            ):
+                plan = read_payment_plan(
+                    self._ctx,
+                    connection,
+                    self._ctx.management(),
+                    choice,
+                    reason=reason,
+                    destination=destination,
+                    overrides=overrides,
+                    now=now or datetime.now(UTC),
+                )
+        except StoreError as exc:
+            raise OperationError(
+                f"cannot replay: the history cannot be read ({exc}); nothing was sent"
+            ) from exc
         return self._checked(plan)
 
     def plan_purge(self, queue: str) -> Plan:
