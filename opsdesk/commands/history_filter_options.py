@@ -16,9 +16,11 @@ def add_filter_arguments(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup,
     *,
     routing_key_option: str = "--routing-key",
+    payment_id_option: bool = True,
 ) -> None:
     """`--since`, `--status`, ... as EventFilter fields; `routing_key_option` may be renamed
-    where `--routing-key` already names a destination (replay)."""
+    where `--routing-key` already names a destination (replay), and `--payment-id` left to a
+    command that names payments itself (replay)."""
     parser.add_argument("--since", metavar="TIME", help=f"received at or after: {WHEN}")
     parser.add_argument("--until", metavar="TIME", help=f"received before: {WHEN}")
     for option, dest, what in (
@@ -31,7 +33,8 @@ def add_filter_arguments(
         parser.add_argument(
             option, dest=dest, action="append", metavar="VALUE", help=f"{what} (repeatable)"
         )
-    parser.add_argument("--payment-id", metavar="ID", help="one payment's events")
+    if payment_id_option:
+        parser.add_argument("--payment-id", metavar="ID", help="one payment's events")
     parser.add_argument(
         routing_key_option, dest="filter_routing_key", metavar="KEY", help="exact routing key"
     )
@@ -53,7 +56,7 @@ def filter_from_args(args: argparse.Namespace, now: datetime | None = None) -> E
         types=tuple(args.type or ()),
         merchants=tuple(args.merchant or ()),
         currencies=tuple(args.currency or ()),
-        payment_id=args.payment_id,
+        payment_id=getattr(args, "payment_id", None),
         error_codes=tuple(args.error_code or ()),
         routing_key=args.filter_routing_key,
         exchange=args.filter_exchange,

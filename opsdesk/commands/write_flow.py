@@ -21,10 +21,12 @@ from opsdesk.commands import CommandContext
 from opsdesk.commands.console import Console
 from opsdesk.commands.write_report import preview, report
 from opsdesk.operations.errors import OperationError
-from opsdesk.operations.plan import Plan, Progress
+from opsdesk.operations.plan import OperationResult, Plan, Progress
 from opsdesk.operations.service import Operations
 
 PlanMaker = Callable[[Operations], Plan]
+# What a command does once its result is reported (replay --follow waits for outcomes).
+AfterRun = Callable[[OperationResult, argparse.Namespace, Console], None]
 # A write command's own part: its options read into what makes its plan. ArgumentTypeError or
 # ValueError for options that cannot be read (exit 2, before the profile is even resolved).
 OptionReader = Callable[[argparse.Namespace, CommandContext], PlanMaker]
@@ -40,7 +42,11 @@ def add_write_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_write(
-    command: str, args: argparse.Namespace, context: CommandContext, read_options: OptionReader
+    command: str,
+    args: argparse.Namespace,
+    context: CommandContext,
+    read_options: OptionReader,
+    after: AfterRun | None = None,
 ) -> int:
     """`opsdesk <command>` from its options to its exit code."""
     console = context.console
@@ -50,7 +56,7 @@ def run_write(
         console.err.write(f"opsdesk {command}: {exc}\n")
         return 2
     ops = Operations(context.profile(), context.db_path)
-    return _run_plan(command, args, ops, lambda: make_plan(ops), console)
+    return _run_plan(command, args, ops, lambda: make_plan(ops), console, after)
 
 
 def _run_plan(
@@ -59,6 +65,7 @@ def _run_plan(
     ops: Operations,
     make_plan: Callable[[], Plan],
     console: Console,
+    after: AfterRun | None = None,
 ) -> int:
     """Plan, preview, confirm, execute, report; the command's exit code."""
     try:
@@ -87,6 +94,8 @@ def _run_plan(
         console.err.write(f"opsdesk {command}: {exc}\n")
         return 1
     report(result, args, console)
+    if after is not None:
+        after(result, args, console)
     return 0 if result.ok and result.audit_id is not None else 1
 
 

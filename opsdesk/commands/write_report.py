@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from opsdesk.commands.console import Console
+from opsdesk.commands.replay_text import payment_label
 from opsdesk.operations.audit_trail import outcome_lines
 from opsdesk.operations.plan import OperationResult, OutcomeStatus, Plan, ReplayMessage
 
@@ -26,14 +27,17 @@ def preview(plan: Plan, args: argparse.Namespace, console: Console) -> None:
         out.write(f"  warning: {warning}\n")
     for guard, count in plan.guards.items():
         out.write(f"  guard {guard}: {count} message(s)\n")
+    payments = {p.payment_id: p for p in plan.replay_payments}
     for item in plan.items[:PREVIEW_ROWS]:
         where = item.destination.describe() if item.destination else "(no destination)"
         why = item.refusal or "; ".join(
             g.detail + (" (overridden)" if g.overridden else "") for g in item.guards
         )
         state = "BLOCKED" if item.blocked else "ok"
+        label = payment_label(payments[item.key]) if item.key in payments else None
         out.write(
-            f"  {item.event_id or item.key} -> {where} [{state}]{': ' + why if why else ''}\n"
+            f"  {label or item.event_id or item.key} -> {where} [{state}]"
+            f"{': ' + why if why else ''}\n"
         )
     if len(plan.items) > PREVIEW_ROWS:
         out.write(f"  ... and {len(plan.items) - PREVIEW_ROWS} more\n")
@@ -73,6 +77,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "needs_typed_confirmation": plan.needs_typed_confirmation,
         "items": [asdict(item) for item in plan.items],
         "messages": [_message_document(m) for m in messages] if messages else None,
+        "payments": [asdict(p) for p in plan.replay_payments] or None,
     }
 
 

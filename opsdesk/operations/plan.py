@@ -250,7 +250,8 @@ class Plan:
     def describe(self) -> str:
         where = ", ".join(d.describe() for d in self.destinations) or "nowhere"
         size = str(self.count) if self.count_is_exact else f"up to {self.count}"
-        return f"{self.action.value} {size} message(s) from {self.source} to {where}: {self.method}"
+        what = "payment(s)" if self.replay_payments else "message(s)"
+        return f"{self.action.value} {size} {what} from {self.source} to {where}: {self.method}"
 
 
 @dataclass(frozen=True, slots=True)

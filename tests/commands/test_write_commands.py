@@ -120,20 +120,27 @@ def test_replay_command_guards_and_json_dry_run(
     queue = broker.queue(unique_name + ".processor")
     broker.channel.queue_bind(queue, exchange, "#")
     _store(db_path, _event(1, exchange), _event(2, exchange))
-    dry = run(db_path, "replay", "--event-id", "evt-1", "--dry-run", "--json")
+    why = ("--reason", "PSP outage")
+    dry = run(db_path, "replay", "--event-id", "evt-1", *why, "--dry-run", "--json")
     plan = json.loads(dry.out)
     assert dry.code == 0 and plan["messages"][0]["headers"]["x-opsdesk-replay-of"] == "evt-1"
     assert broker.message_count(queue) == 0
 
-    assert run(db_path, "replay", "--event-id", "evt-1", "--yes").code == 0
-    again = run(db_path, "replay", "--event-id", "evt-1", "--yes")
+    assert run(db_path, "replay", "--event-id", "evt-1", *why, "--yes").code == 0
+    again = run(db_path, "replay", "--event-id", "evt-1", *why, "--yes")
     assert again.code == 1 and "already replayed" in again.out
-    forced = run(db_path, "replay", "--event-id", "evt-1", "--yes", "--force")
+    forced = run(
+        db_path, "replay", "--event-id", "evt-1", *why, "--yes", "--force", "already_replayed"
+    )
     assert forced.code == 0
-    by_filter = run(db_path, "replay", "--payment-id", "pay_2", "--yes")
-    assert by_filter.code == 0
+    # pay_2's history holds only its failure: as a payment it has no request to re-send.
+    by_payment = run(db_path, "replay", "--payment-id", "pay_2", *why, "--yes")
+    assert by_payment.code == 1 and "payment pay_2" in by_payment.out
+    assert "no request (payment.requested)" in by_payment.out
+    itself = run(db_path, "replay", "--payment-id", "pay_2", *why, "--yes", "--force", "no_request")
+    assert itself.code == 0
     assert broker.message_count(queue) == 3
-    no_selection = run(db_path, "replay", "--yes")
+    no_selection = run(db_path, "replay", *why, "--yes")
     assert no_selection.code == 2
 
 
@@ -157,5 +164,7 @@ def test_options_fit_beside_the_common_cli_options() -> None:
     )
     args = parser.parse_args(["audit", "verify", "--db", "h.sqlite", "--profile", "prod"])
     assert (args.audit_command, args.db, args.profile) == ("verify", Path("h.sqlite"), "prod")
-    args = parser.parse_args(["replay", "--event-id", "a", "--event-id", "b", "--force"])
-    assert args.event_id == ["a", "b"] and args.force
+    args = parser.parse_args(
+        ["replay", "--event-id", "a", "--event-id", "b", "--reason", "r", "--force", "no_request"]
+    )
+    assert args.event_id == ["a", "b"] and args.overrides == ["no_request"]

@@ -148,7 +148,7 @@ def test_replay_of_an_unusable_history_says_so_and_sends_nothing(
     queue = broker.queue(unique_name + ".processor")
     broker.channel.queue_bind(queue, exchange, "#")
     spoil(db_path)
-    done = run(db_path, "replay", "--event-id", "evt-1", "--yes")
+    done = run(db_path, "replay", "--event-id", "evt-1", "--reason", "test", "--yes")
     assert done.code == 1 and "Traceback" not in done.err
     assert "history" in done.err and str(db_path) in done.err
     assert ids_in(broker, queue) == []
