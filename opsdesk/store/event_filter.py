@@ -9,6 +9,8 @@ becomes a quoted FTS5 string (inner `"` doubled) and all must occur, so FTS synt
 user (AND, OR, NEAR, `*`, `^`, column filters) is searched as words, never obeyed. Matching is
 by token, case-insensitive and accent-insensitive; punctuation only separates tokens, so text
 with no letter or digit matches nothing. Only bodies already indexed can match.
+`replays` tells the messages the payment system sent (originals) from the copies opsdesk
+replayed (their `replay_of` is set), so a replayed request does not pass for a new one.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from opsdesk.events.timestamps import to_utc_iso, utc_iso
 
-__all__ = ["EventFilter", "TimePreset", "fts_query", "preset_range"]
+__all__ = ["EventFilter", "ReplayScope", "TimePreset", "fts_query", "preset_range"]
 
 _TUPLE_FIELDS = ("statuses", "types", "merchants", "currencies", "error_codes")
 _TEXT_FIELDS = ("payment_id", "routing_key", "exchange", "text")
@@ -38,6 +40,26 @@ class TimePreset(enum.StrEnum):
     def label(self) -> str:
         return _PRESET_LABELS[self]
 
+
+class ReplayScope(enum.StrEnum):
+    """Which messages a filter keeps by where they came from; no scope keeps both."""
+
+    ORIGINALS = "originals"  # sent by the payment system
+    REPLAYS = "replays"  # copies opsdesk replayed
+
+    @property
+    def label(self) -> str:
+        return _SCOPE_LABELS[self]
+
+
+_SCOPE_LABELS = {
+    ReplayScope.ORIGINALS: "originals only",
+    ReplayScope.REPLAYS: "replay copies only",
+}
+_SCOPE_SQL = {
+    ReplayScope.ORIGINALS: "events.replay_of IS NULL",
+    ReplayScope.REPLAYS: "events.replay_of IS NOT NULL",
+}
 
 _PRESET_LABELS = {
     TimePreset.LAST_15_MIN: "Last 15 minutes",
@@ -87,6 +109,7 @@ class EventFilter:
     amount_max: int | None = None
     text: str | None = None
     decode_errors_only: bool = False
+    replays: ReplayScope | None = None  # None: originals and replay copies alike
     # Rows stored up to this history row id only: a live list frozen at an instant (export).
     up_to_id: int | None = None
 
@@ -107,6 +130,9 @@ class EventFilter:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValueError(f"{name} must be an integer in minor units, not {value!r}")
+        if self.replays is not None:
+            # From a saved filter the scope arrives as its text; anything else is refused.
+            object.__setattr__(self, "replays", ReplayScope(self.replays))
         bound = self.up_to_id
         if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
             raise ValueError(f"up_to_id must be a row id (an integer), not {bound!r}")
@@ -165,6 +191,8 @@ class EventFilter:
             params.append(self.amount_max)
         if self.decode_errors_only:
             where.append("events.decode_error IS NOT NULL")
+        if self.replays is not None:
+            where.append(_SCOPE_SQL[self.replays])  # no user value: nothing to bind
         if self.up_to_id is not None:
             where.append("events.id <= ?")
             params.append(self.up_to_id)
@@ -202,6 +230,8 @@ class EventFilter:
             parts.append(f"amount ≤ {self.amount_max}")
         if self.decode_errors_only:
             parts.append("undecoded only")
+        if self.replays is not None:
+            parts.append(self.replays.label)
         if self.text is not None:
             parts.append(f"text {_shown(self.text)}")
         if self.up_to_id is not None:
@@ -215,6 +245,8 @@ class EventFilter:
             value = getattr(self, f.name)
             if value in (None, (), False):
                 continue
+            if isinstance(value, enum.Enum):
+                value = value.value  # plain text in JSON, QSettings and manifests
             out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
@@ -233,6 +265,8 @@ class EventFilter:
                 values[key] = bool(value)
             elif key in ("amount_min", "amount_max", "up_to_id"):
                 values[key] = value
+            elif key == "replays":
+                values[key] = ReplayScope(str(value))
             else:
                 values[key] = str(value)
         return cls(**values)

@@ -32,6 +32,8 @@ class ShownEvent(Protocol):
     def amount_minor(self) -> int | None: ...
     @property
     def currency(self) -> str | None: ...
+    @property
+    def replay_of(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ STATUS_MARKS = {
     Status.UNKNOWN: "?",
 }
 DECODE_MARK = "⚠"
+REPLAY_MARK = "↻"
 _FLAGGED = (COL_TYPE, COL_ERROR)  # where a decode failure shows
 
 
@@ -96,11 +99,24 @@ def status_text(status: Status) -> str:
     return f"{STATUS_MARKS[status]} {status.value}"
 
 
-def type_text(event_type: str, decode_error: str | None) -> str:
+def type_text(
+    event_type: str,
+    decode_error: str | None,
+    replay_of: str | None = None,
+    replay_attempt: int | None = None,
+) -> str:
     # Flagged here too: the type column is always in view, the error column may not be.
     if decode_error:
         return f"{DECODE_MARK} {event_type or 'not decoded'}"
+    if replay_of is not None:
+        # A copy opsdesk re-sent must not pass for a new message of the payment system.
+        return f"{replay_badge(replay_attempt)} · {event_type}"
     return event_type
+
+
+def replay_badge(replay_attempt: int | None) -> str:
+    """`↻ replay 2` (which replay of its payment), `↻ replay` when the copy does not say."""
+    return f"{REPLAY_MARK} replay" + (f" {replay_attempt}" if replay_attempt else "")
 
 
 def error_text(error_code: str, decode_error: str | None) -> str:
@@ -149,6 +165,8 @@ def tooltip(event: ShownEvent, column: int) -> str | None:
         return event.occurred_at
     if column in _FLAGGED and event.decode_error:
         return f"The body could not be decoded: {event.decode_error}"
+    if column == COL_TYPE and event.replay_of is not None:
+        return f"A copy opsdesk replayed of {event.replay_of}, not a new message"
     if column == COL_AMOUNT and event.amount_minor is not None:
         return f"{event.amount_minor} minor units {event.currency or ''}".rstrip()
     return None

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
+from opsdesk.events.replay_headers import REPLAY_REASON, REPLAYED_BY
 from opsdesk.ui.details_pane import DetailsPane, block, field_lines, pretty_json
 from opsdesk.ui.money_text import format_amount
 
@@ -59,10 +62,12 @@ def render_details(event: PaymentEvent) -> str:
 
 def render_summary(event: PaymentEvent) -> str:
     """What happened, to which payment, and how it was routed."""
+    replay = [("replay", replay_text(event))] if event.replay_of is not None else []
     sections = [
         _fields(
             "Event",
             [
+                *replay,
                 ("event id", event.event_id),
                 ("type", event.type),
                 ("status", event.status.value),
@@ -102,6 +107,30 @@ def render_payload(event: PaymentEvent) -> str:
         block("Properties", pretty_json(event.properties)),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def replay_text(event: PaymentEvent) -> str | None:
+    """ "replay of evt-1, attempt 2, by alice: PSP outage" for a copy opsdesk replayed."""
+    if event.replay_of is None:
+        return None
+    text = f"replay of {event.replay_of}"
+    if event.replay_attempt is not None:
+        text += f", attempt {event.replay_attempt}"
+    headers = _headers(event)
+    by, reason = headers.get(REPLAYED_BY), headers.get(REPLAY_REASON)
+    if by:
+        text += f", by {by}"
+    if reason:
+        text += f": {reason}"
+    return text
+
+
+def _headers(event: PaymentEvent) -> dict[str, object]:
+    try:
+        headers = json.loads(event.headers or "{}")
+    except ValueError:
+        return {}
+    return headers if isinstance(headers, dict) else {}
 
 
 def _fields(title: str, pairs: list[tuple[str, str | None]]) -> str:

@@ -121,7 +121,9 @@ def _row(event: PaymentEvent) -> _Row:
     texts = [""] * cells.LIVE_COLUMN_COUNT
     texts[cells.COL_RECEIVED] = cells.format_timestamp(event.received_at)
     texts[cells.COL_OCCURRED] = cells.format_timestamp(event.occurred_at)
-    texts[cells.COL_TYPE] = cells.type_text(event.type or "", event.decode_error)
+    texts[cells.COL_TYPE] = cells.type_text(
+        event.type or "", event.decode_error, event.replay_of, event.replay_attempt
+    )
     texts[cells.COL_STATUS] = cells.status_text(event.status)
     texts[cells.COL_AMOUNT] = format_amount(event.amount_minor, event.currency)
     texts[cells.COL_MERCHANT] = event.merchant or ""

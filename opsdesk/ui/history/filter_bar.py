@@ -29,6 +29,9 @@ from opsdesk.ui.history.filter_fields import (
     line_edit,
     major_text,
     qdatetime_of,
+    replay_scope_combo,
+    scope_of,
+    show_scope,
     words,
 )
 from opsdesk.ui.history.saved_filters import SavedFilter
@@ -105,6 +108,8 @@ class FilterBar(QWidget):
         self.undecoded_check = QCheckBox("Undecoded only")
         self.undecoded_check.setToolTip("Only messages whose body could not be decoded")
         self.undecoded_check.toggled.connect(self._on_choice_changed)
+        self.replays_combo = replay_scope_combo()
+        self.replays_combo.currentIndexChanged.connect(self._on_choice_changed)
         for field in self._line_edits():
             field.textEdited.connect(self._on_field_edited)
             field.returnPressed.connect(self._on_return_pressed)
@@ -143,6 +148,7 @@ class FilterBar(QWidget):
             (self.exchange_edit, 1),
             (self.text_edit, 2),
             (self.undecoded_check, 0),
+            (self.replays_combo, 0),
             (self.saved_button, 0),
             (self.clear_button, 0),
         ):
@@ -191,6 +197,7 @@ class FilterBar(QWidget):
             amount_max=amount_max,
             text=self.text_edit.text().strip() or None,
             decode_errors_only=self.undecoded_check.isChecked(),
+            replays=scope_of(self.replays_combo),
         )
         preset = self.current_preset()
         return event_filter if preset is None else event_filter.with_preset(preset)
@@ -206,7 +213,8 @@ class FilterBar(QWidget):
     def set_filter(self, event_filter: EventFilter, preset: TimePreset | None = None) -> None:
         """Fill the fields from a filter (e.g. a saved one) and apply it."""
         widgets: list[QObject] = [self.time_combo, self.since_edit, self.until_edit]
-        widgets += [self.undecoded_check, *self._status_actions.values(), *self._line_edits()]
+        widgets += [self.undecoded_check, self.replays_combo, *self._status_actions.values()]
+        widgets += self._line_edits()
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -233,6 +241,7 @@ class FilterBar(QWidget):
             self.exchange_edit.setText(event_filter.exchange or "")
             self.text_edit.setText(event_filter.text or "")
             self.undecoded_check.setChecked(event_filter.decode_errors_only)
+            show_scope(self.replays_combo, event_filter.replays)
         finally:
             for widget in widgets:
                 widget.blockSignals(False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QDateTime, Qt, QTimeZone
-from PySide6.QtWidgets import QDateTimeEdit, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLineEdit, QWidget
 
-from opsdesk.store.event_filter import EventFilter
+from opsdesk.store.event_filter import EventFilter, ReplayScope
 from opsdesk.ui.history.amount_input import parse_major_amount
 from opsdesk.ui.money_text import minor_unit_exponent
 
 DATE_FORMAT = "yyyy-MM-dd HH:mm"
+_ANY_ORIGIN = "all"
 
 
 class FieldError(ValueError):
@@ -41,6 +42,28 @@ def date_edit(name: str, value: QDateTime) -> QDateTimeEdit:
     edit.setAccessibleName(name)
     edit.setToolTip(f"{name}; the time range includes its start, not its end")
     return edit
+
+
+def replay_scope_combo() -> QComboBox:
+    """Originals and replays / originals only / replays only."""
+    combo = QComboBox()
+    combo.setAccessibleName("Originals or replays")
+    combo.setToolTip(
+        "Originals: what the payment system sent. Replays: the copies opsdesk re-sent."
+    )
+    combo.addItem("Originals and replays", _ANY_ORIGIN)
+    combo.addItem("Originals only", ReplayScope.ORIGINALS.value)
+    combo.addItem("Replays only", ReplayScope.REPLAYS.value)
+    return combo
+
+
+def scope_of(combo: QComboBox) -> ReplayScope | None:
+    value = combo.currentData()
+    return None if value == _ANY_ORIGIN else ReplayScope(value)
+
+
+def show_scope(combo: QComboBox, scope: ReplayScope | None) -> None:
+    combo.setCurrentIndex(combo.findData(_ANY_ORIGIN if scope is None else scope.value))
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ PAGE_COLUMNS: tuple[str, ...] = (
     "event_id",
     "format",
     "decode_error",
+    "replay_of",
+    "replay_attempt",
 )
 _V = {name: i for i, name in enumerate(PAGE_COLUMNS)}
 
@@ -45,6 +47,7 @@ class HistoryRow:
     amount_minor: int | None
     currency: str | None
     cells: tuple[str, ...]
+    replay_of: str | None = None  # a copy opsdesk replayed: the original it re-sends
 
 
 def history_row(values: tuple[Any, ...]) -> HistoryRow:
@@ -61,7 +64,10 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
     cells = [""] * len(event_cells.COLUMNS)
     cells[event_cells.COL_RECEIVED] = _time_text(text("received_at"))
     cells[event_cells.COL_OCCURRED] = _time_text(text("occurred_at"))
-    cells[event_cells.COL_TYPE] = event_cells.type_text(text("type"), decode_error)
+    replay_of = values[_V["replay_of"]]
+    cells[event_cells.COL_TYPE] = event_cells.type_text(
+        text("type"), decode_error, replay_of, values[_V["replay_attempt"]]
+    )
     cells[event_cells.COL_STATUS] = event_cells.status_text(status)
     cells[event_cells.COL_AMOUNT] = (
         format_amount(amount, currency) if isinstance(amount, int) else text("amount_minor")
@@ -82,6 +88,7 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
         amount_minor=amount if isinstance(amount, int) else None,
         currency=currency,
         cells=tuple(cells),
+        replay_of=replay_of,
     )
 
 

@@ -1,8 +1,9 @@
-"""One payment's lifecycle: its events in order, the gaps between them, the outcome."""
+"""One payment's lifecycle: its attempts and their outcomes, its events in order, the gaps."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QGuiApplication
@@ -22,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from opsdesk.events.model import PaymentEvent
-from opsdesk.ui.event_cells import STATUS_COLOURS, format_timestamp, status_text
+from opsdesk.ui.event_cells import STATUS_COLOURS, format_timestamp, status_text, type_text
 from opsdesk.ui.event_details import EventDetailsPane
+from opsdesk.ui.history.timeline_attempts import Attempt, attempts, outcome_text
 from opsdesk.ui.history.timeline_steps import (
     TimelineStep,
     format_gap,
@@ -35,6 +37,8 @@ from opsdesk.ui.money_text import format_amount
 
 STEP_COLUMNS = ("#", "Time (UTC)", "Since previous", "Type", "Status", "Error", "Routing key")
 _COL_TIME, _COL_GAP, _COL_STATUS = 1, 2, 4
+ATTEMPT_COLUMNS = ("Attempt", "Sent (UTC)", "Request", "By", "Outcome", "After")
+COL_ATTEMPT_OUTCOME = 4
 
 
 class PaymentTimelineDialog(QDialog):
@@ -48,6 +52,7 @@ class PaymentTimelineDialog(QDialog):
         self.setWindowTitle(f"Payment {payment_id}")
         self._payment_id = payment_id
         self._steps: list[TimelineStep] = []
+        self._attempts: list[Attempt] = []
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -60,19 +65,12 @@ class PaymentTimelineDialog(QDialog):
         self.summary = QLabel("Loading…")
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
-        self.steps_table = QTableWidget(0, len(STEP_COLUMNS))
-        self.steps_table.setHorizontalHeaderLabels(list(STEP_COLUMNS))
-        self.steps_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.steps_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.steps_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.steps_table.verticalHeader().hide()
-        self.steps_table.setShowGrid(False)
-        self.steps_table.setWordWrap(False)
-        self.steps_table.horizontalHeader().setStretchLastSection(True)
-        self.steps_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        self.steps_table = _table(STEP_COLUMNS)
         self.steps_table.currentCellChanged.connect(self._on_current_cell_changed)
+        self.attempts_table = _table(ATTEMPT_COLUMNS)
+        self.attempts_table.setObjectName("timelineAttempts")
+        self.attempts_table.setToolTip("The original request and each replay, with its outcome")
+        self.attempts_table.hide()  # shown once the payment has been replayed
         self.details = EventDetailsPane()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.steps_table)
@@ -100,6 +98,7 @@ class PaymentTimelineDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
         layout.addWidget(self.summary)
+        layout.addWidget(self.attempts_table)
         layout.addWidget(splitter, 1)
         layout.addWidget(buttons)
         self.title.setText(payment_id)
@@ -112,6 +111,10 @@ class PaymentTimelineDialog(QDialog):
     @property
     def steps(self) -> list[TimelineStep]:
         return list(self._steps)
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        return list(self._attempts)
 
     def show_timeline(self, rows: Sequence[tuple[int, PaymentEvent]]) -> None:
         """Fill in the payment's events, in the store's timeline order."""
@@ -128,13 +131,12 @@ class PaymentTimelineDialog(QDialog):
             " font-weight: bold; }"
         )
         self.summary.setText(_summary(self._steps))
+        self._show_attempts()
         table = self.steps_table
         table.setRowCount(len(self._steps))
         for row, step in enumerate(self._steps):
             event = step.event
-            kind = event.type or "(no type)"
-            if step.replay_of:
-                kind = f"↻ replay · {kind}"
+            kind = type_text(event.type or "(no type)", None, step.replay_of, event.replay_attempt)
             texts = (
                 str(row + 1),
                 format_timestamp(event.occurred_at or event.received_at),
@@ -169,11 +171,67 @@ class PaymentTimelineDialog(QDialog):
     def _on_current_cell_changed(self, row: int, *_: int) -> None:
         self.details.show_event(self._steps[row].event if 0 <= row < len(self._steps) else None)
 
+    def _show_attempts(self) -> None:
+        found = attempts(self._steps)
+        self._attempts = found if len(found) > 1 else []
+        table = self.attempts_table
+        table.setRowCount(len(self._attempts))
+        for row, attempt in enumerate(self._attempts):
+            for column, text in enumerate(_attempt_texts(attempt)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                status = attempt.outcome.event.status if attempt.outcome else None
+                if column == COL_ATTEMPT_OUTCOME and status in STATUS_COLOURS:
+                    fg, bg = STATUS_COLOURS[status]
+                    item.setForeground(QBrush(fg))
+                    item.setBackground(QBrush(bg))
+                table.setItem(row, column, item)
+        table.setVisible(bool(self._attempts))
+        # Every attempt in view without a scroll bar: a payment is rarely replayed often.
+        height = table.horizontalHeader().height() + 2 * table.frameWidth()
+        height += sum(table.rowHeight(r) for r in range(min(table.rowCount(), 6)))
+        table.setFixedHeight(height)
+
     def _on_export_clicked(self) -> None:
         self.export_requested.emit(self._payment_id)
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self._payment_id)
+
+
+def _table(columns: Sequence[str]) -> QTableWidget:
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def _attempt_texts(attempt: Attempt) -> tuple[str, ...]:
+    request = attempt.request.event if attempt.request else None
+    sent = format_timestamp(request.received_at) if request else ""
+    what = f"{request.type or '(no type)'} · {request.event_id}" if request else "(not stored)"
+    by = attempt.by or ""
+    if attempt.reason:
+        by = f"{by}: {attempt.reason}" if by else attempt.reason
+    after = ""
+    if attempt.outcome is not None and attempt.request is not None:
+        gap = _moment_gap(attempt.request.event.received_at, attempt.outcome.event.received_at)
+        after = format_gap(gap).lstrip("+")
+    return attempt.label, sent, what, by, outcome_text(attempt), after
+
+
+def _moment_gap(start: str, end: str) -> timedelta | None:
+    try:
+        return datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    except ValueError:
+        return None
 
 
 def _summary(steps: list[TimelineStep]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from opsdesk.events.model import PaymentEvent, Status
 
@@ -18,7 +18,7 @@ class TimelineStep:
     event: PaymentEvent
     at: datetime | None  # when it happened: the producer's time, else arrival
     since_previous: timedelta | None
-    replay_of: str | None  # the message id this step re-sent, when it is a replay
+    replay_of: str | None  # the original this step re-sent, when it is a replay copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +28,35 @@ class Outcome:
 
 
 def timeline_steps(rows: Sequence[tuple[int, PaymentEvent]]) -> list[TimelineStep]:
-    """Steps in the order given (the store's timeline order) with the gaps between them."""
+    """Steps in the order given (the store's timeline order) with the gaps between them.
+
+    A replay copy carries its original's body, producer time included: it is placed (and
+    timed) when the desk received it, which is when it was re-sent.
+    """
+    placed = []
+    for row_id, event in rows:
+        replay_of = event.replay_of or _replay_of(event)
+        when = None if replay_of else _moment(event.occurred_at)
+        placed.append((row_id, event, when or _moment(event.received_at), replay_of))
+    if any(replay_of for *_, replay_of in placed):
+        placed.sort(key=lambda p: (p[2] is None, p[2] or datetime.min.replace(tzinfo=UTC)))
     steps: list[TimelineStep] = []
     previous: datetime | None = None
-    for row_id, event in rows:
-        at = _moment(event.occurred_at) or _moment(event.received_at)
+    for row_id, event, at, replay_of in placed:
         gap = at - previous if at is not None and previous is not None else None
-        steps.append(TimelineStep(row_id, event, at, gap, _replay_of(event)))
+        steps.append(TimelineStep(row_id, event, at, gap, replay_of))
         previous = at or previous
     return steps
 
 
 def outcome(steps: Sequence[TimelineStep]) -> Outcome:
-    """The latest decisive status (succeeded, failed, refunded), else that none came yet."""
-    for step in reversed(steps):
+    """The latest decisive status (succeeded, failed, refunded), else that none came yet.
+
+    Replay copies are requests (or old re-sent failures), never a payment's outcome; a
+    success after a failure says it recovered.
+    """
+    originals = [s for s in steps if not s.replay_of]
+    for index, step in enumerate(reversed(originals)):
         event = step.event
         if event.status == Status.FAILED:
             code = f" · {event.error_code}" if event.error_code else ""
@@ -49,7 +64,13 @@ def outcome(steps: Sequence[TimelineStep]) -> Outcome:
         if event.status == Status.REFUNDED:
             return Outcome(Status.REFUNDED, "↺ refunded")
         if event.status == Status.SUCCEEDED:
-            return Outcome(Status.SUCCEEDED, "✓ succeeded")
+            earlier = originals[: len(originals) - index - 1]
+            replayed = len(originals) < len(steps)
+            recovered = replayed and any(s.event.status == Status.FAILED for s in earlier)
+            return Outcome(
+                Status.SUCCEEDED,
+                "✓ succeeded · recovered by replay" if recovered else "✓ succeeded",
+            )
     if not steps:
         return Outcome(Status.UNKNOWN, "no events for this payment")
     return Outcome(Status.PENDING, "… no outcome yet")
