@@ -20,7 +20,6 @@ This module is pure: the facts come in, a Plan goes out (service.py reads them).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +28,6 @@ from typing import TypeVar
 from opsdesk.config.profiles import ReplaySettings
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.events.replay_headers import REPLAY_ATTEMPT, REPLAY_OF
-from opsdesk.events.timestamps import to_utc_iso
 from opsdesk.operations.payment_history import AuditedReplays, PaymentStep
 from opsdesk.operations.plan import (
     Action,
@@ -47,6 +45,7 @@ from opsdesk.operations.replay import (
     blocked_warnings,
     replay_message,
     stored_copy_problem,
+    when,
 )
 from opsdesk.operations.replay_guards import (
     ALREADY_REPLAYED,
@@ -89,18 +88,6 @@ class PaymentFacts:
     attempts: int  # replays so far
     last_attempt_at: datetime | None
     outcome_since: PaymentStep | None  # its first outcome received after the last attempt
-
-
-@functools.lru_cache(maxsize=65536)
-def when(text: str | None) -> datetime | None:
-    """A stored timestamp as an aware datetime (None when absent or unreadable)."""
-    if not text:
-        return None
-    normal = to_utc_iso(text)
-    try:
-        return datetime.fromisoformat(normal) if normal else None
-    except ValueError:
-        return None
 
 
 def payment_facts(

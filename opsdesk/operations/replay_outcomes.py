@@ -27,8 +27,8 @@ from pathlib import Path
 
 from opsdesk.events.model import Status
 from opsdesk.operations.payment_history import PaymentStep, payment_steps
-from opsdesk.operations.payment_replay import when
 from opsdesk.operations.plan import OperationResult, OutcomeStatus
+from opsdesk.operations.replay import when
 
 POLL_INTERVAL = 1.0  # seconds between two reads while following
 
