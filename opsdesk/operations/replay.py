@@ -108,6 +108,7 @@ def when(text: str | None) -> datetime | None:
     """A stored timestamp as an aware UTC datetime (None when absent or unreadable)."""
     if not text:
         return None
+    moment: datetime | None
     try:
         moment = datetime.fromisoformat(text)  # the stored form, "...T12:00:00.000Z"
     except ValueError:
