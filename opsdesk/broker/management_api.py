@@ -164,6 +164,18 @@ class ManagementClient:
         )
         return [b for b in result if isinstance(b, dict)] if isinstance(result, list) else []
 
+    def get(self, path: str) -> Any:
+        """The decoded JSON answer to GET `path` (e.g. "/api/nodes"); ManagementError if none.
+
+        For readers of other API resources (broker/*.py); quote names with `segment`.
+        """
+        return self._get(path)
+
+    @property
+    def vhost_segment(self) -> str:
+        """The vhost, quoted for a path."""
+        return self._vh()
+
     def _vh(self) -> str:
         return quote(self.vhost, safe="")
 
