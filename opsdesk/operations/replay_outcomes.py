@@ -37,6 +37,10 @@ class OutcomeKind(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     NONE = "no_outcome"  # nothing yet
+    # Replayed under the succeeded-guard override: an idempotent processor answers with the
+    # earlier outcome event itself (same event id), which the history does not store twice,
+    # so that earlier success is the answer.
+    ALREADY_SUCCEEDED = "already_succeeded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,8 @@ class BatchOutcome:
             else:
                 why = ", ".join(f"{code} {n}" for code, n in codes.most_common())
             parts.append(f"{failed} failed again ({why})")
+        if earlier := self.count(OutcomeKind.ALREADY_SUCCEEDED):
+            parts.append(f"{earlier} had already succeeded")
         if pending := self.count(OutcomeKind.NONE):
             parts.append(f"{pending} no outcome after {_duration(self._least_waited())}")
         return f"{len(self.outcomes)} replayed: {', '.join(parts)}"
@@ -144,7 +150,7 @@ def outcomes_from_steps(
                 default=None,
             )
         if found is None:
-            outcomes.append(PaymentOutcome(replay.payment_id, OutcomeKind.NONE, replay.sent_at))
+            outcomes.append(_without_new_outcome(replay, steps.get(replay.payment_id, ())))
             continue
         _, step = found
         outcomes.append(
@@ -158,6 +164,30 @@ def outcomes_from_steps(
             )
         )
     return BatchOutcome(tuple(outcomes), read_at or datetime.now(UTC))
+
+
+def _without_new_outcome(replay: ReplaySent, steps: Sequence[PaymentStep]) -> PaymentOutcome:
+    """No outcome since the replay: its earlier success when it had one, else nothing yet."""
+    sent_at = when(replay.sent_at)
+    earlier = [
+        s
+        for s in steps
+        if s.replay_of is None
+        and s.status == Status.SUCCEEDED.value
+        and sent_at is not None
+        and (w := when(s.received_at)) is not None
+        and w <= sent_at
+    ]
+    if not earlier:
+        return PaymentOutcome(replay.payment_id, OutcomeKind.NONE, replay.sent_at)
+    first = min(earlier, key=lambda s: (s.received_at, s.row_id))
+    return PaymentOutcome(
+        replay.payment_id,
+        OutcomeKind.ALREADY_SUCCEEDED,
+        replay.sent_at,
+        event_id=first.event_id,
+        at=first.received_at,
+    )
 
 
 _OUTCOME_KINDS = {

@@ -89,6 +89,26 @@ def test_batch_summaries(kinds: list[str], expected: str) -> None:
     assert batch.complete is ("n" not in kinds)
 
 
+def test_a_payment_that_had_already_succeeded_answers_with_that_success() -> None:
+    # Replayed under the succeeded override: the idempotent processor repeats its earlier
+    # outcome event (same event id), which the history does not store twice.
+    sent = [ReplaySent(p, stamp_of(AT)) for p in ("done", "open")]
+    steps = {
+        "done": [_step(1, "failed", AT - timedelta(minutes=9), "card_declined"),
+                 _step(2, "succeeded", AT - timedelta(minutes=5))],
+        "open": [_step(3, "failed", AT - timedelta(minutes=5), "card_declined")],
+    }  # fmt: skip
+    batch = outcomes_from_steps(sent, steps, AT + timedelta(seconds=30))
+    done, still_open = batch.outcomes
+    assert (done.kind, done.event_id) == (OutcomeKind.ALREADY_SUCCEEDED, "e-2")
+    assert still_open.kind is OutcomeKind.NONE
+    assert batch.summary() == "2 replayed: 1 had already succeeded, 1 no outcome after 30 s"
+    # A success after the replay is the answer, not the earlier one.
+    steps["done"].append(_step(4, "succeeded", AT + timedelta(seconds=2)))
+    later = outcomes_from_steps(sent, steps, AT + timedelta(seconds=30)).outcomes[0]
+    assert (later.kind, later.event_id) == (OutcomeKind.SUCCEEDED, "e-4")
+
+
 def stamp_of(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
