@@ -38,6 +38,8 @@ from opsdesk.ui.main_thread_gc import freeze_long_lived, thaw
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.operations.audit_panel import AuditPanel
+from opsdesk.ui.operations.payment_replay_dialog import PaymentReplayDialogs
+from opsdesk.ui.operations.payment_replay_pick import PaymentPick
 from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
 from opsdesk.ui.operations.replay_dialog import ReplayDialogs
 from opsdesk.ui.profile_saving import save_to_profile
@@ -171,6 +173,16 @@ def build_desk(
         dialog.operation_finished.connect(audit.refresh)
 
     history.replay_requested.connect(on_replay_requested)
+    payment_replays = PaymentReplayDialogs()
+
+    def on_payment_replay_requested(pick: PaymentPick) -> None:
+        dialog = payment_replays.open(window, profile, db_path, pick)
+        dialog.operation_finished.connect(audit.refresh)
+
+    history.payment_replay_requested.connect(on_payment_replay_requested)
+    dashboard.stuck.replay_requested.connect(
+        lambda ids: on_payment_replay_requested(PaymentPick(payment_ids=tuple(ids)))
+    )
     alert_bridge.active_changed.connect(alert_banner.show_active)
     alert_bridge.figures_changed.connect(alert_banner.show_figures)
     alert_bridge.transition.connect(tray.notify)
@@ -190,6 +202,7 @@ def build_desk(
         workers,
         [
             replays.shutdown,
+            payment_replays.shutdown,
             history.shutdown,
             dashboard.shutdown,
             alerts_view.shutdown,

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -13,8 +15,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -117,6 +121,7 @@ class StuckPaymentsPanel(QWidget):
     """The stuck list above, the chosen payment's events below."""
 
     payment_activated = Signal(str)  # payment_id: chosen by click or keyboard
+    replay_requested = Signal(object)  # list[str]: the selected payments, to retry
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,7 +129,14 @@ class StuckPaymentsPanel(QWidget):
         self._title = QLabel("Stuck payments", self)
         self.table = _table(self)
         self.table.setModel(self.model)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.replay_button = QPushButton("Replay Payment…", self)
+        self.replay_button.setObjectName("replayStuckPaymentButton")
+        self.replay_button.setToolTip(
+            "Retry the selected payments: each one's request is re-sent, previewed first"
+        )
+        self.replay_button.setEnabled(False)
+        self.replay_button.clicked.connect(self._on_replay_clicked)
         self.events_model = EventTableModel(parent=self)
         self._events_title = QLabel("Choose a stuck payment to see its events", self)
         self._events_title.setWordWrap(True)
@@ -144,7 +156,10 @@ class StuckPaymentsPanel(QWidget):
         upper = QWidget(self)
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self._title)
+        heading = QHBoxLayout()
+        heading.addWidget(self._title, 1)
+        heading.addWidget(self.replay_button)
+        upper_layout.addLayout(heading)
         upper_layout.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(upper)
@@ -155,6 +170,7 @@ class StuckPaymentsPanel(QWidget):
         layout.addWidget(self.splitter)
         self.table.clicked.connect(self._on_clicked)
         self.table.activated.connect(self._on_clicked)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
     @property
     def shown_payment(self) -> str | None:
@@ -163,17 +179,20 @@ class StuckPaymentsPanel(QWidget):
     def title_text(self) -> str:
         return self._title.text()
 
+    def selected_payment_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [p.payment_id for r in rows if (p := self.model.payment_at(r)) is not None]
+
     def set_payments(self, payments: Sequence[StuckPayment], min_age_seconds: float) -> None:
-        """New list; the chosen payment stays selected while it is still stuck."""
-        chosen = self._shown_payment
+        """New list; the selected (or chosen) payments stay selected while still stuck."""
+        kept = self.selected_payment_ids() or ([self._shown_payment] if self._shown_payment else [])
         self.model.set_payments(payments)
         self._title.setText(
             f"Stuck payments — {len(payments):,} with no outcome after "
             f"{window_text(min_age_seconds)}"
         )
-        row = self.model.row_of(chosen) if chosen else None
-        if row is not None:
-            self.table.selectRow(row)
+        self._select(kept)
+        self._on_selection_changed()  # a model reset clears the selection without a signal
 
     def show_events(self, payment_id: str, events: Sequence[PaymentEvent]) -> None:
         """The lifecycle of `payment_id`, in arrival order."""
@@ -184,6 +203,25 @@ class StuckPaymentsPanel(QWidget):
     def show_events_error(self, payment_id: str, reason: str) -> None:
         self._events_title.setText(f"Cannot load the events of {payment_id}: {reason}")
         self.events_model.set_events([])
+
+    def _select(self, payment_ids: Sequence[str]) -> None:
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for payment_id in payment_ids:
+            row = self.model.row_of(payment_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
+        self.table.selectionModel().select(
+            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+
+    def _on_selection_changed(self, *_: object) -> None:
+        self.replay_button.setEnabled(self.table.selectionModel().hasSelection())
+
+    def _on_replay_clicked(self) -> None:
+        payment_ids = self.selected_payment_ids()
+        if payment_ids:
+            self.replay_requested.emit(payment_ids)
 
     def _on_clicked(self, index: QModelIndex) -> None:
         payment = self.model.payment_at(index.row())

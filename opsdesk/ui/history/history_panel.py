@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -36,11 +37,13 @@ from opsdesk.ui.history.retention_dialog import RetentionDialog
 from opsdesk.ui.history.saved_filter_menu import SavedFilterMenu
 from opsdesk.ui.history.timeline_windows import TimelineWindows
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
+from opsdesk.ui.operations.payment_replay_pick import PaymentPick
 from opsdesk.ui.settings import UiSettings
 
 log = logging.getLogger(__name__)
 
 MAX_REPLAY_SELECTION = 1000
+MAX_PAYMENT_REPLAY_ROWS = 10_000  # more selected rows: the dialog offers the filter only
 
 SAVE_COLUMNS_DELAY_MS = 500
 READER_STOP_TIMEOUT_S = 5.0
@@ -51,7 +54,8 @@ class HistoryPanel(QWidget):
 
     payment_activated = Signal(str)  # a payment's timeline was opened (row, box or shortcut)
     filter_applied = Signal(object)  # EventFilter now shown
-    replay_requested = Signal(object)  # list[PaymentEvent]: the selection, for the replay dialog
+    replay_requested = Signal(object)  # list[PaymentEvent]: exact messages, for the replay dialog
+    payment_replay_requested = Signal(object)  # PaymentPick: payments to retry
 
     def __init__(
         self,
@@ -96,6 +100,14 @@ class HistoryPanel(QWidget):
         self.retention_button = QPushButton("History File…")
         self.retention_button.setToolTip("Size, oldest event, retention limits, prune and compact")
         self.retention_button.clicked.connect(self._on_retention_clicked)
+        self.replay_payment_button = QPushButton("Replay Payment…")
+        self.replay_payment_button.setObjectName("replayPaymentButton")
+        self.replay_payment_button.setToolTip(
+            "Retry the selected rows' payments, or every payment the filter matches: each "
+            "one's request is re-sent, previewed first (Ctrl+Shift+R). To re-send exact "
+            "stored messages instead: Ctrl+R"
+        )
+        self.replay_payment_button.clicked.connect(self._on_replay_payments_requested)
 
         self.filter_bar = FilterBar()
         self.saved_filters = SavedFilterMenu(self.filter_bar, settings, self)
@@ -115,7 +127,12 @@ class HistoryPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.go_to_payment)
         top.addStretch(1)
-        for widget in (self.live_check, self.export_button, self.retention_button):
+        for widget in (
+            self.live_check,
+            self.replay_payment_button,
+            self.export_button,
+            self.retention_button,
+        ):
             top.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -143,6 +160,7 @@ class HistoryPanel(QWidget):
         self.details_follower.read_failed.connect(self.banner.show_message)
         self.table.export_selection_requested.connect(self._on_export_selection_requested)
         self.table.replay_selection_requested.connect(self._on_replay_selection_requested)
+        self.table.replay_payments_requested.connect(self._on_replay_payments_requested)
         self.table.columns_changed.connect(self._on_columns_changed)
         self._restore_layout()
         self.filter_bar.apply_now()
@@ -174,6 +192,10 @@ class HistoryPanel(QWidget):
         """Open (or raise) the timeline of `payment_id`; its events are read in the background."""
         payment_id = payment_id.strip()
         dialog = self.timelines.open(payment_id)
+        # Connected once per window, however often it is raised again.
+        dialog.replay_requested.connect(
+            self._on_timeline_replay_requested, Qt.ConnectionType.UniqueConnection
+        )
         self.payment_activated.emit(payment_id)
         return dialog
 
@@ -245,8 +267,13 @@ class HistoryPanel(QWidget):
         )
         self.export_action = self._action("Export…", "Ctrl+E", self._on_export_clicked)
         self.refresh_action = self._action("Refresh History", "F5", self._on_refresh_requested)
+        # Two replays, named apart: a payment is retried (its request re-sent, then followed);
+        # an exact message is re-sent as it was stored, whatever it announces.
+        self.replay_payment_action = self._action(
+            "Replay Payment…", "Ctrl+Shift+R", self._on_replay_payments_requested
+        )
         self.replay_action = self._action(
-            "Replay Selected…", "Ctrl+R", self._on_replay_selection_requested
+            "Replay Exact Message…", "Ctrl+R", self._on_replay_selection_requested
         )
 
     def _action(self, text: str, key: str, slot: object) -> QAction:
@@ -346,6 +373,27 @@ class HistoryPanel(QWidget):
             self.banner.show_message(f"Cannot read the selection: {exc}", BannerLevel.WARNING)
             return
         self.replay_requested.emit([found[i] for i in row_ids if i in found])
+
+    def _on_replay_payments_requested(self) -> None:
+        """The selected rows' payments (or, as the dialog's other choice, the filter's)."""
+        row_ids = self.table.selected_row_ids()
+        if len(row_ids) > MAX_PAYMENT_REPLAY_ROWS:
+            row_ids = []  # a selection this large is the filter's rows: replay by the filter
+        newest = self.model.newest_id
+        event_filter = self.model.filter
+        if newest is not None:  # the payments listed at this click, not those stored since
+            event_filter = replace(event_filter, up_to_id=newest)
+        pick = PaymentPick(row_ids=tuple(row_ids), event_filter=event_filter)
+        if not pick.has_selection and not pick.has_filter:
+            self.banner.show_message(
+                "Select the rows of the payments to retry, or filter the history first.",
+                BannerLevel.INFO,
+            )
+            return
+        self.payment_replay_requested.emit(pick)
+
+    def _on_timeline_replay_requested(self, payment_id: str) -> None:
+        self.payment_replay_requested.emit(PaymentPick(payment_ids=(payment_id,)))
 
     def _on_timeline_export_requested(self, payment_id: str) -> None:
         self.open_export(payment_id=payment_id)

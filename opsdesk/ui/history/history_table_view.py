@@ -19,7 +19,8 @@ class HistoryTableView(PinnedTableView):
     payment_activated = Signal(str)  # the payment id of the row the operator opened
     current_row_changed = Signal(object)  # history row id (int) or None
     export_selection_requested = Signal()
-    replay_selection_requested = Signal()
+    replay_selection_requested = Signal()  # the exact stored messages
+    replay_payments_requested = Signal()  # the selected rows' payments, retried
     columns_changed = Signal()  # shown, order or widths changed: worth saving
 
     def __init__(self, model: HistoryTableModel, parent: QWidget | None = None) -> None:
@@ -155,7 +156,8 @@ class HistoryTableView(PinnedTableView):
         copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(payment_id or ""))
         menu.addSeparator()
         menu.addAction("&Export Selection…", self.export_selection_requested.emit)
-        menu.addAction("&Replay Selection…", self.replay_selection_requested.emit)
+        menu.addAction("Replay &Payment…", self.replay_payments_requested.emit)
+        menu.addAction("&Replay Exact Message…", self.replay_selection_requested.emit)
         menu.popup(self.viewport().mapToGlobal(position))
 
 

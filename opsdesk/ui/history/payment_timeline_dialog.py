@@ -45,6 +45,7 @@ class PaymentTimelineDialog(QDialog):
     """Non-modal, so the operator can keep several payments open beside the history."""
 
     export_requested = Signal(str)  # payment id
+    replay_requested = Signal(str)  # payment id
 
     def __init__(self, payment_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +87,12 @@ class PaymentTimelineDialog(QDialog):
         export.clicked.connect(self._on_export_clicked)
         copy = QPushButton("Copy Payment Id")
         copy.clicked.connect(self._on_copy_clicked)
+        self.replay_button = QPushButton("Replay Payment…")
+        self.replay_button.setObjectName("replayPaymentButton")
+        self.replay_button.setToolTip("Retry this payment: re-send its request (preview first)")
+        self.replay_button.clicked.connect(self._on_replay_clicked)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.replay_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(export, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
@@ -191,6 +197,9 @@ class PaymentTimelineDialog(QDialog):
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(r) for r in range(min(table.rowCount(), 6)))
         table.setFixedHeight(height)
+
+    def _on_replay_clicked(self) -> None:
+        self.replay_requested.emit(self._payment_id)
 
     def _on_export_clicked(self) -> None:
         self.export_requested.emit(self._payment_id)
