@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import getpass
 import logging
 import os
-import re
-import socket
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +16,7 @@ import platformdirs
 from opsdesk.config.alert_rules import AlertRule, RuleKind, parse_rules
 from opsdesk.config.endpoint import DEFAULT_URL, BrokerEndpoint
 from opsdesk.config.replay_settings import ReplaySettings, parse_replay_settings
+from opsdesk.config.tap_settings import TapSettings, parse_tap_settings
 from opsdesk.events.mapping import FieldMapping, parse_mappings
 
 log = logging.getLogger(__name__)
@@ -47,31 +45,6 @@ class Binding:
         if not exchange:
             raise ConfigError(f"exchange name missing in {text!r} (expected EXCHANGE[:BINDING])")
         return cls(exchange, key or "#")
-
-
-@dataclass(frozen=True, slots=True)
-class TapSettings:
-    """The desk's own queue: a bounded copy of the traffic, never a competing consumer."""
-
-    queue: str
-    max_length: int | None = 1_000_000
-    overflow: str = "drop-head"
-    message_ttl_ms: int | None = None
-    prefetch: int = 2000
-    batch_size: int = 500
-    batch_interval: float = 0.2  # seconds: flush a partial batch after this long
-    # Commit in a child process (ingest/process_writer.py): +13% events/s for +60 MB on two
-    # cores (benchmarks/ingest.py). None: `collect` does, the window does not (it shows the
-    # events, which would then cross back from the child).
-    store_process: bool | None = None
-
-    def queue_arguments(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"x-overflow": self.overflow}
-        if self.max_length:
-            args["x-max-length"] = self.max_length
-        if self.message_ttl_ms:
-            args["x-message-ttl"] = self.message_ttl_ms
-        return args
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,41 +111,11 @@ def log_file() -> Path:
     return log_dir() / "opsdesk.log"
 
 
-def default_tap_queue(profile_name: str) -> str:
-    # Per profile *and* per desk: two operators sharing one queue would each see half the events.
-    desk = f"{getpass.getuser()}@{socket.gethostname()}"
-    return "opsdesk.tap." + re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{profile_name}.{desk}")
-
-
-@functools.cache
-def _warn_ignored_tap_setting(profile_name: str, key: str) -> None:
-    # Once per run: profiles are read again whenever one is saved.
-    log.warning("profile %r: tap setting %r is no longer used; it is ignored", profile_name, key)
-
-
 def _tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
-    known = {
-        "queue",
-        "max_length",
-        "overflow",
-        "message_ttl_ms",
-        "prefetch",
-        "batch_size",
-        "batch_interval",
-        "store_process",
-    }
-    if "decode_process" in raw:
-        _warn_ignored_tap_setting(profile_name, "decode_process")
-        raw = {k: v for k, v in raw.items() if k != "decode_process"}
-    unknown = set(raw) - known
-    if unknown:
-        raise ConfigError(f"profile {profile_name!r}: unknown tap settings {sorted(unknown)}")
-    settings = TapSettings(queue=raw.get("queue") or default_tap_queue(profile_name))
-    values = {k: v for k, v in raw.items() if k != "queue"}
-    if values.get("overflow", "drop-head") not in ("drop-head", "reject-publish-dlx"):
-        # reject-publish would push back on the payment system's publishers.
-        raise ConfigError(f"profile {profile_name!r}: tap overflow must be drop-head")
-    return replace(settings, **values)
+    try:
+        return parse_tap_settings(profile_name, raw)
+    except ValueError as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
