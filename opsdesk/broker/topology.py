@@ -25,6 +25,7 @@ DEFAULT_EXCHANGE = ""
 
 _EXCHANGE_COLUMNS = "name,type,durable,auto_delete,internal,arguments,policy"
 _QUEUE_COLUMNS = "name,type,durable,arguments,policy,effective_policy_definition"
+_API_VOID = "undefined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,5 +234,12 @@ def _binding(entry: dict[str, Any]) -> Binding | None:
         destination=str(entry.get("destination", "")),
         destination_type=destination_type,
         routing_key=str(entry.get("routing_key", "")),
-        arguments=_mapping(entry, "arguments"),
+        arguments={k: _void(v) for k, v in _mapping(entry, "arguments").items()},
     )
+
+
+def _void(value: Any) -> Any:
+    # The API writes an argument without a value (AMQP void: "the header is present") as the
+    # string "undefined"; a headers binding reads it as presence, so it must become None.
+    # A real "undefined" string argument reads the same; the broker's JSON cannot tell them.
+    return None if value == _API_VOID else value
