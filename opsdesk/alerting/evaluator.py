@@ -14,12 +14,14 @@ from opsdesk.alerting.inputs import Outcomes, StatsInputs
 from opsdesk.alerting.observations import (
     Observation,
     depth,
+    observe_broker_alarm,
     observe_dead_letter_growth,
     observe_queue,
     observe_silence,
     observe_success_rate,
     queues_for,
 )
+from opsdesk.broker.node_health import ClusterHealth
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.config.alert_rules import QUEUE_KINDS, AlertRule, RuleKind
 
@@ -32,6 +34,7 @@ __all__ = [
     "Outcomes",
     "StatsInputs",
     "needed_outcomes",
+    "needs_health",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,11 @@ def needed_outcomes(rules: Sequence[AlertRule]) -> set[tuple[float, str | None]]
         for rule in rules
         if rule.enabled and rule.kind is RuleKind.SUCCESS_RATE
     }
+
+
+def needs_health(rules: Sequence[AlertRule]) -> bool:
+    """Whether a rule judges node health (worth a management API read each round)."""
+    return any(rule.enabled and rule.kind is RuleKind.BROKER_ALARM for rule in rules)
 
 
 @dataclass(slots=True)
@@ -74,6 +82,7 @@ class AlertEvaluator:
         self._tracks: dict[tuple[str, str], _Track] = {}
         self._started: datetime | None = None  # the first evaluation, for silence rules
         self._depths: dict[str, deque[tuple[datetime, int]]] = {}
+        self._health_read_at: datetime | None = None  # the last node health read that worked
 
     @property
     def rules(self) -> tuple[AlertRule, ...]:
@@ -146,22 +155,30 @@ class AlertEvaluator:
         samples_by_queue: Mapping[str, QueueSample],
         stats: StatsInputs,
         stale_samples: Mapping[str, QueueSample] | None = None,
+        health: ClusterHealth | None = None,
     ) -> list[AlertTransition]:
         """Advance to `now`; return the alerts that fired or cleared since the last call.
 
         `samples_by_queue` are current figures; `stale_samples` are too old to judge (the
-        monitor has not sampled for a while): their rules neither fire nor clear.
+        monitor has not sampled for a while): their rules neither fire nor clear. `health`
+        is this round's node health read, None if not read; a read that failed is stale.
         """
         if self._started is None:
             self._started = now
         stale = stale_samples or {}
         self._remember_depths(now, samples_by_queue)
+        if health is not None and health.reachable:
+            self._health_read_at = health.read_at
         transitions: list[AlertTransition] = []
         for rule in self._rules:
             if not rule.enabled:
                 continue
+            if rule.kind is RuleKind.BROKER_ALARM and health is not None and not health.reachable:
+                for key in [key for key in self._tracks if key[0] == rule.name]:
+                    self._unknown(rule, key[1], now, self._health_read_at)
+                continue  # unknown: neither fires nor clears, nor ends as no longer reported
             seen = set()
-            for observation in self._observe(rule, now, samples_by_queue, stats):
+            for observation in self._observe(rule, now, samples_by_queue, stats, health):
                 seen.add(observation.subject)
                 transition = self._advance(rule, observation, now)
                 if transition is not None:
@@ -170,14 +187,17 @@ class AlertEvaluator:
                 for queue in queues_for(rule, stale):
                     if queue not in seen:
                         seen.add(queue)
-                        self._unknown(rule, queue, now, stale[queue])
+                        self._unknown(rule, queue, now, sample_time(stale[queue]))
                 if stale:
                     continue  # the monitor is not sampling: nothing is "no longer reported"
             transitions += self._clear_stale(rule, now, seen)
         return transitions
 
-    def _unknown(self, rule: AlertRule, subject: str, now: datetime, sample: QueueSample) -> None:
-        """Stale figures: keep the state, but a hold timer must start again on fresh ones."""
+    def _unknown(
+        self, rule: AlertRule, subject: str, now: datetime, figures_at: datetime | None
+    ) -> None:
+        """Stale figures (of `figures_at`): keep the state, but a hold timer must start again
+        on fresh ones."""
         track = self._tracks.get((rule.name, subject))
         if track is None:
             return
@@ -185,8 +205,7 @@ class AlertEvaluator:
         if track.active is None:
             track.holding_since = None
         elif track.active.stale_since is None:
-            figures_at = sample_time(sample) or now
-            track.active = replace(track.active, stale_since=figures_at)
+            track.active = replace(track.active, stale_since=figures_at or now)
 
     def _advance(self, rule: AlertRule, seen: Observation, now: datetime) -> AlertTransition | None:
         track = self._tracks.setdefault((rule.name, seen.subject), _Track())
@@ -235,7 +254,10 @@ class AlertEvaluator:
         now: datetime,
         samples: Mapping[str, QueueSample],
         stats: StatsInputs,
+        health: ClusterHealth | None,
     ) -> list[Observation]:
+        if rule.kind is RuleKind.BROKER_ALARM:
+            return [observe_broker_alarm(health)] if health is not None else []
         if rule.kind is RuleKind.SUCCESS_RATE:
             return observe_success_rate(rule, stats)
         if rule.kind is RuleKind.SILENCE:

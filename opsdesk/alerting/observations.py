@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from opsdesk.alerting.inputs import StatsInputs
+from opsdesk.broker.node_health import ClusterHealth
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.config.alert_rules import AlertRule, RuleKind
 
@@ -119,6 +120,19 @@ def observe_silence(
     else:
         message = "events are arriving again"
     return Observation("events", silent, quiet, message)
+
+
+BROKER_SUBJECT = "broker"  # one alert for the cluster, whichever alarms make it up
+
+
+def observe_broker_alarm(health: ClusterHealth) -> Observation:
+    """broker_alarm: any memory or disk alarm, or a partition, in a read that succeeded."""
+    alarms = health.alarms
+    if alarms:
+        message = " · ".join(alarm.sentence for alarm in alarms)
+    else:
+        message = "no broker alarm or partition any more: publishers are no longer blocked"
+    return Observation(BROKER_SUBJECT, bool(alarms), float(len(alarms)), message)
 
 
 def _n(value: float) -> str:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Protocol
 
 from opsdesk.alerting.alert_values import ActiveAlert, AlertTransition, OpenAlert
-from opsdesk.alerting.evaluator import AlertEvaluator, needed_outcomes
+from opsdesk.alerting.evaluator import AlertEvaluator, needed_outcomes, needs_health
 from opsdesk.alerting.freshness import QueueFigures, StaleFigures, stale_after
 from opsdesk.alerting.inputs import Outcomes, StatsInputs
+from opsdesk.broker.node_health import ClusterHealth
 from opsdesk.config.alert_rules import QUEUE_KINDS, AlertRule
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog, AlertRecord
@@ -50,6 +51,8 @@ class AlertWorker:
     a few of the monitor's `sample_interval`s are stale: their rules neither fire nor clear.
     Alerts still firing when the worker stops stay open in the log, with the time they were
     last seen firing; the next worker on the file resumes them (or ends them, saying why).
+    `read_health` (e.g. NodeHealthReader.read) is called each round while a broker_alarm
+    rule is enabled; a read that failed is stale, and those rules neither fire nor clear.
     """
 
     def __init__(
@@ -60,8 +63,10 @@ class AlertWorker:
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], datetime] = utc_now,
         sample_interval: float = DEFAULT_SAMPLE_INTERVAL,
+        read_health: Callable[[], ClusterHealth] | None = None,
     ) -> None:
         self._path = Path(history_path)
+        self._read_health = read_health
         self._listener = listener
         self._interval = interval
         self._stale_after = stale_after(sample_interval)
@@ -177,7 +182,8 @@ class AlertWorker:
             for key in needed_outcomes(rules)
         }
         stats = StatsInputs(outcomes, sources.statistics.last_received_at())
-        transitions += self._evaluator.evaluate(now, figures.fresh, stats, figures.stale)
+        health = self._read_health() if self._read_health and needs_health(rules) else None
+        transitions += self._evaluator.evaluate(now, figures.fresh, stats, figures.stale, health)
         for transition in transitions:
             _record(sources.alert_log, transition)
         active = self._evaluator.active

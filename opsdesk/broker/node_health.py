@@ -135,6 +135,13 @@ class ClusterHealth:
     alarms: tuple[BrokerAlarm, ...] = ()  # what is wrong now, memory and disk first
     failure: str | None = None  # one plain sentence: why the API could not be read
 
+    @classmethod
+    def judged(
+        cls, read_at: datetime, nodes: tuple[NodeHealth, ...], check: AlarmCheck
+    ) -> ClusterHealth:
+        """A successful read: the nodes as reported and the alarms they and the check show."""
+        return cls(read_at, nodes, check, find_alarms(nodes, check))
+
     @property
     def reachable(self) -> bool:
         return self.failure is None
@@ -216,23 +223,22 @@ class NodeHealthReader:
         if not isinstance(listed, list):
             failure = (
                 f"The management API at {self._client.base_url} answered the node list "
-                "with something else than a list."
+                "with something other than a list."
             )
             return ClusterHealth(read_at, failure=failure)
         nodes = tuple(NodeHealth.from_api(e) for e in listed if isinstance(e, Mapping))
-        check = self._alarm_check()
-        return ClusterHealth(read_at, nodes, check, find_alarms(nodes, check))
+        return ClusterHealth.judged(read_at, nodes, _alarm_check(self._client))
 
-    def _alarm_check(self) -> AlarmCheck:
-        assert self._client is not None
-        try:
-            self._client.get("/api/health/checks/alarms")
-        except ManagementError as exc:
-            if exc.status == 503 and "alarm" in exc.reason.lower():
-                return AlarmCheck.RAISED
-            log.info("the broker's alarm check is unavailable: %s", exc)
-            return AlarmCheck.UNKNOWN
-        return AlarmCheck.CLEAR
+
+def _alarm_check(client: ManagementClient) -> AlarmCheck:
+    try:
+        client.get("/api/health/checks/alarms")
+    except ManagementError as exc:
+        if exc.status == 503 and "alarm" in exc.reason.lower():
+            return AlarmCheck.RAISED
+        log.info("the broker's alarm check is unavailable: %s", exc)
+        return AlarmCheck.UNKNOWN
+    return AlarmCheck.CLEAR
 
 
 def find_alarms(nodes: tuple[NodeHealth, ...], check: AlarmCheck) -> tuple[BrokerAlarm, ...]:

@@ -14,6 +14,8 @@ class RuleKind(StrEnum):
     SUCCESS_RATE = "success_rate"  # success rate below `threshold` % over `window_seconds`
     SILENCE = "silence"  # no event at all for `for_seconds`
     NO_CONSUMERS = "no_consumers"  # a queue's consumer count at zero for `for_seconds`
+    # A memory or disk alarm (publishers blocked) or a network partition, from node health.
+    BROKER_ALARM = "broker_alarm"
 
 
 # The kinds judged on queue samples (the others on the event history).
@@ -46,6 +48,7 @@ _KEYS: dict[RuleKind, frozenset[str]] = {
     ),
     RuleKind.SILENCE: frozenset({"minutes"}),
     RuleKind.NO_CONSUMERS: frozenset({"queue", "for_seconds"}),
+    RuleKind.BROKER_ALARM: frozenset({"for_seconds"}),
 }
 _COMMON = frozenset({"name", "kind", "enabled"})
 
@@ -120,6 +123,9 @@ def parse_rule(entry: Mapping[str, Any], index: int = 1) -> AlertRule:
     if kind is RuleKind.SILENCE:
         minutes = get.number("minutes", required=True, minimum=1 / 60)
         return AlertRule(name.strip(), kind, for_seconds=minutes * 60, enabled=enabled)
+    if kind is RuleKind.BROKER_ALARM:
+        held = get.number("for_seconds", 0.0, minimum=0)
+        return AlertRule(name.strip(), kind, for_seconds=held, enabled=enabled)
     return AlertRule(
         name.strip(),
         kind,
@@ -150,6 +156,8 @@ def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
         }
     elif rule.kind is RuleKind.SILENCE:
         out["minutes"] = _plain(rule.for_seconds / 60)
+    elif rule.kind is RuleKind.BROKER_ALARM:
+        out["for_seconds"] = _plain(rule.for_seconds)
     else:
         out |= {"queue": rule.queue, "for_seconds": _plain(rule.for_seconds)}
     if not rule.enabled:
@@ -178,6 +186,8 @@ def describe(rule: AlertRule) -> str:
         )
     if rule.kind is RuleKind.SILENCE:
         return f"no events for {_plain(rule.for_seconds / 60)} min"
+    if rule.kind is RuleKind.BROKER_ALARM:
+        return f"a memory or disk alarm (publishers blocked) or a partition on the broker{held}"
     return f"no consumers on {rule.queue or 'any queue'}{held}"
 
 

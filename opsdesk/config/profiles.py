@@ -58,10 +58,12 @@ class MonitorSettings:
     retention_days: int = 30
 
 
-# What an on-call operator wants without configuring anything: dead letters and a
-# collapsing success rate. Depth thresholds depend on the system, so they are left to profiles.
+# What an on-call operator wants without configuring anything: dead letters, a collapsing
+# success rate and a blocked or split broker. Depth thresholds depend on the system, so they
+# are left to profiles.
 DEFAULT_ALERTS = (
     AlertRule("dead letters", RuleKind.DEAD_LETTERS),
+    AlertRule("broker alarm", RuleKind.BROKER_ALARM),
     AlertRule(
         "success rate below 90%",
         RuleKind.SUCCESS_RATE,

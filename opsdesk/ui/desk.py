@@ -11,6 +11,7 @@ from typing import Protocol
 from PySide6.QtCore import Qt
 
 from opsdesk.alerting.worker import AlertWorker
+from opsdesk.broker.node_health import NodeHealthReader
 from opsdesk.broker.queue_monitor import QueueMonitor
 from opsdesk.config import Profile
 from opsdesk.config.alert_rules import AlertRule, rule_to_dict
@@ -143,7 +144,11 @@ def build_desk(
         max_bytes=int(max_gb * GIGABYTE) or None,
     )
     alert_worker = AlertWorker(
-        db_path, profile.alerts, alert_bridge, sample_interval=profile.monitor.interval
+        db_path,
+        profile.alerts,
+        alert_bridge,
+        sample_interval=profile.monitor.interval,
+        read_health=NodeHealthReader(profile.endpoint, profile.monitor.management_url).read,
     )
     monitor = QueueMonitor(
         profile, SampleRecorder(db_path, profile.monitor.retention_days, forward=monitor_bridge)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from opsdesk.config import DEFAULT_ALERTS
 from opsdesk.config.alert_rules import AlertRule, RuleKind, describe, parse_rules, rule_to_dict
 
 PROFILE = """
@@ -123,3 +124,19 @@ def test_names_must_be_unique_and_alerts_an_array() -> None:
         parse_rules({"name": "a"})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="expected a table"):
         parse_rules(["a"])  # type: ignore[list-item]
+
+
+def test_broker_alarm_rules_parse_round_trip_and_describe_themselves() -> None:
+    (rule,) = parse_rules([{"name": "blocked", "kind": "broker_alarm", "for_seconds": 10}])
+    assert rule == AlertRule("blocked", RuleKind.BROKER_ALARM, for_seconds=10)
+    assert rule_to_dict(rule) == {"name": "blocked", "kind": "broker_alarm", "for_seconds": 10}
+    assert parse_rules([rule_to_dict(rule)]) == (rule,)
+    assert describe(rule) == (
+        "a memory or disk alarm (publishers blocked) or a partition on the broker for 10 s"
+    )
+    with pytest.raises(ValueError, match="unknown key"):
+        parse_rules([{"name": "x", "kind": "broker_alarm", "queue": "orders"}])
+
+
+def test_new_profiles_watch_for_a_blocked_broker() -> None:
+    assert AlertRule("broker alarm", RuleKind.BROKER_ALARM) in DEFAULT_ALERTS

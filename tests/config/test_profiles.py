@@ -135,7 +135,11 @@ for_seconds = 60
     profiles = load_profiles(path)
     (rule,) = profiles["ops"].alerts
     assert (rule.queue, rule.threshold, rule.for_seconds) == ("payments.settlement", 500, 60)
-    assert [r.kind.value for r in profiles["local"].alerts] == ["dead_letters", "success_rate"]
+    assert [r.kind.value for r in profiles["local"].alerts] == [
+        "dead_letters",
+        "broker_alarm",
+        "success_rate",
+    ]
     path.write_text("[[profiles.bad.alerts]]\nname = 'x'\nkind = 'nope'\n")
     with pytest.raises(ConfigError, match="profile 'bad'"):
         load_profiles(path)

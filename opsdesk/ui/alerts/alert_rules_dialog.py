@@ -28,6 +28,7 @@ KIND_LABELS = {
     RuleKind.SUCCESS_RATE: "Success rate below a percentage",
     RuleKind.SILENCE: "No events at all for a while",
     RuleKind.NO_CONSUMERS: "Queue without consumers",
+    RuleKind.BROKER_ALARM: "Broker alarm (memory, disk) or partition",
 }
 # Which editor rows each kind uses; the others are hidden.
 _ROWS: dict[RuleKind, frozenset[str]] = {
@@ -36,6 +37,7 @@ _ROWS: dict[RuleKind, frozenset[str]] = {
     RuleKind.SUCCESS_RATE: frozenset({"threshold", "window", "min_samples", "merchant", "for"}),
     RuleKind.SILENCE: frozenset({"for"}),
     RuleKind.NO_CONSUMERS: frozenset({"queue", "for"}),
+    RuleKind.BROKER_ALARM: frozenset({"for"}),
 }
 _THRESHOLD_LABELS = {
     RuleKind.QUEUE_DEPTH: "Messages ready above",

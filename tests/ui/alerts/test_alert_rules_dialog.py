@@ -158,3 +158,21 @@ def test_the_queue_picker_lists_known_queues_and_keeps_free_text(qtbot):
     assert widget.rules()[0].queue == "payments.not-yet-declared"
     combo.setCurrentIndex(combo.findText("refunds"))
     assert widget.rules()[0].queue == "refunds"
+
+
+def test_a_broker_alarm_rule_shows_only_its_hold_time_and_saves_as_such(qtbot):
+    widget = dialog(qtbot, (AlertRule("broker alarm", RuleKind.BROKER_ALARM),))
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.item_list.setCurrentRow(0)
+    assert widget.kind_combo.currentText() == "Broker alarm (memory, disk) or partition"
+    assert widget.for_spin.isVisible()
+    assert not widget.queue_combo.isVisible() and not widget.threshold_spin.isVisible()
+    widget.for_spin.setValue(20)
+    assert rule_to_dict(widget.rules()[0]) == {
+        "name": "broker alarm",
+        "kind": "broker_alarm",
+        "for_seconds": 20,
+    }
+    assert "partition on the broker for 20 s" in widget.item_list.item(0).text()
+    assert ok_enabled(widget)
