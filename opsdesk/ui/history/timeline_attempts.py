@@ -37,19 +37,18 @@ def attempts(steps: Sequence[TimelineStep]) -> list[Attempt]:
     """The original attempt, then one per replay copy; [] for a payment without events."""
     if not steps:
         return []
-    order = sorted(steps, key=lambda s: (s.event.received_at, s.row_id))
+    order = sorted(steps, key=_arrival)
     copies = [s for s in order if s.replay_of]
     originals = [s for s in order if not s.replay_of]
     starts: list[TimelineStep | None] = [None, *copies]
     found = []
     for index, start in enumerate(starts):
-        after = start.event.received_at if start is not None else None
-        until = copies[index].event.received_at if index < len(copies) else None
+        after = _arrival(start) if start is not None else None
+        until = _arrival(copies[index]) if index < len(copies) else None
         window = [
             s
             for s in originals
-            if (after is None or s.event.received_at > after)
-            and (until is None or s.event.received_at <= until)
+            if (after is None or _arrival(s) > after) and (until is None or _arrival(s) <= until)
         ]
         outcome = next((s for s in window if s.event.status in _DECISIVE), None)
         if start is None:
@@ -60,6 +59,12 @@ def attempts(steps: Sequence[TimelineStep]) -> list[Attempt]:
         by, reason = _who_and_why(start)
         found.append(Attempt(number, start, outcome, by, reason))
     return found
+
+
+def _arrival(step: TimelineStep) -> tuple[str, int]:
+    # A copy and the answer to it often arrive in one tap batch, with one received_at: the
+    # row id (the order the history stored them) tells which came first.
+    return step.event.received_at, step.row_id
 
 
 def outcome_text(attempt: Attempt) -> str:
