@@ -90,9 +90,7 @@ class EventStore(HistoryConnection):
         conn = self._db.conn
         with write_transaction(conn, f"cannot store {len(unique)} events in {self._path}"):
             last_id = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-            changes_before = conn.total_changes
-            _insert_rows(conn, [_row_values(event) for event in unique])
-            stored = conn.total_changes - changes_before
+            stored = _insert_rows(conn, [_row_values(event) for event in unique])
             if stored == len(unique):
                 inserted = unique
             else:
@@ -156,11 +154,17 @@ def _insert_sql(rows: int) -> str:
     return f"INSERT INTO events ({_COLUMNS}) VALUES {values} ON CONFLICT(event_id) DO NOTHING"
 
 
-def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
-    """Insert `rows` with as few statements as the chunk sizes allow."""
-    start = 0
+def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> int:
+    """Insert `rows` with as few statements as the chunk sizes allow; return how many stored.
+
+    Counted by each statement's rowcount, not total_changes: the latter also counts the rows
+    triggers write (migration 11's multi_outcomes), which would pass duplicates off as new.
+    """
+    start = stored = 0
     for size in _CHUNK_ROWS:
         sql = _insert_sql(size)
         while len(rows) - start >= size:
-            conn.execute(sql, [value for row in rows[start : start + size] for value in row])
+            values = [value for row in rows[start : start + size] for value in row]
+            stored += conn.execute(sql, values).rowcount
             start += size
+    return stored

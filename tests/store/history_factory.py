@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +71,20 @@ def event(
         body="{}",
         body_size=2,
         format="native",
+    )
+
+
+def replay_copy(original: PaymentEvent, when: datetime, attempt: int = 1) -> PaymentEvent:
+    """The copy of `original` opsdesk re-sent, as the tap stores it at `when`.
+
+    Its body is the original's, so it states the original's occurred_at.
+    """
+    return replace(
+        original,
+        event_id=f"evt-{next(_ids)}",
+        received_at=utc_iso(when),
+        replay_of=original.event_id,
+        replay_attempt=attempt,
     )
 
 

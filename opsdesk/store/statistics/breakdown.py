@@ -6,9 +6,12 @@ import math
 import sqlite3
 
 from opsdesk.events.model import Status
+from opsdesk.store.statistics.by_payment import left_out
+from opsdesk.store.statistics.left_out import RECEIVED_AT, LeftOut
 from opsdesk.store.statistics.values import (
     NO_VALUE,
     BreakdownRow,
+    CountBasis,
     Dimension,
     LatencyStats,
 )
@@ -23,32 +26,61 @@ _SAMPLED = "((((t.id % 1000003) * 2654435761) % 4294967296) >> 12)"
 def breakdown(
     conn: sqlite3.Connection, start: str, end: str, dimension: Dimension, limit: int
 ) -> list[BreakdownRow]:
-    """Rows for the `limit` values with the most failures in [start, end)."""
+    """Rows for the `limit` values with the most failures in [start, end) (by attempt)."""
     column = dimension.value  # an enum member, safe to interpolate
+    copies = left_out(conn, CountBasis.ATTEMPT, RECEIVED_AT, start, end)
+    # Each copy lowers one row by one: the first limit + len(copies) rows hold the top `limit`.
+    fetch = limit + len(copies)
     if dimension is Dimension.ERROR_CODE:
+        failures = [copy for copy in copies if copy.status == Status.FAILED.value]
         total = _count(conn, "status = ? AND received_at >= ? AND received_at < ?", (
             Status.FAILED.value, start, end,
         ))  # fmt: skip
         rows = conn.execute(
-            f"SELECT coalesce({column}, ?), count(*) FROM events "
+            f"SELECT coalesce({column}, ?), count(*), count(*) FROM events "
             "WHERE status = ? AND received_at >= ? AND received_at < ? "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
-            (NO_VALUE, Status.FAILED.value, start, end, limit),
+            (NO_VALUE, Status.FAILED.value, start, end, fetch),
         ).fetchall()
-        return [BreakdownRow(value, failed, total) for value, failed in rows]
+        ranked = _ranked(rows, failures, column)[:limit]
+        return [BreakdownRow(value, failed, total - len(failures)) for value, failed, _ in ranked]
     rows = conn.execute(
         f"SELECT coalesce({column}, ?), sum(status = ?), count(*) FROM events "
         "WHERE status IN (?, ?) AND received_at >= ? AND received_at < ? "
         "GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1 LIMIT ?",
-        (NO_VALUE, Status.FAILED.value, *_OUTCOMES, start, end, limit),
+        (NO_VALUE, Status.FAILED.value, *_OUTCOMES, start, end, fetch),
     ).fetchall()
-    return [BreakdownRow(value, failed, total) for value, failed, total in rows]
+    return [BreakdownRow(*row) for row in _ranked(rows, copies, column)[:limit]]
+
+
+def _ranked(
+    rows: list[tuple[str, int, int]], copies: list[LeftOut], column: str
+) -> list[tuple[str, int, int]]:
+    """(value, failed, outcomes) rows less the replay copies each counted, most failed first."""
+    counts = {value: [failed, outcomes] for value, failed, outcomes in rows}
+    for copy in copies:
+        value = getattr(copy, column)
+        row = counts.get(NO_VALUE if value is None else value)
+        if row is not None:
+            row[0] -= copy.status == Status.FAILED.value
+            row[1] -= 1
+    kept = [(value, failed, outcomes) for value, (failed, outcomes) in counts.items() if outcomes]
+    # As the SQL orders them: most failures, then most outcomes, then the value.
+    return sorted(kept, key=lambda row: (-row[1], -row[2], row[0]))
 
 
 def outcomes(
-    conn: sqlite3.Connection, start: str, end: str, merchant: str | None = None
+    conn: sqlite3.Connection,
+    start: str,
+    end: str,
+    merchant: str | None = None,
+    basis: CountBasis = CountBasis.ATTEMPT,
 ) -> tuple[int, int]:
-    """(succeeded, failed) received in [start, end), overall or for one merchant."""
+    """(succeeded, failed) received in [start, end), overall or for one merchant.
+
+    By attempt every outcome event, by payment each payment by its last outcome received in
+    the range (by_payment.py); replay copies on neither.
+    """
     counts = []
     for status in _OUTCOMES:
         where = "status = ? AND received_at >= ? AND received_at < ?"
@@ -57,14 +89,22 @@ def outcomes(
             where += " AND merchant = ?"
             params += (merchant,)
         counts.append(_count(conn, where, params))
+    extra = None if merchant is None else ("merchant", merchant)
+    for gone in left_out(conn, basis, RECEIVED_AT, start, end, extra=extra):
+        counts[_OUTCOMES.index(gone.status)] -= 1
     return counts[0], counts[1]
 
 
 def latency(conn: sqlite3.Connection, start: str, end: str) -> LatencyStats:
-    """First event to outcome, in seconds, for outcomes received in [start, end)."""
+    """First event to outcome, in seconds, for outcomes received in [start, end).
+
+    Replay copies are no outcome: left out of the count and (a lookup per sampled row) of
+    the sample.
+    """
     where = "status IN (?, ?) AND received_at >= ? AND received_at < ?"
     params = (*_OUTCOMES, start, end)
     count = _count(conn, where, params)
+    count -= len(left_out(conn, CountBasis.ATTEMPT, RECEIVED_AT, start, end))
     stride = max(1, math.ceil(count / LATENCY_SAMPLE))
     # The row id comes with the (status, received_at) index entry, so rows left out of the
     # sample cost no table lookup. It is hashed (Knuth's multiplicative hash) because plain
@@ -74,7 +114,7 @@ def latency(conn: sqlite3.Connection, start: str, end: str) -> LatencyStats:
         "  (SELECT min(f.received_at) FROM events f WHERE f.payment_id = t.payment_id)"
         ")) * 86400.0 "
         "FROM events t WHERE t.status IN (?, ?) AND t.received_at >= ? AND t.received_at < ? "
-        f"AND {_SAMPLED} % ? = 0 AND t.payment_id IS NOT NULL",
+        f"AND {_SAMPLED} % ? = 0 AND t.payment_id IS NOT NULL AND t.replay_of IS NULL",
         (*params, stride),
     ).fetchall()
     values = sorted(max(0.0, row[0]) for row in rows if row[0] is not None)

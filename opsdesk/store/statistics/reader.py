@@ -14,6 +14,7 @@ from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.database import HistoryConnection, open_history
 from opsdesk.store.errors import store_failures
 from opsdesk.store.statistics import breakdown as breakdown_sql  # named like the methods
+from opsdesk.store.statistics import by_payment as by_payment_sql
 from opsdesk.store.statistics import series as series_sql
 from opsdesk.store.statistics import stuck_payments as stuck_sql
 from opsdesk.store.statistics.stuck_payments import DEFAULT_HORIZON, DEFAULT_MIN_AGE, StuckPayment
@@ -21,6 +22,7 @@ from opsdesk.store.statistics.values import (
     OVERALL,
     BreakdownRow,
     CodeSeries,
+    CountBasis,
     Dimension,
     LatencyStats,
     RateSeries,
@@ -66,22 +68,37 @@ class Statistics(HistoryConnection):
         return self._read(lambda: series_sql.refresh_status_series(self._conn, previous, at))
 
     def rate_series(
-        self, window: Window, selector: Selector = OVERALL, now: datetime | None = None
+        self,
+        window: Window,
+        selector: Selector = OVERALL,
+        now: datetime | None = None,
+        basis: CountBasis = CountBasis.ATTEMPT,
     ) -> RateSeries:
-        """Succeeded and failed per bucket, overall or for one merchant / currency."""
+        """Succeeded and failed per bucket, overall or for one merchant / currency.
+
+        By attempt (every outcome event) or by payment (each payment's final outcome in the
+        window, in the bucket of that outcome): see by_payment.py.
+        """
         if selector.dimension is Dimension.ERROR_CODE:
             raise ValueError("use failure_code_series for error codes")
         at = _clock(now, window)
-        return self._read(lambda: series_sql.full_rate_series(self._conn, window, selector, at))
+        return self._read(
+            lambda: series_sql.full_rate_series(self._conn, window, selector, at, basis)
+        )
 
     def refresh_rates(self, previous: RateSeries, now: datetime) -> RateSeries:
-        """`previous` moved on to `now`, like `refresh`."""
+        """`previous` moved on to `now`, like `refresh`, counted on the same basis."""
         at = as_utc(now)
         return self._read(lambda: series_sql.refresh_rate_series(self._conn, previous, at))
 
-    def failure_code_series(self, window: Window, top: int = 5) -> CodeSeries:
-        """Failures per bucket for the window's `top` error codes (the rest as OTHER_CODES)."""
-        return self._read(lambda: series_sql.code_series(self._conn, window, top))
+    def failure_code_series(
+        self, window: Window, top: int = 5, basis: CountBasis = CountBasis.ATTEMPT
+    ) -> CodeSeries:
+        """Failures per bucket for the window's `top` error codes (the rest as OTHER_CODES).
+
+        By payment a payment's failure counts only when it is its final outcome in the window.
+        """
+        return self._read(lambda: series_sql.code_series(self._conn, window, top, basis))
 
     def breakdown(
         self, window: Window, dimension: Dimension, limit: int = 20
@@ -100,11 +117,27 @@ class Statistics(HistoryConnection):
         )
 
     def outcomes(
-        self, start: datetime, end: datetime, merchant: str | None = None
+        self,
+        start: datetime,
+        end: datetime,
+        merchant: str | None = None,
+        basis: CountBasis = CountBasis.ATTEMPT,
     ) -> tuple[int, int]:
-        """(succeeded, failed) received in [start, end), overall or for one merchant."""
+        """(succeeded, failed) received in [start, end), overall or for one merchant.
+
+        By attempt (every outcome event) or by payment (each payment by its last outcome
+        received in the range); replay copies count on neither basis.
+        """
         return self._read(
-            lambda: breakdown_sql.outcomes(self._conn, utc_iso(start), utc_iso(end), merchant)
+            lambda: breakdown_sql.outcomes(
+                self._conn, utc_iso(start), utc_iso(end), merchant, basis
+            )
+        )
+
+    def recovered(self, window: Window) -> int:
+        """Payments whose final outcome in `window` is a success after a failure (recoveries)."""
+        return self._read(
+            lambda: by_payment_sql.recovered(self._conn, window.start_iso, window.end_iso)
         )
 
     def last_received_at(self) -> datetime | None:

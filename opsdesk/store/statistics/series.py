@@ -15,11 +15,19 @@ from datetime import datetime, timedelta
 
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics.queries import counts_by_index, counts_by_scan, earliest_event_time
+from opsdesk.store.statistics.by_payment import earliest_affected, left_out
+from opsdesk.store.statistics.left_out import EVENT_TIME, LeftOut, take_off
+from opsdesk.store.statistics.queries import (
+    bucket_bounds,
+    counts_by_index,
+    counts_by_scan,
+    earliest_event_time,
+)
 from opsdesk.store.statistics.values import (
     NO_VALUE,
     OTHER_CODES,
     CodeSeries,
+    CountBasis,
     RateSeries,
     Selector,
     StatusSeries,
@@ -86,8 +94,18 @@ def splice(
     return result
 
 
+def status_counts(conn: sqlite3.Connection, window: Window, first: int = 0) -> dict[str, list[int]]:
+    """Events per bucket by status from bucket `first` on; replay copies of outcomes left out."""
+    counts = counts_by_index(conn, "status", STATUSES, window, first)
+    bounds = bucket_bounds(window, first)
+    if len(bounds) > 1:
+        gone = left_out(conn, CountBasis.ATTEMPT, EVENT_TIME, bounds[0], bounds[-1])
+        take_off(counts, gone, bounds, _status_of)
+    return counts
+
+
 def status_series(conn: sqlite3.Connection, window: Window, now: datetime) -> StatusSeries:
-    by_status = counts_by_index(conn, "status", STATUSES, window)
+    by_status = status_counts(conn, window)
     return StatusSeries(
         window=window,
         bucket_starts=window.bucket_starts(),
@@ -100,7 +118,7 @@ def refresh_status_series(
     conn: sqlite3.Connection, previous: StatusSeries, now: datetime
 ) -> StatusSeries:
     plan = refresh_plan(conn, previous.window, previous.computed_at, now)
-    by_status = counts_by_index(conn, "status", STATUSES, plan.window, plan.first)
+    by_status = status_counts(conn, plan.window, plan.first)
     return StatusSeries(
         window=plan.window,
         bucket_starts=plan.window.bucket_starts(),
@@ -110,29 +128,54 @@ def refresh_status_series(
 
 
 def refresh_plan(
-    conn: sqlite3.Connection, old: Window, computed_at: datetime, now: datetime
+    conn: sqlite3.Connection,
+    old: Window,
+    computed_at: datetime,
+    now: datetime,
+    basis: CountBasis = CountBasis.ATTEMPT,
 ) -> TailPlan:
-    """plan_refresh, with the earliest event time of what arrived since the last read."""
-    earliest = earliest_event_time(conn, utc_iso(computed_at - SETTLE))
+    """plan_refresh, with the earliest event time of what arrived since the last read.
+
+    By payment also the earliest outcome whose payment may count elsewhere now.
+    """
+    since = utc_iso(computed_at - SETTLE)
+    times = [earliest_event_time(conn, since)]
+    if basis is CountBasis.PAYMENT:
+        times.append(earliest_affected(conn, since, old.end_iso))
+    known = [time for time in times if time is not None]
+    earliest = min(known) if known else None
     moment = None if earliest is None else datetime.fromisoformat(earliest.replace("Z", "+00:00"))
     return plan_refresh(old, computed_at, now, moment)
 
 
 def rate_counts(
-    conn: sqlite3.Connection, window: Window, selector: Selector, first: int = 0
+    conn: sqlite3.Connection,
+    window: Window,
+    selector: Selector,
+    first: int = 0,
+    basis: CountBasis = CountBasis.ATTEMPT,
 ) -> dict[str, list[int]]:
     extra = None
     if selector.dimension is not None:
         # NO_VALUE is how breakdowns show a missing merchant/currency: select those rows.
         value = None if selector.value in (None, NO_VALUE) else selector.value
         extra = (selector.dimension.value, value)
-    return counts_by_index(conn, "status", OUTCOMES, window, first, extra)
+    counts = counts_by_index(conn, "status", OUTCOMES, window, first, extra)
+    bounds = bucket_bounds(window, first)
+    if len(bounds) > 1:
+        gone = left_out(conn, basis, EVENT_TIME, bounds[0], bounds[-1], extra=extra)
+        take_off(counts, gone, bounds, _status_of)
+    return counts
 
 
 def full_rate_series(
-    conn: sqlite3.Connection, window: Window, selector: Selector, now: datetime
+    conn: sqlite3.Connection,
+    window: Window,
+    selector: Selector,
+    now: datetime,
+    basis: CountBasis = CountBasis.ATTEMPT,
 ) -> RateSeries:
-    counts = rate_counts(conn, window, selector)
+    counts = rate_counts(conn, window, selector, basis=basis)
     return RateSeries(
         window=window,
         selector=selector,
@@ -140,14 +183,16 @@ def full_rate_series(
         succeeded=tuple(counts[OUTCOMES[0]]),
         failed=tuple(counts[OUTCOMES[1]]),
         computed_at=now,
+        basis=basis,
     )
 
 
 def refresh_rate_series(
     conn: sqlite3.Connection, previous: RateSeries, now: datetime
 ) -> RateSeries:
-    plan = refresh_plan(conn, previous.window, previous.computed_at, now)
-    fresh = rate_counts(conn, plan.window, previous.selector, plan.first)
+    basis = previous.basis
+    plan = refresh_plan(conn, previous.window, previous.computed_at, now, basis)
+    fresh = rate_counts(conn, plan.window, previous.selector, plan.first, basis)
     old = {OUTCOMES[0]: previous.succeeded, OUTCOMES[1]: previous.failed}
     merged = splice(old, fresh, plan)
     return RateSeries(
@@ -157,14 +202,21 @@ def refresh_rate_series(
         succeeded=merged[OUTCOMES[0]],
         failed=merged[OUTCOMES[1]],
         computed_at=now,
+        basis=basis,
     )
 
 
-def code_series(conn: sqlite3.Connection, window: Window, top: int) -> CodeSeries:
+def code_series(
+    conn: sqlite3.Connection, window: Window, top: int, basis: CountBasis = CountBasis.ATTEMPT
+) -> CodeSeries:
     """Failures per bucket by error code: the `top` codes by count, the rest as OTHER_CODES."""
     counts = counts_by_scan(
         conn, "error_code", window, where="e.status = ?", params=(Status.FAILED.value,)
     )
+    bounds = bucket_bounds(window)
+    gone = left_out(conn, basis, EVENT_TIME, bounds[0], bounds[-1], status=Status.FAILED)
+    take_off(counts, gone, bounds, _code_of)
+    counts = {code: column for code, column in counts.items() if any(column)}
     ranked = sorted(counts, key=lambda code: (-sum(counts[code]), code))
     by_code = {code: tuple(counts[code]) for code in ranked[:top]}
     rest = ranked[top:]
@@ -172,4 +224,14 @@ def code_series(conn: sqlite3.Connection, window: Window, top: int) -> CodeSerie
         by_code[OTHER_CODES] = tuple(
             sum(column) for column in zip(*(counts[code] for code in rest), strict=True)
         )
-    return CodeSeries(window=window, bucket_starts=window.bucket_starts(), by_code=by_code)
+    return CodeSeries(
+        window=window, bucket_starts=window.bucket_starts(), by_code=by_code, basis=basis
+    )
+
+
+def _status_of(row: LeftOut) -> str:
+    return row.status
+
+
+def _code_of(row: LeftOut) -> str:
+    return NO_VALUE if row.error_code is None else row.error_code

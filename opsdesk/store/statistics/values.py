@@ -29,6 +29,17 @@ class Breakdown(StrEnum):
     ERROR_CODE = "error_code"
 
 
+class CountBasis(StrEnum):
+    """What a success rate and a failure count count (see by_payment.py).
+
+    ATTEMPT: every outcome event, so a payment replayed after a failure counts once per
+    attempt. PAYMENT: each payment once, by its final outcome in the window.
+    """
+
+    PAYMENT = "payment"
+    ATTEMPT = "attempt"
+
+
 @dataclass(frozen=True, slots=True)
 class Selector:
     """Whose success rate: everyone (`dimension` None), or one merchant / currency.
@@ -84,7 +95,11 @@ class StatusSeries:
 
 @dataclass(frozen=True, slots=True)
 class RateSeries:
-    """Succeeded and failed per bucket for one selector, and the success rate from them."""
+    """Succeeded and failed per bucket for one selector, and the success rate from them.
+
+    By attempt every outcome counts in its bucket; by payment each payment counts once, in
+    the bucket of its final outcome in the window.
+    """
 
     window: Window
     selector: Selector
@@ -92,6 +107,7 @@ class RateSeries:
     succeeded: tuple[int, ...]
     failed: tuple[int, ...]
     computed_at: datetime
+    basis: CountBasis = CountBasis.ATTEMPT
 
     @property
     def success_rate(self) -> tuple[float | None, ...]:
@@ -106,6 +122,7 @@ class CodeSeries:
     bucket_starts: tuple[int, ...]
     # error code -> failures per bucket, most frequent code first; "(other)" collects the rest.
     by_code: dict[str, tuple[int, ...]] = field(hash=False)
+    basis: CountBasis = CountBasis.ATTEMPT
 
 
 OTHER_CODES = "(other)"

@@ -1,0 +1,78 @@
+"""Outcome events a count leaves out, and taking them off counts already made.
+
+The counts walk covering indexes over every event (queries.py). Some of what they find is
+not an outcome to count: replay copies always (replay_copies.py), and by payment the outcomes
+a later outcome of the same payment supersedes (by_payment.py). Both are few, so they are
+read apart, as these rows, and taken off: the common counts stay as fast as they were.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
+
+from opsdesk.store.statistics.queries import COUNTABLE
+
+# The time a count orders and windows events by: the series count by event time (when it
+# occurred, else when it was received: queries.py), whole-window counts by received time.
+EVENT_TIME = "event_time"
+RECEIVED_AT = "received_at"
+AXES = frozenset({EVENT_TIME, RECEIVED_AT})
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """One outcome event a count found and must not count."""
+
+    status: str
+    time: str  # on the axis the count asked for
+    merchant: str | None
+    currency: str | None
+    error_code: str | None
+
+
+def check_axis(axis: str) -> None:
+    if axis not in AXES:
+        raise ValueError(f"cannot order outcomes by {axis!r}")
+
+
+def filter_sql(alias: str, extra: tuple[str, str | None] | None) -> tuple[str, dict[str, object]]:
+    """SQL (` AND ...`) and named parameters for an optional (column, value) filter on `alias`.
+
+    The filter as counts_by_index takes it: value None selects the rows without one.
+    """
+    if extra is None:
+        return "", {}
+    column, value = extra
+    if column not in COUNTABLE:
+        raise ValueError(f"cannot count events by {column!r}")
+    if value is None:
+        return f" AND {alias}.{column} IS NULL", {}
+    return f" AND {alias}.{column} = :extra", {"extra": value}
+
+
+def per_bucket(times: Iterable[str], bounds: Sequence[str]) -> list[int]:
+    """How many of `times` fall in each bucket [bounds[i], bounds[i + 1]) (text order)."""
+    counts = [0] * (len(bounds) - 1)
+    for moment in times:
+        index = bisect.bisect_right(bounds, moment) - 1
+        if 0 <= index < len(counts):
+            counts[index] += 1
+    return counts
+
+
+def take_off(
+    counts: MutableMapping[str, list[int]],
+    left_out: Sequence[LeftOut],
+    bounds: Sequence[str],
+    key: Callable[[LeftOut], str],
+) -> None:
+    """Take `left_out` off per-bucket `counts` (key -> counts per bucket of `bounds`), in place.
+
+    A count never goes below zero: the rows were counted in the same read transaction.
+    """
+    for value in {key(row) for row in left_out}:
+        less = per_bucket((row.time for row in left_out if key(row) == value), bounds)
+        before = counts.get(value, [0] * len(less))
+        counts[value] = [max(0, n - k) for n, k in zip(before, less, strict=True)]
