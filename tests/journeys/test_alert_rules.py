@@ -13,7 +13,8 @@ from tests.journeys.conftest import DeskLauncher, JourneyBroker, RunningDesk
 pytestmark = pytest.mark.broker
 
 NEW_RULE = "settlement backlog"
-SUCCESS_RULE = "success rate below 90%"  # one of the two rules a profile has by default
+SUCCESS_RULE = "success rate below 90%"  # one of the three rules a profile has by default
+BROKER_RULE = "broker alarm"  # another
 
 
 def open_rules(desk: RunningDesk) -> AlertRulesDialog:
@@ -34,7 +35,7 @@ def test_an_edited_alert_rule_is_there_after_a_restart(
     desk = launcher.open()
     op = desk.operator
     dialog = open_rules(desk)
-    assert rule_names(dialog) == ["dead letters", SUCCESS_RULE]
+    assert rule_names(dialog) == ["dead letters", BROKER_RULE, SUCCESS_RULE]
 
     # Tighten the success-rate rule to 95 %.
     op.click_row(dialog.item_list, rule_names(dialog).index(SUCCESS_RULE))
@@ -58,7 +59,7 @@ def test_an_edited_alert_rule_is_there_after_a_restart(
     launcher.close(desk)
     again = launcher.open()  # a new start: profiles.toml read afresh
     rules = {rule.name: rule for rule in again.profile.alerts}
-    assert set(rules) == {"dead letters", SUCCESS_RULE, NEW_RULE}
+    assert set(rules) == {"dead letters", BROKER_RULE, SUCCESS_RULE, NEW_RULE}
     assert rules[SUCCESS_RULE].threshold == 95.0
     backlog = rules[NEW_RULE]
     assert (backlog.kind, backlog.queue, backlog.threshold) == (
@@ -67,7 +68,7 @@ def test_an_edited_alert_rule_is_there_after_a_restart(
         500.0,
     )
     dialog = open_rules(again)
-    assert rule_names(dialog) == ["dead letters", SUCCESS_RULE, NEW_RULE]
+    assert rule_names(dialog) == ["dead letters", BROKER_RULE, SUCCESS_RULE, NEW_RULE]
     op = again.operator
     op.press(Qt.Key.Key_Escape, widget=dialog.item_list)
     op.wait_until(lambda: not dialog.isVisible(), "Esc to close the rule editor")
