@@ -1,2 +1,3 @@
-"""RabbitMQ side: connections and their failures, queue monitoring, the management API, and
-pika's internals in one module (pika_compat)."""
+"""RabbitMQ side: connections and their failures, queue monitoring, node health and its
+alarms (node_health, node_alarms), the management API, and pika's internals in one module
+(pika_compat)."""
