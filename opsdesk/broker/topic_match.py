@@ -114,7 +114,8 @@ def key_through(patterns: Sequence[KeyPattern]) -> str | None:
     behave alike, so one fresh word stands for all of them.
     """
     literals: set[str] = set().union(*(p.literal_words() for p in patterns))
-    alphabet = [*sorted(literals), _fresh_word(literals)]
+    # The fresh word first: a wildcard in an example key reads as `x`, not as a named word.
+    alphabet = [_fresh_word(literals), *sorted(literals)]
     start = tuple(p.start() for p in patterns)
     # A lone empty word is no key (it reads as ""), so it is a state of its own.
     seen = {(start, False)}

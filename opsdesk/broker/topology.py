@@ -9,10 +9,11 @@ so the tracer never has to know where one came from.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
 from opsdesk.broker.management_api import ManagementClient, ManagementRefused
 from opsdesk.broker.policy_match import Policy, policies_from_api, queue_policy
@@ -67,7 +68,7 @@ class Topology:
     """One reading of a vhost. Build it with `Topology.of`, which indexes the bindings."""
 
     vhost: str
-    read_at: str  # ISO 8601 UTC
+    read_at: datetime  # UTC: when the API was asked
     exchanges: Mapping[str, Exchange]
     queues: Mapping[str, Queue]
     bindings: tuple[Binding, ...]  # the default exchange's implicit bindings left out
@@ -87,7 +88,7 @@ class Topology:
         bindings: Iterable[Binding],
         *,
         vhost: str = "/",
-        read_at: str = "",
+        read_at: datetime | None = None,
         warnings: tuple[str, ...] = (),
     ) -> Topology:
         explicit = tuple(b for b in bindings if b.source != DEFAULT_EXCHANGE)
@@ -99,7 +100,7 @@ class Topology:
             by_destination.setdefault(key, []).append(binding)
         return cls(
             vhost=vhost,
-            read_at=read_at,
+            read_at=read_at or datetime.now(UTC),
             exchanges={e.name: e for e in exchanges},
             queues={q.name: q for q in queues},
             bindings=explicit,
@@ -119,12 +120,12 @@ class Topology:
         return tuple(e for e in self.exchanges.values() if e.alternate_exchange == exchange)
 
 
-def read_topology(
-    client: ManagementClient, now: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> Topology:
-    """The client's vhost as it stands; ManagementError when the API does not answer."""
-    vh = client.vhost_segment
-    read_at = now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def read_topology(client: ManagementClient, vhost: str | None = None) -> Topology:
+    """`vhost` (default: the client's) as it stands; ManagementError when the API does not
+    answer, ManagementNotFound when there is no such vhost."""
+    vhost = client.vhost if vhost is None else vhost
+    vh = quote(vhost, safe="")
+    read_at = datetime.now(UTC)
     exchange_entries = _entries(client.get(f"/api/exchanges/{vh}?columns={_EXCHANGE_COLUMNS}"))
     queue_entries = _entries(client.get(f"/api/queues/{vh}?columns={_QUEUE_COLUMNS}"))
     binding_entries = _entries(client.get(f"/api/bindings/{vh}"))
@@ -136,13 +137,14 @@ def read_topology(
         policies = None
         warnings.append(
             "The management API does not show this user the vhost's policies (that needs the "
-            "'policymaker' tag): alternate exchanges set by a policy are not known."
+            "'policymaker' tag): alternate exchanges set by a policy are not known, nor the "
+            "dead-letter exchange a policy gives a queue too new to have statistics."
         )
     exchanges = [_exchange(entry, policies, warnings) for entry in exchange_entries]
     queues = [_queue(entry, policies or ()) for entry in queue_entries]
     bindings = [b for b in map(_binding, binding_entries) if b is not None]
     return Topology.of(
-        exchanges, queues, bindings, vhost=client.vhost, read_at=read_at, warnings=tuple(warnings)
+        exchanges, queues, bindings, vhost=vhost, read_at=read_at, warnings=tuple(warnings)
     )
 
 

@@ -24,7 +24,9 @@ import pika
 import pika.exceptions
 import pytest
 
+from opsdesk.broker.dead_letter_chain import dead_letter_chain
 from opsdesk.broker.management_api import ManagementClient
+from opsdesk.broker.queue_feeds import queue_feeds
 from opsdesk.broker.route_tracer import trace
 from opsdesk.broker.topology import read_topology
 from opsdesk.config.endpoint import BrokerEndpoint
@@ -207,3 +209,69 @@ def test_tracer_names_exactly_where_messages_land(
     assert not wrong, wrong
     assert returned == {message_id for message_id, queues in predicted.items() if not queues}
     assert len(returned) < len(sent) and any(len(q) > 1 for q in actual.values())  # not vacuous
+
+
+def test_every_way_in_with_its_example_key_reaches_the_queue(
+    broker: BrokerObjects, unique_name: str, policy: str
+) -> None:
+    """Why a queue receives nothing, checked the other way round: publishing each path's
+    example key at its start puts a message in the queue."""
+    rng = random.Random(7)
+    declared = declare_random_topology(rng, broker, unique_name)
+    topology = read_topology(ManagementClient(BrokerEndpoint(url=BROKER_URL)))
+    tried: dict[str, str] = {}
+    for i, queue in enumerate(declared.queues):
+        for j, way in enumerate(queue_feeds(topology, queue).possible_paths):
+            if way.headers_bindings or way.through_alternate:
+                continue  # these ask for more than a key
+            message_id = f"{unique_name}:{i}.{j}"
+            tried[message_id] = queue
+            properties = pika.BasicProperties(message_id=message_id)
+            broker.channel.basic_publish(way.path.start, way.example_key or "", b"", properties)
+    landed = drain(broker, declared.queues)
+    assert len(tried) > len(declared.queues)  # more than the default exchange's ways
+    assert {m: q for m, q in tried.items() if q not in landed.get(m, set())} == {}
+
+
+def test_dead_letter_chain_is_where_rejected_messages_go(
+    broker: BrokerObjects, unique_name: str
+) -> None:
+    """work -(argument: dlx, key 'failed')-> work.dlq -(policy: a fanout)-> archive."""
+    dlx = f"{unique_name}.dlx"
+    archive_exchange = f"{unique_name}.archive-x"
+    dlq = f"{unique_name}.work.dlq"
+    policy_name = f"{unique_name}.dlq-policy"
+    body = {
+        "pattern": f"^{re.escape(dlq)}$",
+        "apply-to": "queues",
+        "definition": {"dead-letter-exchange": archive_exchange},
+    }
+    policy_request("PUT", policy_name, body)  # before the queue: it is declared with it
+    try:
+        for name, kind in ((dlx, "direct"), (archive_exchange, "fanout")):
+            broker.channel.exchange_declare(name, kind)
+            broker.exchanges.append(name)
+        arguments = {"x-dead-letter-exchange": dlx, "x-dead-letter-routing-key": "failed"}
+        work = broker.queue(f"{unique_name}.work", **arguments)
+        broker.queue(dlq)
+        archive = broker.queue(f"{unique_name}.archive")
+        broker.channel.queue_bind(dlq, dlx, "failed")
+        broker.channel.queue_bind(archive, archive_exchange, "")
+        topology = read_topology(ManagementClient(BrokerEndpoint(url=BROKER_URL)))
+        chain = dead_letter_chain(topology, work, "payment.x")
+
+        broker.publish("", work, b"poison", message_id="m1")
+        landed = []
+        for queue in (work, dlq):  # a consumer rejects it from each queue in turn
+            method, _, _ = broker.channel.basic_get(queue)
+            assert method is not None
+            broker.channel.basic_reject(method.delivery_tag, requeue=False)
+            landed.append(tuple(q for q in (work, dlq, archive) if broker.message_count(q)))
+    finally:
+        policy_request("DELETE", policy_name)
+    assert [(s.queue, s.set_by, s.routing_key, s.queues) for s in chain.steps] == [
+        (work, "argument", "failed", (dlq,)),
+        (dlq, "policy", "failed", (archive,)),
+    ]
+    assert landed == [(dlq,), (archive,)]
+    assert chain.ends == (archive,)
