@@ -126,14 +126,16 @@ class NodeHealth:
 
 @dataclass(frozen=True, slots=True)
 class ClusterHealth:
-    """One read of every node; `failure` set means nothing could be read (the figures of an
-    earlier read are the last known ones, and they grow old)."""
+    """One read of every node. `failure` set means nothing could be read: then `last_good` is
+    the reader's latest read that worked (None if none yet), figures to show greyed "as of"
+    its `read_at`, with the failure beside them."""
 
     read_at: datetime  # UTC, when this read was made
     nodes: tuple[NodeHealth, ...] = ()
     alarm_check: AlarmCheck = AlarmCheck.UNKNOWN
     alarms: tuple[BrokerAlarm, ...] = ()  # what is wrong now, memory and disk first
     failure: str | None = None  # one plain sentence: why the API could not be read
+    last_good: ClusterHealth | None = None  # with a failure: the last figures known
 
     @classmethod
     def judged(
@@ -184,6 +186,7 @@ class ClusterHealth:
             "alarms": [alarm.to_dict() for alarm in self.alarms],
             "nodes": [asdict(node) for node in self.nodes],
             "summary": list(self.summary()),
+            "last_good_read_at": utc_iso(self.last_good.read_at) if self.last_good else None,
         }
 
 
@@ -202,6 +205,7 @@ class NodeHealthReader:
         self._clock = clock
         self._client: ManagementClient | None = None
         self._invalid_url: str | None = None
+        self._last_good: ClusterHealth | None = None
         try:
             self._client = ManagementClient(endpoint, management_url, timeout)
         except InvalidManagementURL as exc:
@@ -219,15 +223,19 @@ class NodeHealthReader:
             listed = self._client.get(f"/api/nodes?columns={_NODE_COLUMNS}")
         except ManagementError as exc:
             log.info("node health not read: %s", exc)
-            return ClusterHealth(read_at, failure=describe_management_failure(exc))
+            return self._failed(read_at, describe_management_failure(exc))
         if not isinstance(listed, list):
-            failure = (
+            return self._failed(
+                read_at,
                 f"The management API at {self._client.base_url} answered the node list "
-                "with something other than a list."
+                "with something other than a list.",
             )
-            return ClusterHealth(read_at, failure=failure)
         nodes = tuple(NodeHealth.from_api(e) for e in listed if isinstance(e, Mapping))
-        return ClusterHealth.judged(read_at, nodes, _alarm_check(self._client))
+        self._last_good = ClusterHealth.judged(read_at, nodes, _alarm_check(self._client))
+        return self._last_good
+
+    def _failed(self, read_at: datetime, failure: str) -> ClusterHealth:
+        return ClusterHealth(read_at, failure=failure, last_good=self._last_good)
 
 
 def _alarm_check(client: ManagementClient) -> AlarmCheck:

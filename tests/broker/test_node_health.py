@@ -15,7 +15,9 @@ from opsdesk.broker.node_health import AlarmCheck, AlarmKind, ClusterHealth, Nod
 from opsdesk.commands import health
 from opsdesk.config import Profile
 from opsdesk.config.endpoint import BrokerEndpoint
+from opsdesk.events.timestamps import utc_iso
 from tests.broker.memory_alarm import memory_alarm
+from tests.broker.tcp_forwarder import TcpForwarder
 from tests.commands.conftest import Ran, run_command
 from tests.conftest import BROKER_URL, poll_until
 from tests.monitor_profile import closed_port, monitor_profile
@@ -88,6 +90,20 @@ def test_an_api_that_does_not_answer_is_one_sentence() -> None:
         f"Nothing answers at http://127.0.0.1:{port}: the connection was refused (is the "
         "rabbitmq_management plugin enabled, and is the management URL right?).",
     )
+
+
+def test_an_api_that_stops_answering_leaves_the_last_figures_known_with_their_time() -> None:
+    with TcpForwarder(("127.0.0.1", 15672)) as forwarder:
+        health_reader = reader(f"http://127.0.0.1:{forwarder.port}")
+        good = health_reader.read()
+        forwarder.close()
+        failed = health_reader.read()
+
+    assert good.reachable and good.nodes and good.last_good is None
+    assert not failed.reachable and failed.nodes == () and failed.alarms == ()
+    assert failed.failure is not None and failed.failure.startswith("Nothing answers at")
+    assert failed.last_good is good and failed.read_at > good.read_at
+    assert failed.to_dict()["last_good_read_at"] == utc_iso(good.read_at)
 
 
 def test_a_wrong_password_and_a_bad_management_url_are_sentences_too() -> None:
