@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.store.database import HistoryConnection, Synchronous, open_history
 from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
+from opsdesk.store.source_positions import Position, record_position
 from opsdesk.store.transaction import write_transaction
 
 # The error classes are re-exported so callers need one import for the store.
@@ -77,18 +78,28 @@ class EventStore(HistoryConnection):
         """The sqlite-utils Database, for sibling store modules; same one-thread rule."""
         return self._db
 
-    def insert_batch(self, events: Sequence[PaymentEvent]) -> InsertResult:
-        """Store a batch in one transaction, skipping known event_ids; committed on return."""
+    def insert_batch(
+        self, events: Sequence[PaymentEvent], position: Position | None = None
+    ) -> InsertResult:
+        """Store a batch in one transaction, skipping known event_ids; committed on return.
+
+        `position`: where the batch ends in its source's log, stored in the same transaction
+        (store/source_positions.py), also for a batch without events.
+        """
         if self._readonly:
             raise StoreError(f"{self._path} is open read-only; cannot store events")
         first: dict[str, PaymentEvent] = {}
         for event in events:
             first.setdefault(event.event_id, event)
         unique = list(first.values())
-        if not unique:
+        if not unique and position is None:
             return InsertResult(inserted=[], duplicates=0)
         conn = self._db.conn
         with write_transaction(conn, f"cannot store {len(unique)} events in {self._path}"):
+            if position is not None:
+                record_position(conn, position)
+            if not unique:
+                return InsertResult(inserted=[], duplicates=0)
             last_id = conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
             stored = _insert_rows(conn, [_row_values(event) for event in unique])
             if stored == len(unique):

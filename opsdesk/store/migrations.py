@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from opsdesk.store.errors import SchemaTooNew
 from opsdesk.store.multi_outcomes import create_multi_outcomes
+from opsdesk.store.source_positions import create_source_positions
 from opsdesk.store.transaction import write_transaction
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "add_event_time_indexes", _add_event_time_indexes),
     Migration(10, "add_replay_columns", _add_replay_columns),
     Migration(11, "count_by_payment", _count_by_payment),
+    # Where the history ends in each stream it reads (issue 13): store/source_positions.py.
+    Migration(12, "create_source_positions", create_source_positions),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
