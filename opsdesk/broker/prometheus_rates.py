@@ -168,8 +168,19 @@ class PrometheusRateReader:
 
     def read(self, vhost: str) -> PrometheusReading:
         """Scrape every endpoint for `vhost`; PrometheusUnavailable when one does not answer."""
-        texts = [self._fetch(url, vhost, self._names) for url in self.base_urls]
+        families = _DEPTH_FAMILIES + _counter_families(self._names)
+        texts = [self._fetch(url, vhost, families) for url in self.base_urls]
         return self.reading_of(texts, vhost)
+
+    def read_depth(self, vhost: str) -> dict[str, QueueDepth]:
+        """Ready, unacked and consumers of `vhost`'s queues, without touching the rates.
+
+        Prometheus has a new queue's counts at once; the management API one emission later."""
+        depth: dict[str, dict[str, int]] = {}
+        for url in self.base_urls:
+            for sample in parse_scrape(self._fetch(url, vhost, _DEPTH_FAMILIES), _DEPTH).samples:
+                _take(sample, 0, vhost, {}, {}, depth)
+        return {queue: QueueDepth(**figures) for queue, figures in depth.items()}
 
     def reading_of(self, texts: Sequence[str], vhost: str) -> PrometheusReading:
         """The reading that scraped `texts` (one per endpoint, in order) make, now."""
@@ -218,12 +229,7 @@ class PrometheusRateReader:
         self._history[vhost].steps = kept
         return span, {queue: QueueCounts(*values) for queue, values in totals.items()}
 
-    def _fetch(self, base_url: str, vhost: str, names: dict[str, str] | None) -> str:
-        families: tuple[str, ...] = _DEPTH_FAMILIES
-        if names is None:  # not known yet which generation the broker speaks: ask for both
-            families += _MODERN[0] + _LEGACY[0]
-        else:
-            families += _MODERN[0] if names is _MODERN[1] else _LEGACY[0]
+    def _fetch(self, base_url: str, vhost: str, families: Sequence[str]) -> str:
         query = "&".join([f"vhost={quote(vhost, safe='')}"] + [f"family={f}" for f in families])
         url = f"{base_url}/metrics/detailed?{query}"
         request = urllib.request.Request(url, headers={"Accept": "text/plain"})
@@ -242,6 +248,12 @@ class PrometheusRateReader:
             raise PrometheusUnavailable(
                 sentence or f"The Prometheus endpoint at {base_url} cannot be reached: {reason}."
             ) from exc
+
+
+def _counter_families(names: dict[str, str] | None) -> tuple[str, ...]:
+    if names is None:  # not known yet which generation the broker speaks: ask for both
+        return _MODERN[0] + _LEGACY[0]
+    return _MODERN[0] if names is _MODERN[1] else _LEGACY[0]
 
 
 def _generation(texts: Sequence[str]) -> dict[str, str]:

@@ -1,13 +1,14 @@
 """Every queue of a vhost in one management API GET, with rates from Prometheus when the API
 has none.
 
-One GET with `columns=` lists a vhost's queues: about 0.5 kB a queue instead of ~2 kB, so
-5,000 queues are a few MB read in well under a second. Should a proxy or a future API answer
-in pages, the reader follows them.
+One GET with `columns=` lists a vhost's queues: about 0.5 kB a queue instead of ~2 kB.
+Should a proxy or a future API answer in pages, the reader follows them.
 
-Rates: a queue entry whose `message_stats` carries `*_details` has the API's rates. When no
-entry of the vhost has any (stats collection disabled, `rates_mode = none`), they come from
-the rabbitmq_prometheus endpoint, which needs two readings; until then a row says so.
+Rates: a queue entry whose `message_stats` carries `*_details` has the API's rates; with the
+API's rates on, a queue without `message_stats` has seen no message. When the broker computes
+none (`rates_mode = none`, `management_agent.disable_metrics_collector`), they come from the
+rabbitmq_prometheus endpoint, which needs two readings; until then a row says so. Counts the
+API has not reported yet (a queue declared a moment ago) come from Prometheus too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from opsdesk.broker.api_fields import (
     mapping_field,
     text_field,
 )
-from opsdesk.broker.management_api import ManagementClient, dead_letter_route
+from opsdesk.broker.management_api import ManagementClient, ManagementError, dead_letter_route
 from opsdesk.broker.prometheus_rates import (
     PrometheusRateReader,
     PrometheusReading,
@@ -113,35 +114,60 @@ class QueueOverviewReader:
     ) -> None:
         self.client = client
         self.prometheus = prometheus
+        self._rates_setting: bool | None = None  # the broker's, once read
 
     def read(self, vhost: str | None = None) -> QueueOverview:
         """Every queue of `vhost` (default: the client's); ManagementError when the API fails."""
         vhost = self.client.vhost if vhost is None else vhost
         entries = read_queue_entries(self.client, vhost)
-        return self.overview_of(entries, vhost, datetime.now(UTC))
+        read_at = datetime.now(UTC)
+        return self.overview_of(entries, vhost, read_at, api_rates=self._api_rates_setting())
 
-    def overview_of(self, entries: Sequence[Any], vhost: str, read_at: datetime) -> QueueOverview:
-        """The overview of entries the API gave at `read_at`: reads Prometheus if they lack
-        rates (hence public: a caller with entries in hand, or a test, starts here)."""
+    def overview_of(
+        self,
+        entries: Sequence[Any],
+        vhost: str,
+        read_at: datetime,
+        api_rates: bool | None = None,
+    ) -> QueueOverview:
+        """The overview of the entries the API gave at `read_at`, Prometheus filling in what
+        they lack (hence public: a caller with entries in hand, or a test, starts here).
+
+        `api_rates`: whether the broker's API computes rates; None infers it from the entries
+        (some entry has rates)."""
         valid = [e for e in entries if isinstance(e, dict) and "name" in e]
-        api_has_rates = any(_api_rates(e) is not None for e in valid)
-        needs_prometheus = [e for e in valid if not _has_own_rates(e, api_has_rates)]
-        reading, note = None, ""
-        if needs_prometheus:
+        if api_rates is None:
+            api_rates = any(_api_rates(e) is not None for e in valid)
+        reading, note, depth = None, "", {}
+        if any(not _has_own_rates(e, api_rates) for e in valid):
             reading, note = self._read_prometheus(vhost)
-        rows = tuple(
-            sorted(
-                (_row(e, read_at, api_has_rates, reading, note) for e in valid),
-                key=lambda r: r.name,
-            )
+            depth = dict(reading.depth) if reading else {}
+        elif any("messages_ready" not in e for e in valid):
+            depth = self._read_depth(vhost)
+        rows = (
+            _row(e, read_at, _rates(e, api_rates, reading, note), depth.get(str(e["name"])))
+            for e in valid
         )
         return QueueOverview(
             vhost=vhost,
             read_at=read_at,
-            rows=rows,
+            rows=tuple(sorted(rows, key=lambda r: r.name)),
             prometheus_read_at=reading.read_at if reading else None,
             rates_note=note,
         )
+
+    def _api_rates_setting(self) -> bool | None:
+        """False when the broker's API computes no rates (rates_mode none, stats disabled)."""
+        if self._rates_setting is None:
+            try:
+                answer = self.client.get("/api/overview?columns=rates_mode,disable_stats")
+            except ManagementError as exc:
+                log.info("rate settings unknown: %s", exc)
+                return None
+            if isinstance(answer, dict):
+                mode, disabled = answer.get("rates_mode"), answer.get("disable_stats")
+                self._rates_setting = mode not in (None, "none") and disabled is not True
+        return self._rates_setting
 
     def _read_prometheus(self, vhost: str) -> tuple[PrometheusReading | None, str]:
         if self.prometheus is None:
@@ -152,10 +178,19 @@ class QueueOverviewReader:
             log.info("no Prometheus rates: %s", exc)
             return None, str(exc)
 
+    def _read_depth(self, vhost: str) -> dict[str, QueueDepth]:
+        if self.prometheus is None:
+            return {}
+        try:
+            return self.prometheus.read_depth(vhost)
+        except PrometheusUnavailable as exc:
+            log.debug("no Prometheus figures for new queues: %s", exc)
+            return {}
 
-def _has_own_rates(entry: dict[str, Any], api_has_rates: bool) -> bool:
+
+def _has_own_rates(entry: dict[str, Any], api_rates: bool) -> bool:
     # With rates on, a queue that never saw a message has no message_stats at all.
-    return _api_rates(entry) is not None or (api_has_rates and "message_stats" not in entry)
+    return _api_rates(entry) is not None or (api_rates and "message_stats" not in entry)
 
 
 def _api_rates(entry: dict[str, Any]) -> tuple[float, float, float] | None:
@@ -172,26 +207,20 @@ def _rate(stats: dict[str, Any], name: str) -> float:
 
 
 def _row(
-    entry: dict[str, Any],
-    read_at: datetime,
-    api_has_rates: bool,
-    reading: PrometheusReading | None,
-    note: str,
+    entry: dict[str, Any], read_at: datetime, rates: QueueRates, depth: QueueDepth | None
 ) -> QueueRow:
     name = str(entry["name"])
     route = dead_letter_route(entry)
-    ready, unacked, consumers = _int(entry, "messages_ready"), None, None
     figures: FiguresSource = "management"
-    if ready is not None:
-        unacked, consumers = _int(entry, "messages_unacknowledged"), _int(entry, "consumers")
-    elif reading is not None and name in reading.depth:
-        ready, unacked, consumers = _depth(reading.depth[name])
+    ready = _int(entry, "messages_ready")
+    unacked, consumers = _int(entry, "messages_unacknowledged"), _int(entry, "consumers")
+    total = _int(entry, "messages")
+    if ready is None and depth is not None:  # not reported by the API yet, or not at all
         figures = "prometheus"
-    else:
+        ready, unacked, consumers = depth.ready, depth.unacked, depth.consumers
+        total = ready + unacked if ready is not None and unacked is not None else None
+    elif ready is None:
         figures = "none"
-    total = _int(entry, "messages") if figures == "management" else None
-    if total is None and ready is not None and unacked is not None:
-        total = ready + unacked
     return QueueRow(
         name=name,
         vhost=str(entry.get("vhost", "")),
@@ -200,9 +229,9 @@ def _row(
         ready=ready,
         unacked=unacked,
         total=total,
-        consumers=consumers if consumers is not None else _int(entry, "consumers"),
+        consumers=consumers,
         consumer_utilisation=_utilisation(entry),
-        rates=_rates(entry, api_has_rates, reading, note),
+        rates=rates,
         read_at=read_at,
         figures_source=figures,
         dead_letter_exchange=route[0] if route else None,
@@ -218,14 +247,14 @@ def _row(
 
 def _rates(
     entry: dict[str, Any],
-    api_has_rates: bool,
+    api_rates: bool,
     reading: PrometheusReading | None,
     note: str,
 ) -> QueueRates:
     own = _api_rates(entry)
     if own is not None:
         return QueueRates(*own, source="management")
-    if api_has_rates and "message_stats" not in entry:
+    if api_rates and "message_stats" not in entry:
         return QueueRates(0.0, 0.0, 0.0, "management", detail="no message since declared")
     if reading is None:
         return QueueRates(None, None, None, "none", detail=note)
@@ -242,10 +271,6 @@ def _rates(
             detail="Prometheus does not list this queue: its node's endpoint is not scraped.",
         )
     return QueueRates(*rates, source="prometheus", interval=reading.interval)
-
-
-def _depth(depth: QueueDepth) -> tuple[int | None, int | None, int | None]:
-    return depth.ready, depth.unacked, depth.consumers
 
 
 def _int(entry: dict[str, Any], key: str) -> int | None:
