@@ -1,17 +1,33 @@
-"""`opsdesk queues`: depth, consumers and rates of queues right now, as a table or as JSON."""
+"""`opsdesk queues`: depth, consumers and rates of queues right now, as a table or as JSON.
+
+Named queues (--queue, or the profile's watched ones) are sampled as the desk samples them,
+over AMQP when the management API is down. Otherwise every queue of the vhost is listed
+from the management API with its type, state and where its rates came from (Prometheus when
+the API has none).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import time
 from collections.abc import Sequence
 
+from opsdesk.broker.management_api import ManagementClient, ManagementError, ManagementNotFound
+from opsdesk.broker.monitor_failure_text import describe_management_failure
+from opsdesk.broker.prometheus_rates import PrometheusRateReader, prometheus_base_url
 from opsdesk.broker.queue_monitor import BrokerUnreachable, QueueMonitor
+from opsdesk.broker.queue_overview import OVERVIEW_TIMEOUT, QueueOverviewReader
+from opsdesk.broker.queue_overview_values import QueueOverview
 from opsdesk.broker.queue_sample import QueueProblem, QueueSample, SampleRound
 from opsdesk.commands import CommandContext
+from opsdesk.commands.queue_overview_table import overview_footer, overview_table
+from opsdesk.config import Profile
 
 NAME = "queues"
-HELP = "queue depth, consumers and rates"
+HELP = "every queue: type, state, depth, consumers, rates and where the rates come from"
+EXIT_OK, EXIT_MISSING, EXIT_UNUSABLE = 0, 1, 2
 
 # Problems that mean "the queue you named could not be shown".
 _FAILING = ("not_found", "access_refused", "locked")
@@ -26,32 +42,108 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="queue to show (repeatable; default: the profile's watched queues, "
         "else every queue of the vhost when the management API is reachable)",
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every queue of the vhost, even when the profile watches some",
+    )
+    parser.add_argument("--vhost", metavar="V", help="list this virtual host's queues")
+    parser.add_argument(
+        "--match", metavar="REGEX", help="only queues whose name matches REGEX (anywhere in it)"
+    )
+    parser.add_argument(
+        "--rate-wait",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="when the management API gives no rates, read Prometheus twice this far apart "
+        "(default 5; 0 reads once and shows no rates)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.epilog = (
+        f"exit codes: {EXIT_OK} shown; {EXIT_MISSING} a named queue or the vhost does not "
+        f"exist, or the broker cannot be reached for named queues; {EXIT_UNUSABLE} nothing "
+        "to show: listing every queue needs the management API and it cannot be used "
+        "(or the options conflict)"
+    )
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
-    """0: all shown; 1: a named queue missing or the broker unreachable; 2: nothing to ask."""
+    err, profile = context.console.err, context.profile()
+    listing = args.all or args.vhost is not None or args.match is not None
+    if args.queue and listing:
+        err.write("opsdesk: --queue names queues; --all, --vhost and --match list them: not both\n")
+        return EXIT_UNUSABLE
+    if args.queue or (profile.monitor.queues and not listing):
+        return _sampled(args, context, tuple(args.queue or ()) or profile.monitor.queues)
+    return _overview(args, context, profile)
+
+
+def _overview(args: argparse.Namespace, context: CommandContext, profile: Profile) -> int:
+    err = context.console.err
+    try:
+        pattern = re.compile(args.match) if args.match is not None else None
+    except re.error as exc:
+        err.write(f"opsdesk: --match is not a regular expression: {exc}\n")
+        return EXIT_UNUSABLE
+    client = ManagementClient(profile.endpoint, profile.monitor.management_url, OVERVIEW_TIMEOUT)
+    vhost = client.vhost if args.vhost is None else args.vhost
+    reader = QueueOverviewReader(
+        client, PrometheusRateReader([prometheus_base_url(client.base_url)])
+    )
+    try:
+        overview = reader.read(vhost)
+        if args.rate_wait > 0 and any(r.rates.source == "pending" for r in overview.rows):
+            err.write(
+                "note: the management API gives no rates; reading Prometheus again "
+                f"in {args.rate_wait:g} s\n"
+            )
+            time.sleep(args.rate_wait)  # a rate is two readings of a counter apart
+            overview = reader.read(vhost)
+    except ManagementNotFound:
+        err.write(f"opsdesk: there is no virtual host {vhost!r} (or it is not visible)\n")
+        return EXIT_MISSING
+    except ManagementError as exc:
+        err.write(
+            f"opsdesk: {describe_management_failure(exc)} Listing every queue needs it; "
+            "name queues with --queue to read them over AMQP.\n"
+        )
+        return EXIT_UNUSABLE
+    if pattern is not None:
+        overview = overview.matching(pattern.pattern, regex=True)
+    _write_overview(overview, args, context)
+    if not overview.rows:
+        which = f" matches {args.match!r}" if pattern is not None else ""
+        err.write(f"opsdesk: no queue in vhost {vhost!r}{which}\n")
+    if overview.rates_note:
+        err.write(f"note: no rates from Prometheus: {overview.rates_note}\n")
+    return EXIT_OK
+
+
+def _write_overview(
+    overview: QueueOverview, args: argparse.Namespace, context: CommandContext
+) -> None:
+    out = context.console.out
+    if args.json:
+        out.write(json.dumps(overview.to_dict(), indent=2) + "\n")
+        return
+    out.write(overview_table(overview))
+    out.write(overview_footer(overview))
+
+
+def _sampled(args: argparse.Namespace, context: CommandContext, names: tuple[str, ...]) -> int:
+    """The named queues as the desk samples them: AMQP passive declares without the API."""
     out, err, profile = context.console.out, context.console.err, context.profile()
-    names = tuple(args.queue or ()) or profile.monitor.queues
     try:
         result = QueueMonitor(profile).sample_once(names)
     except BrokerUnreachable as exc:
         err.write(f"opsdesk: cannot reach the broker at {profile.endpoint.redacted_url()}: {exc}\n")
-        return 1
-    if not names and result.source == "amqp":
-        err.write(
-            f"opsdesk: no queues to show: the management API is unavailable ({result.api_error}); "
-            "name queues with --queue or list them in the profile's [monitor] queues\n"
-        )
-        return 2
-    shown = set(names) or {s.queue for s in result.samples}
-    problems = [p for p in result.problems if p.queue in shown]
+        return EXIT_MISSING
+    problems = [p for p in result.problems if p.queue in set(names)]
     if args.json:
         out.write(json.dumps(_document(result, problems), indent=2) + "\n")
     else:
         out.write(_table(result.samples))
-        if not result.samples and not names:
-            err.write(f"opsdesk: no queues in vhost {result.vhost!r}\n")
     if result.source == "amqp":
         err.write(
             f"note: management API unavailable ({result.api_error}): "
@@ -59,7 +151,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         )
     for problem in problems:
         err.write(_problem_line(problem, result.vhost) + "\n")
-    return 1 if any(p.reason in _FAILING for p in problems) else 0
+    return EXIT_MISSING if any(p.reason in _FAILING for p in problems) else EXIT_OK
 
 
 def _document(result: SampleRound, problems: Sequence[QueueProblem]) -> dict[str, object]:

@@ -7,6 +7,7 @@ from opsdesk.commands import (
     as_command,
     audit,
     collect,
+    consumers,
     dead_letter,
     export,
     gui,
@@ -16,6 +17,7 @@ from opsdesk.commands import (
     queues,
     replay,
     requeue_dead_letters,
+    route,
     simulate,
 )
 
@@ -26,7 +28,9 @@ COMMANDS: tuple[Command, ...] = tuple(
         collect,
         export,
         queues,
+        consumers,
         health,
+        route,
         simulate,
         move,
         dead_letter,

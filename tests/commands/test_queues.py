@@ -121,3 +121,67 @@ def test_unreachable_broker_fails_clearly() -> None:
     assert code == 1
     assert out == ""
     assert "cannot reach the broker" in err and "127.0.0.1" in err
+
+
+# -- every queue of a vhost: the overview -----------------------------------------------------
+
+
+def test_overview_lists_every_type_with_its_rate_source(
+    broker: BrokerObjects, unique_name: str
+) -> None:
+    kinds = ("classic", "quorum", "stream")
+    mine = {broker.queue(f"{unique_name}.{kind}", **{"x-queue-type": kind}): kind for kind in kinds}
+    broker.queue(f"{unique_name}-other")
+
+    code, out, err = run(["--all", "--match", f"^{unique_name}\\.", "--json"], monitor_profile())
+
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["vhost"] == "/" and document["read_at"]
+    assert {q["name"]: q["type"] for q in document["queues"]} == mine
+    for entry in document["queues"]:
+        assert entry["rates"]["source"] in ("management", "prometheus", "pending")
+        assert entry["rates"]["source_text"]
+        assert entry["read_at"] == document["read_at"]
+
+
+def test_overview_table_says_how_old_and_where_the_rates_come_from(
+    broker: BrokerObjects, unique_name: str
+) -> None:
+    queue = broker.queue(unique_name, **{"x-dead-letter-exchange": "payments.dlx"})
+
+    code, out, err = run(["--match", unique_name], monitor_profile((queue,)))
+
+    assert code == 0, err
+    row = table_row(out, queue)  # --match lists even when the profile watches queues
+    assert row[7:] == ["classic", row[8], row[9], row[10], "payments.dlx"]
+    assert row[10] in ("api", "prometheus", "pending")
+    footer = out.splitlines()[-1]
+    assert footer.startswith("1 queue in vhost '/' as of ") and "UTC; rates: " in footer
+
+
+def test_overview_of_a_missing_vhost_or_with_a_bad_regex_fails_clearly() -> None:
+    code, out, err = run(["--vhost", "no-such-vhost-for-opsdesk"], monitor_profile())
+    assert (code, out) == (1, "")
+    assert (
+        err
+        == "opsdesk: there is no virtual host 'no-such-vhost-for-opsdesk' (or it is not visible)\n"
+    )
+
+    code, out, err = run(["--all", "--match", "(["], monitor_profile())
+    assert (code, out) == (2, "")
+    assert err.startswith("opsdesk: --match is not a regular expression:")
+
+
+def test_naming_and_listing_queues_at_once_is_refused() -> None:
+    code, out, err = run(["--queue", "a", "--all"], monitor_profile())
+    assert (code, out) == (2, "")
+    assert "not both" in err
+
+
+def test_overview_without_the_api_is_one_sentence() -> None:
+    code, out, err = run(["--all"], monitor_profile(api=False))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert err.startswith("opsdesk: Nothing answers at http://127.0.0.1:")
+    assert "--queue" in err
