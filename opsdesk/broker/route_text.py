@@ -76,12 +76,20 @@ def unrouted_text(route: Route, topology: Topology) -> str:
             f"No queue is named {route.routing_key!r}: the default exchange delivers only to "
             "the queue named by the routing key."
         )
-    first = route.visits[0]
-    why = _first_exchange_text(first, route, topology)
     if route.untraceable:
-        names = ", ".join(map(repr, route.untraceable))
-        why += f"; {names} chooses among its bindings itself, which cannot be traced"
+        return untraceable_text(route) + "."
+    why = _first_exchange_text(route.visits[0], route, topology)
     return why + ". The broker drops it (a mandatory publish gets it back)."
+
+
+def untraceable_text(route: Route) -> str:
+    """What the tracer cannot follow on the way (call it when `route.untraceable`)."""
+    kinds = {visit.exchange: visit.type for visit in route.visits}
+    names = ", ".join(f"{name!r} ({kinds.get(name, '?')})" for name in route.untraceable)
+    return (
+        f"It goes through {names}, a plugin's exchange type that chooses among its bindings "
+        "itself: where it goes from there cannot be traced"
+    )
 
 
 def _first_exchange_text(visit: ExchangeVisit, route: Route, topology: Topology) -> str:

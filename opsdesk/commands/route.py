@@ -14,7 +14,13 @@ from typing import Any
 
 from opsdesk.broker.management_api import ManagementClient, ManagementError, ManagementNotFound
 from opsdesk.broker.monitor_failure_text import describe_management_failure
-from opsdesk.broker.route_text import exchange_text, message_text, path_text, unrouted_text
+from opsdesk.broker.route_text import (
+    exchange_text,
+    message_text,
+    path_text,
+    unrouted_text,
+    untraceable_text,
+)
 from opsdesk.broker.route_tracer import Route, trace
 from opsdesk.broker.topology import Topology, read_topology
 from opsdesk.commands import CommandContext
@@ -35,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         f"exit codes: {EXIT_ROUTED} it reaches at least one queue; {EXIT_UNROUTED} it reaches "
         f"none (or the exchange refuses publishes); {EXIT_CANNOT_TELL} the management API "
-        "cannot be read, or there is no such exchange or vhost"
+        "cannot be read, there is no such exchange or vhost, or a plugin's exchange type on "
+        "the way decides"
     )
     parser.add_argument(
         "--exchange",
@@ -97,7 +104,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         if args.json
         else _text(route, topology)
     )
-    return EXIT_ROUTED if route.routed else EXIT_UNROUTED
+    if route.routed:
+        return EXIT_ROUTED
+    return EXIT_UNROUTED if route.complete else EXIT_CANNOT_TELL
 
 
 def _did_you_mean(route: Route, topology: Topology) -> str:
@@ -119,6 +128,8 @@ def _text(route: Route, topology: Topology) -> str:
         lines.append(f"  {reached.queue}")
         lines += [f"      {path_text(path)}" for path in reached.paths]
     lines += [f"note: {visit.exchange!r}: {visit.note}" for visit in route.visits if visit.note]
+    if not route.complete:
+        lines.append(f"note: {untraceable_text(route)}: it may reach more queues.")
     return "\n".join(lines) + "\n"
 
 

@@ -57,3 +57,12 @@ def test_why_nothing_is_reached(exchange: str, key: str, sentence: str) -> None:
     route = trace(topology, exchange, key)
     assert not route.routed
     assert sentence in unrouted_text(route, topology)
+
+
+def test_a_plugin_exchange_on_the_way_is_said_not_guessed() -> None:
+    topology = Wiring().exchange("hash", "x-consistent-hash").bind("hash", "q", "10").topology()
+    route = trace(topology, "hash", "k")
+    assert unrouted_text(route, topology) == (
+        "It goes through 'hash' (x-consistent-hash), a plugin's exchange type that chooses "
+        "among its bindings itself: where it goes from there cannot be traced."
+    )
