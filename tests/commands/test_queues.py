@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
+import threading
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from opsdesk.commands import queues
-from opsdesk.config import Profile
+from opsdesk.config import MonitorSettings, Profile
 from tests.commands.conftest import run_command
 from tests.conftest import BrokerObjects
 from tests.monitor_profile import broker_url_at, closed_port, monitor_profile
@@ -185,3 +190,69 @@ def test_overview_without_the_api_is_one_sentence() -> None:
     assert err.count("\n") == 1
     assert err.startswith("opsdesk: Nothing answers at http://127.0.0.1:")
     assert "--queue" in err
+
+
+class WithoutRates(http.server.BaseHTTPRequestHandler):
+    """The real management API as a broker with its rates off answers: rates_mode none, and
+    queue entries without message_stats."""
+
+    def do_GET(self) -> None:
+        request = urllib.request.Request(
+            "http://127.0.0.1:15672" + self.path,
+            headers={"Authorization": "Basic " + base64.b64encode(b"guest:guest").decode()},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            body = json.loads(answer.read())
+        if self.path.startswith("/api/overview"):
+            body["rates_mode"] = "none"
+        elif self.path.startswith("/api/queues/"):
+            for entry in body:
+                entry.pop("message_stats", None)
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def api_without_rates() -> Iterator[str]:
+    """Its URL, on 127.0.0.1: the Prometheus endpoint beside it is the broker's (15692)."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), WithoutRates)
+    thread = threading.Thread(target=server.serve_forever, name="api-without-rates")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_rates_from_prometheus_when_the_api_has_none(
+    broker: BrokerObjects, unique_name: str, api_without_rates: str
+) -> None:
+    queue = broker.queue(unique_name)
+    publish(broker, queue, 4)
+    profile = monitor_profile()
+    profile = Profile(
+        name=profile.name,
+        endpoint=profile.endpoint,
+        bindings=(),
+        tap=profile.tap,
+        monitor=MonitorSettings(management_url=api_without_rates),
+    )
+
+    code, out, err = run(["--match", unique_name, "--rate-wait", "0.5", "--json"], profile)
+
+    assert code == 0, err
+    assert "the management API gives no rates; reading Prometheus again in 0.5 s" in err
+    (entry,) = json.loads(out)["queues"]
+    assert entry["rates"]["source"] == "prometheus"
+    assert entry["rates"]["source_text"] == "prometheus"
+    assert entry["rates"]["interval"] >= 0.5
+    assert entry["rates"]["publish"] is not None
