@@ -33,6 +33,7 @@ from opsdesk.broker.prometheus_rates import (
     PrometheusReading,
     PrometheusUnavailable,
     QueueDepth,
+    prometheus_base_url,
 )
 from opsdesk.broker.queue_overview_values import (
     FiguresSource,
@@ -40,6 +41,7 @@ from opsdesk.broker.queue_overview_values import (
     QueueRates,
     QueueRow,
 )
+from opsdesk.config import Profile
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,14 @@ def read_queue_entries(
         items = more.get("items") if isinstance(more, dict) else None
         entries.update((str(e.get("name")), e) for e in dict_entries(items))
     return list(entries.values())
+
+
+def overview_reader(profile: Profile, timeout: float = OVERVIEW_TIMEOUT) -> QueueOverviewReader:
+    """A reader for the profile's broker: its management API, and the Prometheus endpoint on
+    the same host (15692; 15691 over https). InvalidManagementURL for a bad management_url."""
+    client = ManagementClient(profile.endpoint, profile.monitor.management_url, timeout)
+    prometheus = PrometheusRateReader([prometheus_base_url(client.base_url)])
+    return QueueOverviewReader(client, prometheus)
 
 
 class QueueOverviewReader:

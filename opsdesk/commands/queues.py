@@ -14,11 +14,10 @@ import re
 import time
 from collections.abc import Sequence
 
-from opsdesk.broker.management_api import ManagementClient, ManagementError, ManagementNotFound
+from opsdesk.broker.management_api import ManagementError, ManagementNotFound
 from opsdesk.broker.monitor_failure_text import describe_management_failure
-from opsdesk.broker.prometheus_rates import PrometheusRateReader, prometheus_base_url
 from opsdesk.broker.queue_monitor import BrokerUnreachable, QueueMonitor
-from opsdesk.broker.queue_overview import OVERVIEW_TIMEOUT, QueueOverviewReader
+from opsdesk.broker.queue_overview import overview_reader
 from opsdesk.broker.queue_overview_values import QueueOverview
 from opsdesk.broker.queue_sample import QueueProblem, QueueSample, SampleRound
 from opsdesk.commands import CommandContext
@@ -86,11 +85,8 @@ def _overview(args: argparse.Namespace, context: CommandContext, profile: Profil
     except re.error as exc:
         err.write(f"opsdesk: --match is not a regular expression: {exc}\n")
         return EXIT_UNUSABLE
-    client = ManagementClient(profile.endpoint, profile.monitor.management_url, OVERVIEW_TIMEOUT)
-    vhost = client.vhost if args.vhost is None else args.vhost
-    reader = QueueOverviewReader(
-        client, PrometheusRateReader([prometheus_base_url(client.base_url)])
-    )
+    reader = overview_reader(profile)
+    vhost = reader.client.vhost if args.vhost is None else args.vhost
     try:
         overview = reader.read(vhost)
         if args.rate_wait > 0 and any(r.rates.source == "pending" for r in overview.rows):
