@@ -70,21 +70,20 @@ def dead_letter_chain(
     if queue not in topology.queues:
         return DeadLetterChain(queue, False, routing_key, headers=headers)
     steps: list[DeadLetterStep] = []
-    # The queues a dead letter passed through before each queue: what a cycle comes back to.
-    behind: dict[str, frozenset[str]] = {queue: frozenset({queue})}
     followed = {(queue, routing_key)}
-    pending = deque([(queue, routing_key)])
+    # Each entry: a queue, the key its messages carry, and the queues they came through.
+    pending = deque([(queue, routing_key, frozenset({queue}))])
     while pending:
-        name, key = pending.popleft()
-        step = _step(topology, name, key, headers, behind[name])
+        name, key, behind = pending.popleft()
+        step = _step(topology, name, key, headers, behind)
         if step is None:
             continue
         steps.append(step)
         for reached in step.queues:
-            behind.setdefault(reached, behind[name] | {reached})
-            if (reached, step.routing_key) not in followed:
-                followed.add((reached, step.routing_key))
-                pending.append((reached, step.routing_key))
+            if reached in step.returns_to or (reached, step.routing_key) in followed:
+                continue  # a cycle is named once, not followed round again
+            followed.add((reached, step.routing_key))
+            pending.append((reached, step.routing_key, behind | {reached}))
     return DeadLetterChain(queue, True, routing_key, tuple(steps), headers)
 
 

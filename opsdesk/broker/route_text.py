@@ -1,4 +1,5 @@
-"""Routes in words: a path on one line, and one plain sentence for why a message goes nowhere.
+"""Routes in words: a path on one line, one plain sentence for why a message goes nowhere,
+the ways into a queue and a dead-letter chain.
 
 Shared by `opsdesk route` and the window's route tracer, so both say the same thing.
 A path reads `payments -[payment.#]-> audit -[fanout]-> audit.all`: each hop shows the
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from opsdesk.broker.dead_letter_chain import DeadLetterChain, DeadLetterStep
 from opsdesk.broker.headers_match import considered_arguments, match_kind
+from opsdesk.broker.queue_feeds import FeedPath, QueueFeeds
 from opsdesk.broker.route_tracer import ExchangeVisit, Hop, Route, RoutePath
 from opsdesk.broker.topology import DEFAULT_EXCHANGE, Topology
 
@@ -115,3 +118,74 @@ def _first_exchange_text(visit: ExchangeVisit, route: Route, topology: Topology)
     if visit.alternate is None:  # it has one, but it does not exist
         return text + f", and its alternate exchange {alternate!r} does not exist"
     return text + f"; its alternate exchange {alternate!r} routes it nowhere either"
+
+
+def feed_text(feed: FeedPath) -> str:
+    """One way into a queue: its path, then what it takes."""
+    if feed.any_key:
+        needs = "any routing key"
+    elif feed.example_key is not None:
+        needs = f"e.g. routing key {feed.example_key!r}"
+    else:
+        needs = "no routing key passes every binding on it"
+    extras = [needs]
+    extras += [f"headers {headers_binding_text(h)}" for h in feed.headers_bindings]
+    if feed.through_alternate:
+        extras.append("only what matched no binding before the alternate exchange")
+    if feed.dead_lettered_from:
+        extras.append(f"dead letters of {', '.join(map(repr, feed.dead_lettered_from))}")
+    return f"{path_text(feed.path)}  ({'; '.join(extras)})"
+
+
+def feeds_summary(feeds: QueueFeeds, vhost: str) -> str:
+    """Why a queue may receive nothing, in one sentence."""
+    name = repr(feeds.queue)
+    if not feeds.found:
+        return f"Queue {name} does not exist in vhost {vhost!r}."
+    if not feeds.has_bindings:
+        return (
+            f"{name} has no bindings: only a message published to the default exchange with "
+            f"routing key {feeds.queue!r} reaches it."
+        )
+    routes_in = [p for p in feeds.paths if p.path.start != DEFAULT_EXCHANGE]
+    count = len(feeds.bindings)
+    text = f"{name} has {count} binding{'s' if count != 1 else ''}"
+    if not any(p.possible for p in routes_in):
+        return text + ", but no routing key passes every binding on any way in from an exchange."
+    more = " (more than listed)" if feeds.truncated else ""
+    return f"{text}; a message reaches it by one of these ways{more}:"
+
+
+def chain_lines(chain: DeadLetterChain) -> list[str]:
+    """A dead-letter chain, one step a line: queue -> exchange (by which key) -> queues."""
+    if not chain.steps:
+        return [
+            f"{chain.queue!r} has no dead-letter exchange: what it rejects or expires is dropped."
+        ]
+    lines, seen = [], set()
+    for step in chain.steps:
+        # A queue comes up again when its dead letters come back with another key.
+        lines.append(("again, " if step.queue in seen else "") + _step_text(step))
+        seen.add(step.queue)
+    return lines
+
+
+def _step_text(step: DeadLetterStep) -> str:
+    setting = "queue argument" if step.set_by == "argument" else "policy"
+    text = f"{step.queue} -> {exchange_text(step.exchange)} ({setting})"
+    if not step.exchange_exists:
+        return text + ": that exchange does not exist, so its dead letters are dropped"
+    if step.routing_key is None:
+        key = "by the message's own key (not known)"
+    elif step.key_from == "queue":
+        key = f"by its dead-letter key {step.routing_key!r}"
+    else:
+        key = f"by the message's key {step.routing_key!r}"
+    landed = ", ".join(step.queues) if step.queues else "no queue: dropped"
+    text += f" {key} -> {'may reach ' if step.route is None else ''}{landed}"
+    if step.returns_to:
+        text += (
+            f" (back to {', '.join(map(repr, step.returns_to))}: a cycle, which the broker "
+            "breaks by dropping a message that goes round without being rejected)"
+        )
+    return text

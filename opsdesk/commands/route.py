@@ -1,4 +1,5 @@
-"""`opsdesk route`: which queues a message published to an exchange reaches, and the path to each.
+"""`opsdesk route`: which queues a message published to an exchange reaches, and the path to
+each; or, for a queue, every way into it (--into) or where its dead letters go (--dead-letters).
 
 Read-only: one reading of the vhost's exchanges, bindings and queues through the management
 API, then the route worked out as the broker would route it (nothing is published).
@@ -12,10 +13,15 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from opsdesk.broker.dead_letter_chain import dead_letter_chain
 from opsdesk.broker.management_api import ManagementClient, ManagementError, ManagementNotFound
 from opsdesk.broker.monitor_failure_text import describe_management_failure
+from opsdesk.broker.queue_feeds import queue_feeds
 from opsdesk.broker.route_text import (
+    chain_lines,
     exchange_text,
+    feed_text,
+    feeds_summary,
     message_text,
     path_text,
     unrouted_text,
@@ -27,7 +33,7 @@ from opsdesk.commands import CommandContext
 from opsdesk.events.timestamps import utc_iso
 
 NAME = "route"
-HELP = "which queues a routing key reaches from an exchange, and the path to each"
+HELP = "where a routing key goes from an exchange; the ways into a queue; dead-letter chains"
 EXIT_ROUTED, EXIT_UNROUTED, EXIT_CANNOT_TELL = 0, 1, 2
 API_TIMEOUT = 15.0  # seconds: a vhost's every binding is a larger answer than one queue
 
@@ -44,14 +50,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "cannot be read, there is no such exchange or vhost, or a plugin's exchange type on "
         "the way decides"
     )
-    parser.add_argument(
-        "--exchange",
-        required=True,
-        metavar="E",
-        help='the exchange published to ("" for the default)',
+    asked = parser.add_mutually_exclusive_group(required=True)
+    asked.add_argument(
+        "--exchange", metavar="E", help='the exchange published to ("" for the default)'
+    )
+    asked.add_argument(
+        "--into",
+        metavar="Q",
+        help="instead: every way into queue Q and a key each takes (why does Q receive nothing?)",
+    )
+    asked.add_argument(
+        "--dead-letters",
+        metavar="Q",
+        help="instead: where queue Q's dead letters go, and theirs after them "
+        "(--routing-key: its messages' key, when the dead-letter exchange needs it)",
     )
     parser.add_argument(
-        "--routing-key", default="", metavar="K", help="the message's routing key (default: empty)"
+        "--routing-key", metavar="K", help="the message's routing key (default: empty)"
     )
     parser.add_argument(
         "--header",
@@ -90,7 +105,11 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     except ManagementError as exc:
         err.write(f"opsdesk: {describe_management_failure(exc)}\n")
         return EXIT_CANNOT_TELL
-    route = trace(topology, args.exchange, args.routing_key, dict(args.header))
+    if args.into is not None:
+        return _into(args.into, topology, context, args.json)
+    if args.dead_letters is not None:
+        return _dead_letters(args, topology, context)
+    route = trace(topology, args.exchange, args.routing_key or "", dict(args.header))
     if route.refusal == "no_exchange":
         err.write(
             f"opsdesk: exchange {route.exchange!r} does not exist in vhost {topology.vhost!r}"
@@ -135,8 +154,7 @@ def _text(route: Route, topology: Topology) -> str:
 
 def _document(route: Route, topology: Topology) -> dict[str, Any]:
     return {
-        "vhost": topology.vhost,
-        "read_at": utc_iso(topology.read_at),
+        **_reading(topology),
         "exchange": route.exchange,
         "routing_key": route.routing_key,
         "headers": route.headers,
@@ -159,3 +177,40 @@ def _document(route: Route, topology: Topology) -> dict[str, Any]:
         "untraceable": list(route.untraceable),
         "warnings": list(topology.warnings),
     }
+
+
+def _into(queue: str, topology: Topology, context: CommandContext, as_json: bool) -> int:
+    out, err = context.console.out, context.console.err
+    feeds = queue_feeds(topology, queue)
+    summary = feeds_summary(feeds, topology.vhost)
+    if not feeds.found:
+        err.write(f"opsdesk: queue {queue!r} does not exist in vhost {topology.vhost!r}\n")
+        return EXIT_CANNOT_TELL
+    if as_json:
+        document = {**_reading(topology), **asdict(feeds), "summary": summary}
+        for path, feed in zip(document["paths"], feeds.paths, strict=True):
+            path["text"] = feed_text(feed)
+        out.write(json.dumps(document, indent=2) + "\n")
+    else:
+        out.write(f"{summary}\n" + "".join(f"  {feed_text(feed)}\n" for feed in feeds.paths))
+    return EXIT_ROUTED
+
+
+def _dead_letters(args: argparse.Namespace, topology: Topology, context: CommandContext) -> int:
+    out, err = context.console.out, context.console.err
+    chain = dead_letter_chain(topology, args.dead_letters, args.routing_key, dict(args.header))
+    if not chain.found:
+        err.write(f"opsdesk: queue {chain.queue!r} does not exist in vhost {topology.vhost!r}\n")
+        return EXIT_CANNOT_TELL
+    if args.json:
+        document = {**_reading(topology), **asdict(chain), "lines": chain_lines(chain)}
+        out.write(json.dumps(document, indent=2) + "\n")
+    else:
+        heading = f"dead letters of {chain.queue!r} (vhost {topology.vhost!r}, as of "
+        out.write(f"{heading}{topology.read_at:%H:%M:%S} UTC):\n")
+        out.write("".join(f"  {line}\n" for line in chain_lines(chain)))
+    return EXIT_ROUTED
+
+
+def _reading(topology: Topology) -> dict[str, Any]:
+    return {"vhost": topology.vhost, "read_at": utc_iso(topology.read_at)}

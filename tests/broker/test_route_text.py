@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from opsdesk.broker.route_text import path_text, unrouted_text
+from opsdesk.broker.dead_letter_chain import dead_letter_chain
+from opsdesk.broker.queue_feeds import queue_feeds
+from opsdesk.broker.route_text import (
+    chain_lines,
+    feed_text,
+    feeds_summary,
+    path_text,
+    unrouted_text,
+)
 from opsdesk.broker.route_tracer import trace
 from tests.broker.wiring import Wiring
 
@@ -66,3 +74,51 @@ def test_a_plugin_exchange_on_the_way_is_said_not_guessed() -> None:
         "It goes through 'hash' (x-consistent-hash), a plugin's exchange type that chooses "
         "among its bindings itself: where it goes from there cannot be traced."
     )
+
+
+def test_feeds_summary() -> None:
+    topology = (
+        Wiring()
+        .queue("lonely")
+        .exchange("orders", "direct")
+        .exchange("payments", "topic")
+        .bind_exchange("orders", "payments", "order.created")
+        .bind("orders", "shipped", "order.shipped")
+        .bind("payments", "refunds", "payment.refunded")
+        .topology()
+    )
+    lonely = feeds_summary(queue_feeds(topology, "lonely"), "/")
+    assert lonely == (
+        "'lonely' has no bindings: only a message published to the default exchange with "
+        "routing key 'lonely' reaches it."
+    )
+    shipped = feeds_summary(queue_feeds(topology, "shipped"), "/")
+    assert shipped == "'shipped' has 1 binding; a message reaches it by one of these ways:"
+    assert feeds_summary(queue_feeds(topology, "nope"), "/") == (
+        "Queue 'nope' does not exist in vhost '/'."
+    )
+    (through_orders,) = [
+        p for p in queue_feeds(topology, "refunds").paths if p.path.start == "orders"
+    ]
+    assert feed_text(through_orders) == (
+        "orders -[order.created]-> payments -[payment.refunded]-> refunds  "
+        "(no routing key passes every binding on it)"
+    )
+
+
+def test_chain_lines_say_cycles_and_drops() -> None:
+    w = Wiring().exchange("dlx", "fanout")
+    w.queue("work", dead_letter_exchange="dlx", dead_letter_from="argument")
+    w.queue("retry", dead_letter_exchange="", dead_letter_routing_key="work")
+    w.queue("lost", dead_letter_exchange="gone", dead_letter_from="policy")
+    w.bind("dlx", "retry")
+    topology = w.topology()
+    assert chain_lines(dead_letter_chain(topology, "work")) == [
+        "work -> 'dlx' (queue argument) by the message's own key (not known) -> retry",
+        "retry -> the default exchange (queue argument) by its dead-letter key 'work' -> work "
+        "(back to 'work': a cycle, which the broker breaks by dropping a message that goes "
+        "round without being rejected)",
+    ]
+    assert chain_lines(dead_letter_chain(topology, "lost")) == [
+        "lost -> 'gone' (policy): that exchange does not exist, so its dead letters are dropped"
+    ]

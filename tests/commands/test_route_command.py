@@ -146,3 +146,58 @@ def test_header_option(text: str, parsed: tuple[str, object]) -> None:
 def test_bad_header_option(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         route.header_option(text)
+
+
+def test_into_lists_every_way_in_with_a_key(payments: str) -> None:
+    ran = run("--into", f"{payments}.audit.q")
+
+    assert ran.code == 0, ran.err
+    lines = ran.out.splitlines()
+    assert (
+        lines[0]
+        == f"'{payments}.audit.q' has 1 binding; a message reaches it by one of these ways:"
+    )
+    assert (
+        f"  {payments}.events -[payment.#]-> {payments}.audit -[fanout]-> {payments}.audit.q"
+        "  (e.g. routing key 'payment')" in lines
+    )
+
+
+def test_into_says_when_no_key_can_pass(broker: BrokerObjects, unique_name: str) -> None:
+    orders = broker.exchange(f"{unique_name}.orders", "direct")
+    payments = broker.exchange(f"{unique_name}.payments", "topic")
+    broker.channel.exchange_bind(payments, orders, "order.created")
+    broker.channel.queue_bind(broker.queue(f"{unique_name}.refunds"), payments, "payment.refunded")
+
+    document = json.loads(run("--into", f"{unique_name}.refunds", "--json").out)
+
+    by_start = {path["path"]["hops"][0]["source"]: path for path in document["paths"]}
+    assert by_start[orders]["example_key"] is None
+    assert "no routing key passes every binding on it" in by_start[orders]["text"]
+    assert by_start[payments]["example_key"] == "payment.refunded"
+
+
+def test_dead_letters_follow_the_chain(broker: BrokerObjects, unique_name: str) -> None:
+    dlx = broker.exchange(f"{unique_name}.dlx", "direct")
+    work = broker.queue(f"{unique_name}.work", **{"x-dead-letter-exchange": dlx})
+    dlq = broker.queue(f"{unique_name}.dlq")
+    broker.channel.queue_bind(dlq, dlx, "payment.failed")
+
+    known = run("--dead-letters", work, "--routing-key", "payment.failed")
+    unknown = run("--dead-letters", work)
+    none = run("--dead-letters", dlq)
+
+    assert known.code == 0, known.err
+    assert (
+        f"  {work} -> '{dlx}' (queue argument) by the message's key 'payment.failed' -> {dlq}"
+        in known.out.splitlines()
+    )
+    assert "by the message's own key (not known) -> may reach" in unknown.out
+    assert "has no dead-letter exchange" in none.out
+
+
+def test_into_or_dead_letters_of_a_missing_queue_is_one_line(unique_name: str) -> None:
+    for option in ("--into", "--dead-letters"):
+        ran = run(option, f"{unique_name}.nope")
+        assert (ran.code, ran.out) == (2, "")
+        assert ran.err == f"opsdesk: queue '{unique_name}.nope' does not exist in vhost '/'\n"
