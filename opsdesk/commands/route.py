@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"exit codes: {EXIT_ROUTED} it reaches at least one queue; {EXIT_UNROUTED} it reaches "
         f"none (or the exchange refuses publishes); {EXIT_CANNOT_TELL} the management API "
         "cannot be read, there is no such exchange or vhost, or a plugin's exchange type on "
-        "the way decides"
+        "the way decides. --into and --dead-letters exit 0 with their answer, 2 when the "
+        "queue does not exist or the API cannot be read"
     )
     asked = parser.add_mutually_exclusive_group(required=True)
     asked.add_argument(
@@ -105,6 +106,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     except ManagementError as exc:
         err.write(f"opsdesk: {describe_management_failure(exc)}\n")
         return EXIT_CANNOT_TELL
+    for warning in topology.warnings:
+        err.write(f"note: {warning}\n")
     if args.into is not None:
         return _into(args.into, topology, context, args.json)
     if args.dead_letters is not None:
@@ -116,8 +119,6 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
             f"{_did_you_mean(route, topology)}\n"
         )
         return EXIT_CANNOT_TELL
-    for warning in topology.warnings:
-        err.write(f"note: {warning}\n")
     out.write(
         json.dumps(_document(route, topology), indent=2) + "\n"
         if args.json
