@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.store.database import HistoryConnection, Synchronous, open_history
 from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
+from opsdesk.store.multi_outcomes import note_new_outcomes
 from opsdesk.store.source_positions import Position, record_position
 from opsdesk.store.transaction import write_transaction
 
@@ -112,6 +113,7 @@ class EventStore(HistoryConnection):
                     for row in conn.execute("SELECT event_id FROM events WHERE id > ?", (last_id,))
                 }
                 inserted = [event for event in unique if event.event_id in new_ids]
+            note_new_outcomes(conn, last_id, inserted)
         return InsertResult(inserted=inserted, duplicates=len(events) - len(inserted))
 
     def latest(self, limit: int) -> list[PaymentEvent]:
@@ -169,7 +171,7 @@ def _insert_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> in
     """Insert `rows` with as few statements as the chunk sizes allow; return how many stored.
 
     Counted by each statement's rowcount, not total_changes: the latter also counts the rows
-    triggers write (migration 11's multi_outcomes), which would pass duplicates off as new.
+    triggers write, which would pass duplicates off as new.
     """
     start = stored = 0
     for size in _CHUNK_ROWS:
