@@ -38,7 +38,9 @@ from opsdesk.ui.money_text import format_amount
 STEP_COLUMNS = ("#", "Time (UTC)", "Since previous", "Type", "Status", "Error", "Routing key")
 _COL_TIME, _COL_GAP, _COL_STATUS = 1, 2, 4
 ATTEMPT_COLUMNS = ("Attempt", "Sent (UTC)", "Request", "By", "Outcome", "After")
-COL_ATTEMPT_OUTCOME = 4
+COL_ATTEMPT_REQUEST, COL_ATTEMPT_BY, COL_ATTEMPT_OUTCOME = 2, 3, 4
+# Long ids and reasons are cut (whole in their tooltips) so the outcome stays in view.
+WIDEST_ATTEMPT_TEXT = 300
 
 
 class PaymentTimelineDialog(QDialog):
@@ -72,6 +74,9 @@ class PaymentTimelineDialog(QDialog):
         self.attempts_table.setObjectName("timelineAttempts")
         self.attempts_table.setToolTip("The original request and each replay, with its outcome")
         self.attempts_table.hide()  # shown once the payment has been replayed
+        header = self.attempts_table.horizontalHeader()
+        for column in (COL_ATTEMPT_REQUEST, COL_ATTEMPT_BY):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         self.details = EventDetailsPane()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.steps_table)
@@ -193,9 +198,14 @@ class PaymentTimelineDialog(QDialog):
                     item.setBackground(QBrush(bg))
                 table.setItem(row, column, item)
         table.setVisible(bool(self._attempts))
-        # Every attempt in view without a scroll bar: a payment is rarely replayed often.
+        for column in (COL_ATTEMPT_REQUEST, COL_ATTEMPT_BY):
+            table.resizeColumnToContents(column)
+            table.setColumnWidth(column, min(table.columnWidth(column), WIDEST_ATTEMPT_TEXT))
+        # Every attempt in view without a scroll bar: a payment is rarely replayed often. A
+        # horizontal scroll bar, when the dialog is narrow, takes its own room, not a row's.
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(r) for r in range(min(table.rowCount(), 6)))
+        height += table.horizontalScrollBar().sizeHint().height()
         table.setFixedHeight(height)
 
     def _on_replay_clicked(self) -> None:

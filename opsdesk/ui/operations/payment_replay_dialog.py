@@ -71,7 +71,7 @@ class PaymentReplayDialog(OperationDialog):
         self.parameters_layout.addWidget(self.form)
         self.plan_ready.connect(self._on_plan_ready)
         self.operation_finished.connect(self._on_operation_finished)
-        self.resize(1180, 860)
+        self.resize(1280, 860)  # as wide as the main window's first size
 
     @property
     def payment_view(self) -> PaymentPlanView:
@@ -133,7 +133,7 @@ class PaymentReplayDialog(OperationDialog):
         sent = sent_payments(result)
         if not sent:
             view.show_outcome_summary("Nothing was sent, so there is no outcome to follow.")
-            view.refit_outcomes()
+            view.refit_columns()
             return
         follower = OutcomeFollower(self._db_path, sent, self.form.follow_seconds(), parent=self)
         follower.outcomes_read.connect(self._on_outcomes_read)
@@ -145,7 +145,7 @@ class PaymentReplayDialog(OperationDialog):
             f"Following {len(sent):,} replayed payment(s) for up to "
             f"{duration_text(follower.follow_s)}…"
         )
-        view.refit_outcomes()
+        view.refit_columns()
         follower.start()
 
     def _on_outcomes_read(self, batch: BatchOutcome) -> None:
@@ -181,7 +181,7 @@ class PaymentReplayDialog(OperationDialog):
 
     def _show_outcomes(self, batch: BatchOutcome) -> None:
         self.payment_view.model.set_outcomes(batch.outcomes)
-        self.payment_view.refit_outcomes()
+        self.payment_view.refit_columns()
         self.outcomes_shown.emit(batch)
 
     def _stop_following(self) -> None:

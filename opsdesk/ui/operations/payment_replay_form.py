@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -67,9 +66,12 @@ class PaymentReplayForm(QWidget):
         self.follow_time.setToolTip(
             "After the run, how long to watch the history for each payment's next outcome"
         )
-        form = QFormLayout()
-        form.addRow("Reason:", self.reason)
-        form.addRow("Follow outcomes for:", self.follow_time)
+        form = QHBoxLayout()
+        form.addWidget(QLabel("Reason:"))
+        form.addWidget(self.reason, 1)
+        form.addSpacing(12)
+        form.addWidget(QLabel("Follow outcomes for:"))
+        form.addWidget(self.follow_time)
 
         self.guards_note = QLabel("Preview to see which guards these payments trip.")
         self.overrides: dict[str, QCheckBox] = {}

@@ -32,27 +32,31 @@ class PaymentRow:
 
 
 class PaymentReplayModel(RowsTableModel[PaymentRow]):
-    """The plan's payments in plan order; the outcome column fills in after the run."""
+    """The plan's payments in plan order; the outcome column fills in after the run.
+
+    What the operator decides on (guards) and waits for (outcome) comes before the details
+    of what is sent, so both stay in view without scrolling."""
 
     COL_PAYMENT = 0
     COL_MERCHANT = 1
     COL_AMOUNT = 2
     COL_LAST_ERROR = 3
     COL_ATTEMPTS = 4
-    COL_SENDS = 5
-    COL_WHERE = 6
-    COL_GUARDS = 7
-    COL_OUTCOME = 8  # last: it stretches
+    COL_GUARDS = 5
+    COL_OUTCOME = 6
+    # What is sent where is long and mostly alike from row to row: last, where it may be cut.
+    COL_SENDS = 7
+    COL_WHERE = 8
     HEADERS = (
         "Payment",
         "Merchant",
         "Amount",
         "Last error",
-        "Replays so far",
-        "Will send",
-        "Where",
+        "Replays",
         "Guards",
         "Outcome",
+        "Will send",
+        "Where",
     )
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -138,7 +142,9 @@ class PaymentReplayModel(RowsTableModel[PaymentRow]):
         if column == self.COL_WHERE and payment.destination is not None:
             return payment.destination.describe()
         if column == self.COL_ATTEMPTS:
-            return f"This replay would be attempt {payment.attempt}"
+            return f"Replays so far; this one would be attempt {payment.attempt}"
+        if column == self.COL_SENDS:
+            return text.sends_text(payment, whole=True)
         return self._cell(row, column) or None
 
     def _colours(self, row: PaymentRow, column: int, which: int) -> QBrush | None:

@@ -9,7 +9,7 @@ dialog lets the operator choose.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,7 +33,8 @@ class PaymentPick:
 
     @property
     def has_filter(self) -> bool:
-        return self.event_filter is not None and not self.event_filter.is_empty
+        """A filter that narrows something (History's row bound alone would take everything)."""
+        return self.event_filter is not None and not _unbounded(self.event_filter).is_empty
 
     def describe_selection(self) -> str:
         if self.payment_ids:
@@ -43,8 +44,15 @@ class PaymentPick:
         return f"the payments of the {len(self.row_ids):,} selected row(s)"
 
     def describe_filter(self) -> str:
-        shown = self.event_filter.describe() if self.event_filter is not None else "nothing"
-        return f"every payment with an event the filter matches: {shown}"
+        if self.event_filter is None:
+            return "no filter"
+        shown = _unbounded(self.event_filter).describe()
+        listed = " (as listed now)" if self.event_filter.up_to_id is not None else ""
+        return f"every payment with an event the filter matches: {shown}{listed}"
+
+
+def _unbounded(event_filter: EventFilter) -> EventFilter:
+    return replace(event_filter, up_to_id=None)
 
 
 def payment_ids_of_rows(db_path: Path, row_ids: Sequence[int]) -> list[str]:

@@ -7,7 +7,7 @@ but its table speaks payments (payment_replay_model.py) instead of messages.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtWidgets import QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
 from opsdesk.operations.plan import Plan
 from opsdesk.ui.operations import payment_replay_text as text
@@ -15,8 +15,10 @@ from opsdesk.ui.operations.payment_replay_model import PaymentReplayModel
 from opsdesk.ui.operations.plan_view import PlanView
 from opsdesk.ui.operations.table_style import fit_columns, style_table
 
-# Widest any column but the outcome gets when fitted to its contents.
-WIDEST_COLUMN = 260
+# Widest a column gets when fitted to its contents (whole in its tooltip).
+WIDEST_COLUMN = 240
+# The outcome column is empty until the run: it keeps room for what will come.
+OUTCOME_SAMPLE = "✗ failed again (card_declined)"
 
 
 class PaymentPlanView(PlanView):
@@ -29,10 +31,17 @@ class PaymentPlanView(PlanView):
         self.payments.setObjectName("paymentReplayTable")
         self.payments.setModel(self.model)
         style_table(self.payments)
+        # Every column fitted, the last too: stretched, it would be squeezed to nothing
+        # whenever the others fill the width (a horizontal scroll bar shows it instead).
+        self.payments.horizontalHeader().setSectionResizeMode(
+            PaymentReplayModel.COL_WHERE, QHeaderView.ResizeMode.Interactive
+        )
         self.payments.selectionModel().selectionChanged.connect(self._on_selection_changed)
         # The message table of PlanView lists messages; this preview lists payments instead.
         self.items.hide()
         self.splitter.insertWidget(0, self.payments)
+        self.splitter.setStretchFactor(0, 2)  # the payments get the room, the details less
+        self.splitter.setStretchFactor(2, 1)
         self.message.setPlaceholderText("Select a payment to see exactly what would be sent.")
         self.outcome_summary = QLabel()
         self.outcome_summary.setObjectName("replayOutcomeSummary")
@@ -40,6 +49,9 @@ class PaymentPlanView(PlanView):
         self.outcome_summary.setTextFormat(Qt.TextFormat.PlainText)
         self.outcome_summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome_summary.hide()
+        font = self.outcome_summary.font()
+        font.setBold(True)  # the answer the operator waited for
+        self.outcome_summary.setFont(font)
         layout = self.layout()
         assert layout is not None
         layout.addWidget(self.outcome_summary)
@@ -52,7 +64,7 @@ class PaymentPlanView(PlanView):
         shown = self.model.rowCount() > 0
         self.payments.setVisible(shown)
         self.message.setVisible(shown)
-        fit_columns(self.payments, WIDEST_COLUMN)
+        self.refit_columns()
         if shown:
             self.payments.selectRow(0)
         else:
@@ -69,9 +81,16 @@ class PaymentPlanView(PlanView):
         self.outcome_summary.setText(line)
         self.outcome_summary.setVisible(bool(line))
 
-    def refit_outcomes(self) -> None:
-        """Outcomes arrived: the columns may want other widths."""
+    def refit_columns(self) -> None:
+        """Each column sized to what it shows now, the outcome column never narrower than an
+        outcome's usual text."""
         fit_columns(self.payments, WIDEST_COLUMN)
+        last = PaymentReplayModel.COL_WHERE
+        self.payments.resizeColumnToContents(last)
+        self.payments.setColumnWidth(last, min(self.payments.columnWidth(last) + 8, WIDEST_COLUMN))
+        column = PaymentReplayModel.COL_OUTCOME
+        room = self.payments.fontMetrics().horizontalAdvance(OUTCOME_SAMPLE) + 16
+        self.payments.setColumnWidth(column, max(self.payments.columnWidth(column), room))
 
     def _on_selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
         rows = selected.indexes()

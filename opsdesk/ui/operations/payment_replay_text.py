@@ -19,6 +19,7 @@ from opsdesk.ui.money_text import format_amount
 from opsdesk.ui.operations import plan_text
 
 WAITING = "waiting…"
+SHORT_ID = 8  # characters of an event id a cell shows (a UUID's first group)
 
 
 def duration_text(seconds: float) -> str:
@@ -44,11 +45,15 @@ def attempts_text(payment: ReplayPayment) -> str:
     return f"{payment.attempts} (last {format_timestamp(payment.last_attempt_at)[11:19]})"
 
 
-def sends_text(payment: ReplayPayment) -> str:
-    """What goes out: `payment.requested · req-12`; says so when it is not the request."""
+def sends_text(payment: ReplayPayment, *, whole: bool = False) -> str:
+    """What goes out: `payment.requested · 716094d8…` (`whole`: the full event id); says so
+    when it is not the request."""
     if payment.send_event_id is None:
         return "nothing (no request stored)"
-    text = f"{payment.send_type or '(no type)'} · {payment.send_event_id}"
+    event_id = payment.send_event_id
+    if not whole and len(event_id) > SHORT_ID:
+        event_id = event_id[:SHORT_ID] + "…"
+    text = f"{payment.send_type or '(no type)'} · {event_id}"
     return text if payment.sends_request else f"{text} (its last event, not a request)"
 
 
@@ -62,12 +67,13 @@ def where_text(destination: Destination | None) -> str:
 
 
 def guards_text(payment: ReplayPayment) -> str:
-    """`ok`, `refused`, or the guards by name: `⛔ already_replayed`, `overridden: max_attempts`."""
+    """`✓ ok`, `refused: …`, or the guards by name: `needs override: already_replayed`,
+    `overridden: max_attempts` (words, not a sign some fonts lack)."""
     if payment.refusal is not None:
-        return f"⛔ refused: {payment.refusal}"
+        return f"refused: {payment.refusal}"
     standing = [g.guard for g in payment.guards if not g.overridden]
     if standing:
-        return "⛔ " + ", ".join(standing)
+        return "needs override: " + ", ".join(standing)
     if payment.guards:
         return "overridden: " + ", ".join(g.guard for g in payment.guards)
     return "✓ ok"
@@ -117,11 +123,8 @@ def outcome_tooltip(sent: MessageOutcome | None, outcome: PaymentOutcome | None)
 def plan_summary(plan: Plan) -> str:
     """The preview's text for payments: how many go, where, how, what stands in the way."""
     payments = plan.replay_payments
-    blocked = sum(1 for p in payments if p.blocked)
-    lines = [
-        f"Retry {len(payments):,} payment(s) from the history: {len(payments) - blocked:,} will "
-        f"be sent" + (f", {blocked:,} will not (see Guards)" if blocked else "")
-    ]
+    sendable = sum(1 for p in payments if not p.blocked)
+    lines = [f"Retry {len(payments):,} payment(s) from the history; {sendable:,} will be sent"]
     if plan.destinations:
         lines.append("to " + "; ".join(d.describe() for d in plan.destinations))
     lines.append(f"How: {plan.method}")
@@ -146,7 +149,7 @@ def payment_details(plan: Plan, payment: ReplayPayment) -> str:
         f"last status  {payment.last_status or '—'}",
         f"last error   {payment.last_error or '—'}",
         f"replays      {attempts_text(payment)}; this one would be attempt {payment.attempt}",
-        f"sends        {sends_text(payment)}",
+        f"sends        {sends_text(payment, whole=True)}",
         f"guards       {guards_tooltip(payment)}",
         "",
     ]

@@ -84,10 +84,11 @@ def test_the_preview_lists_payments_a_tripped_guard_needs_its_override_then_the_
         "payment.requested · req-2",
     ]
     assert _column(dialog, Model.COL_WHERE) == [f"{exchange} → payment.requested"] * 2
-    assert _column(dialog, Model.COL_GUARDS) == ["✓ ok", f"⛔ {OLDER_THAN_24H}"]
+    assert _column(dialog, Model.COL_GUARDS) == ["✓ ok", f"needs override: {OLDER_THAN_24H}"]
     assert _column(dialog, Model.COL_OUTCOME) == ["", ""]  # nothing has run
     summary = dialog.plan_view.text()
-    assert "Retry 2 payment(s)" in summary and "1 will not" in summary
+    assert "Retry 2 payment(s) from the history; 1 will be sent" in summary
+    assert "1 of 2 payment(s) will not be sent" in summary
     # The selected payment in full: exactly what would be sent, replay headers included.
     details = dialog.plan_view.message.toPlainText()
     assert "payment      pay_1" in details and '"x-opsdesk-replay-of": "req-1"' in details

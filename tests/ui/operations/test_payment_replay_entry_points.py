@@ -67,6 +67,14 @@ def test_history_replays_the_selected_rows_payments_or_the_filters(
         panel.table.clearSelection()
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert not picks[1].has_selection and picks[1].has_filter  # nothing selected: the filter
+        assert picks[1].describe_filter().endswith('status "failed" (as listed now)')
+
+        panel.filter_bar.set_filter(EventFilter())  # every event: no filter worth replaying by
+        qtbot.waitUntil(lambda: panel.model.complete and panel.model.rowCount() == 6)
+        panel.table.clearSelection()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert len(picks) == 2
+        assert "Select the rows of the payments to retry" in panel.banner.text()
     finally:
         panel.shutdown()
 
