@@ -20,15 +20,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME[:BINDING]",
         help="exchange to watch (repeatable; default: the profile's bindings)",
     )
-    parser.add_argument("--queue", metavar="TAP_QUEUE_NAME", help="the desk's tap queue")
+    parser.add_argument(
+        "--queue", metavar="TAP_QUEUE_NAME", help="the desk's tap queue (or the team's stream)"
+    )
+    parser.add_argument(
+        "--backfill",
+        metavar="AGE|first|TIME",
+        help="a stream tap: fill the history from the stream too, from its first retained "
+        "message, an age (7d, 1h) or a time (ISO-8601), while following live events",
+    )
     parser.add_argument("--idle-exit", type=float, metavar="SECONDS")
     parser.add_argument("--max-events", type=int, metavar="N")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> int:
-    """0: collected; 1: never reached the broker."""
+    """0: collected; 1: never reached the broker; 2: a backfill that cannot be."""
+    from opsdesk.ingest.backfill_log import describe
+    from opsdesk.ingest.backfill_start import BackfillStart
     from opsdesk.ingest.collect import CollectLimits, NeverConnected, run_collect
+    from opsdesk.ingest.source_choice import BackfillNeedsStream
 
     out, err, profile, db = (
         context.console.out,
@@ -42,16 +53,29 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
         profile = replace(profile, tap=replace(profile.tap, queue=args.queue))
     limits = CollectLimits(idle_exit=args.idle_exit, max_events=args.max_events)
     try:
-        counters = run_collect(profile, db, limits)
+        backfill = BackfillStart.parse(args.backfill, context.now()) if args.backfill else None
+    except ValueError as exc:
+        err.write(f"opsdesk: --backfill: {exc}\n")
+        return 2
+    try:
+        result = run_collect(profile, db, limits, backfill)
+    except BackfillNeedsStream as exc:
+        err.write(f"opsdesk: {exc}\n")
+        return 2
     except NeverConnected as exc:
         err.write(f"opsdesk: never connected to {profile.endpoint.redacted_url()}: {exc}\n")
         return 1
+    counters, progress = result.counters, result.backfill
     if args.json:
         summary = {"db": str(db), "queue": profile.tap.queue, **asdict(counters)}
+        if progress is not None:
+            summary["backfill"] = asdict(progress)
         out.write(json.dumps(summary) + "\n")
-    else:
-        out.write(
-            f"collected into {db}: received {counters.received}, stored {counters.stored}, "
-            f"duplicates {counters.duplicates}, decode errors {counters.decode_errors}\n"
-        )
+        return 0
+    out.write(
+        f"collected into {db}: received {counters.received}, stored {counters.stored}, "
+        f"duplicates {counters.duplicates}, decode errors {counters.decode_errors}\n"
+    )
+    if progress is not None:
+        out.write(f"backfill from {progress.start}: {describe(progress)}\n")
     return 0

@@ -1,7 +1,14 @@
 """Ingest: payment events from a source into the history, acknowledged only after COMMIT.
 
 source.py          the Source protocol (with Batch and Position): what a new source implements
-classic_tap.py     the desk's own classic tap queue, the first Source
+source_choice.py   which source a profile's tap reads: classic_tap or stream_tap
+classic_tap.py     the desk's own classic tap queue
+stream_tap.py      the team's RabbitMQ stream, resumed from the offsets the history holds;
+                   stream_reader.py (one consumer: batches that end at an offset),
+                   stream_declare.py (declared by the first desk), stream_history.py (the
+                   history's offsets), tap_bindings.py (both taps' bindings)
+backfill_*.py      a stream tap's backfill: where it starts, its state across threads, its
+                   progress and its log lines
 tap.py             the Tap: runs a source (reconnecting, draining on stop), hands its batches
                    to a writer and acknowledges each after its COMMIT
 writer.py          the Writer protocol; thread_writer.py and process_writer.py implement it,

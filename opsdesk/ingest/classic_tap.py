@@ -25,10 +25,9 @@ from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.config import Binding, Profile
 from opsdesk.events.model import RawMessage
 from opsdesk.ingest.source import Position, SourceUnavailable
+from opsdesk.ingest.tap_bindings import BIND_RETRY, bind_existing, missing_text
 
 log = logging.getLogger(__name__)
-
-BIND_RETRY = 5.0  # seconds between attempts to bind exchanges that did not exist yet
 
 
 @dataclass(slots=True)
@@ -76,10 +75,7 @@ class ClassicTapSource:
             return detail
         if self._queue_note:
             detail += f" ({self._queue_note})"
-        if self._missing:
-            names = ", ".join(sorted({b.exchange for b in self._missing}))
-            detail += f" (exchange not found, retrying: {names})"
-        return detail
+        return detail + missing_text(self._missing)
 
     def open(self) -> None:
         with self._broker_failures():
@@ -108,7 +104,7 @@ class ClassicTapSource:
             if self._filling.deliveries and now - self._filling.started >= interval:
                 self._fill_next()
             if self._missing and now >= self._next_bind_retry:
-                self._missing = self._bind(connection, channel, self._missing)
+                self._missing = bind_existing(connection, channel, self._tap.queue, self._missing)
                 self._next_bind_retry = now + BIND_RETRY
         full, self._full = self._full, []
         return full
@@ -203,26 +199,7 @@ class ClassicTapSource:
             channel.queue_declare(self._tap.queue, passive=True)
             self._queue_note = f"tap queue kept its existing arguments ({exc.reply_text})"
             log.warning("tap: %s; delete the queue to apply the profile's settings", exc.reply_text)
-        return self._bind(connection, channel, list(self._profile.bindings))
-
-    def _bind(
-        self, connection: BlockingConnection, channel: BlockingChannel, bindings: list[Binding]
-    ) -> list[Binding]:
-        # A missing exchange must not keep the desk from draining what its queue already
-        # holds: check each on a throwaway channel (a failed passive declare closes it).
-        missing = []
-        for binding in bindings:
-            probe = connection.channel()
-            try:
-                probe.exchange_declare(binding.exchange, passive=True)
-            except pika.exceptions.ChannelClosedByBroker as exc:
-                if exc.reply_code != 404:
-                    raise
-                missing.append(binding)
-                continue
-            probe.close()
-            channel.queue_bind(self._tap.queue, binding.exchange, routing_key=binding.routing_key)
-        return missing
+        return bind_existing(connection, channel, self._tap.queue, list(self._profile.bindings))
 
     @contextmanager
     def _broker_failures(self) -> Iterator[None]:

@@ -6,15 +6,19 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
-from opsdesk.ingest.classic_tap import ClassicTapSource
+from opsdesk.ingest.backfill_log import BackfillLog
+from opsdesk.ingest.backfill_progress import BackfillProgress
+from opsdesk.ingest.backfill_start import BackfillStart
 from opsdesk.ingest.source import B, Source
+from opsdesk.ingest.source_choice import tap_source
+from opsdesk.ingest.stream_tap import StreamTapSource
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapPhase, TapState
 from opsdesk.ingest.writer import Writer
@@ -27,6 +31,10 @@ log = logging.getLogger(__name__)
 class CollectLimits:
     idle_exit: float | None = None  # stop after this many seconds without a message
     max_events: int | None = None  # stop once this many events were processed
+
+
+def _nothing() -> None:
+    pass
 
 
 class NeverConnected(Exception):
@@ -65,15 +73,32 @@ class _Progress:
         pass
 
 
-def run_collect(profile: Profile, db_path: Path, limits: CollectLimits) -> TapCounters:
-    """The profile's classic tap into `db_path`, committed as the profile says (writer_choice:
-    in a child process unless it says otherwise); see collect_from."""
-    source = ClassicTapSource(profile)  # first: a malformed URL raises before anything starts
-    return collect_from(source, tap_writer(profile, db_path, shows_events=False), limits)
+@dataclass(frozen=True, slots=True)
+class CollectSummary:
+    counters: TapCounters
+    backfill: BackfillProgress | None = None  # a stream tap's backfill, asked now or resumed
 
 
-def collect_from(source: Source[B], writer: Writer, limits: CollectLimits) -> TapCounters:
-    """Blocks until a limit is reached or SIGINT/SIGTERM; returns the final counters."""
+def run_collect(
+    profile: Profile, db_path: Path, limits: CollectLimits, backfill: BackfillStart | None = None
+) -> CollectSummary:
+    """The profile's tap (its classic queue or the team's stream, source_choice.py) into
+    `db_path`, committed as the profile says (writer_choice: in a child process unless it
+    says otherwise), backfilling a stream from `backfill`; see collect_from."""
+    source = tap_source(profile, db_path, backfill)  # first: a malformed URL raises here
+    writer = tap_writer(profile, db_path, shows_events=False)
+    if not isinstance(source, StreamTapSource):
+        return CollectSummary(collect_from(source, writer, limits))
+    counters = collect_from(source, writer, limits, BackfillLog(source.backfill_progress))
+    return CollectSummary(counters, source.backfill_progress())
+
+
+def collect_from(
+    source: Source[B], writer: Writer, limits: CollectLimits, watch: Callable[[], None] = _nothing
+) -> TapCounters:
+    """Blocks until a limit is reached or SIGINT/SIGTERM; returns the final counters.
+
+    `watch` runs on this thread a few times a second (a backfill's progress log)."""
     progress = _Progress()
     tap = Tap(source, writer, progress)
     interrupted = threading.Event()
@@ -90,6 +115,7 @@ def collect_from(source: Source[B], writer: Writer, limits: CollectLimits) -> Ta
             while not interrupted.is_set() and tap.is_alive():
                 if _limit_reached(progress, limits):
                     break
+                watch()
                 progress.changed.wait(timeout=0.2)
     finally:
         tap.stop(timeout=15.0)

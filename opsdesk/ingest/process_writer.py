@@ -25,7 +25,7 @@ from pathlib import Path
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.ingest.commit_report import CommitReport, report_of
 from opsdesk.ingest.decoding import EventFields, decode_fields, to_events
-from opsdesk.ingest.source import Batch
+from opsdesk.ingest.source import Batch, Position
 from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
@@ -62,9 +62,9 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def _store(fields: list[EventFields], with_events: bool) -> CommitReport:
+def _store(fields: list[EventFields], position: Position | None, with_events: bool) -> CommitReport:
     assert _Child.store is not None, "the history is not open in this process"
-    return report_of(_Child.store.insert_batch(to_events(fields)), with_events)
+    return report_of(_Child.store.insert_batch(to_events(fields), position), with_events)
 
 
 def _close() -> None:
@@ -142,7 +142,7 @@ class ProcessWriter(WriterBase):
             # the two processes share the work more evenly than with decoding in the child.
             fields = decode_fields(batch, self._mappings)
             try:
-                future = pool.submit(_store, fields, self._with_events)
+                future = pool.submit(_store, fields, batch.position, self._with_events)
             except BrokenProcessPool as exc:  # died with nothing in flight to report it
                 self._fail(StoreError(f"the history writer process died: {exc}"))
                 self._done()

@@ -12,29 +12,23 @@ after that COMMIT does the tap hand the batch back to `acknowledge`. Ingest is t
 at-least-once, and the store's event identity makes it exactly-once in the history.
 
 Positions. A source whose broker has positions (a stream's offset, a Kafka partition's)
-gives each batch the position where it ends, and the writer must commit that position in
-the batch's own transaction, so that the history and the place to resume from can never
-disagree; such a source is built with the position the history holds and resumes after it.
-The classic tap queue has none: its batches carry None and the broker redelivers whatever
-was not acknowledged. No source with positions exists yet, so the history has no place for
-one: the tap refuses a batch that carries a position rather than lose it (tap.py).
+gives each batch the position where it ends, and the writer commits that position in the
+batch's own transaction (store/source_positions.py), so that the history and the place to
+resume from can never disagree; such a source is built with the positions the history holds
+and resumes after them (stream_tap.py). Its acknowledgements then only keep the broker's flow
+going: the position is what makes a restart exact. The classic tap queue has none: its
+batches carry None and the broker redelivers whatever was not acknowledged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from opsdesk.events.model import RawMessage
+from opsdesk.store.source_positions import Position
 
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    """Where a batch ends in one ordered log of a source; a batch reads from one log only."""
-
-    log: str  # which log, stable across runs: a stream's name, "topic/partition" for Kafka
-    offset: int  # of the batch's last message in that log
+__all__ = ["B", "Batch", "Position", "Source", "SourceUnavailable"]
 
 
 class SourceUnavailable(Exception):

@@ -117,9 +117,6 @@ class Tap(Generic[B]):
         return self._stopping.is_set() or self._fatal is not None
 
     def _hand_over(self, batch: B) -> None:
-        if batch.position is not None:
-            # The history has no place for a position yet (source.py): refuse, never lose it.
-            raise NotImplementedError("no writer stores a source position yet")
         with self._counters_lock:
             c = self._counters
             self._counters = TapCounters(

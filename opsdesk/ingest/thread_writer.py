@@ -16,7 +16,7 @@ from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ingest.commit_report import report_of
 from opsdesk.ingest.decoding import decode_batch
-from opsdesk.ingest.source import Batch
+from opsdesk.ingest.source import Batch, Position
 from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
@@ -36,7 +36,7 @@ class ThreadWriter(WriterBase):
     ) -> None:
         super().__init__(db_path, mappings, with_events=with_events)
         self._to_decode: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
-        self._to_store: queue.Queue[tuple[list[PaymentEvent], Committed] | object]
+        self._to_store: queue.Queue[tuple[list[PaymentEvent], Position | None, Committed] | object]
         self._to_store = queue.Queue()
         self._decoder = threading.Thread(target=self._decode_forever, name="tap-decoder")
         self._writer = threading.Thread(target=self._store_forever, name="tap-writer")
@@ -70,7 +70,8 @@ class ThreadWriter(WriterBase):
                     assert isinstance(item, tuple)
                     batch, committed = item
                     if not self._failed.is_set():
-                        self._to_store.put((decode_batch(batch, self._mappings), committed))
+                        events = decode_batch(batch, self._mappings)
+                        self._to_store.put((events, batch.position, committed))
                 finally:
                     # Only now, after the hand-over: `pending()` never reads 0 in between.
                     self._to_decode.task_done()
@@ -97,8 +98,9 @@ class ThreadWriter(WriterBase):
                 store.close()
 
     def _store_items(self, store: EventStore | None) -> None:
-        # One transaction per batch: measured into a 1M-row history, merging waiting batches
-        # into 1,000- or 2,000-row transactions was slower (~7k rows/s against ~12k).
+        # One transaction per batch, with its position when its source has one: measured into
+        # a 1M-row history, merging waiting batches into 1,000- or 2,000-row transactions was
+        # slower (~7k rows/s against ~12k).
         while True:
             item = self._to_store.get()
             try:
@@ -106,8 +108,9 @@ class ThreadWriter(WriterBase):
                     return
                 if store is not None and not self._failed.is_set():
                     assert isinstance(item, tuple)
-                    events, committed = item
-                    committed(report_of(store.insert_batch(events), self._with_events))
+                    events, position, committed = item
+                    result = store.insert_batch(events, position)
+                    committed(report_of(result, self._with_events))
             except StoreError as exc:
                 self._fail(exc)
             finally:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapStat
 from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.store.event_store import EventStore
 from tests.conftest import BROKER_URL, BrokerObjects
+from tests.ingest.conftest import rabbitmqctl
 
 pytestmark = pytest.mark.broker
 
@@ -184,20 +183,6 @@ def test_reports_reconnecting_when_broker_unreachable(tmp_path: Path) -> None:
     assert recorder.states[-1].phase is TapPhase.STOPPED
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def private_vhost() -> Iterator[str]:
-    """A vhost of its own, so closing "all" connections touches only this test's."""
-    vhost = f"opsdesk-test-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield vhost
-    _rabbitmqctl("delete_vhost", vhost)
-
-
 def test_nothing_lost_when_broker_closes_all_connections(private_vhost: str, tmp_path) -> None:
     url = f"amqp://guest:guest@127.0.0.1:5672/{private_vhost}"
     conn = pika.BlockingConnection(pika.URLParameters(url))
@@ -217,7 +202,7 @@ def test_nothing_lost_when_broker_closes_all_connections(private_vhost: str, tmp
     try:
         # The writer is held mid-stream with deliveries unacked on the first connection.
         assert recorder.holding.wait(30), "tap never got 200 events in"
-        _rabbitmqctl("close_all_connections", "--vhost", private_vhost, "opsdesk test")
+        rabbitmqctl("close_all_connections", "--vhost", private_vhost, "opsdesk test")
         recorder.wait_for(lambda: any(s.phase is TapPhase.RECONNECTING for s in recorder.states))
         recorder.release.set()
         recorder.wait_for(lambda: recorder.counters.stored >= total, timeout=60)

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.broker
 class SteadyPublisher:
     """Publishes native events with confirms on its own connection until stopped."""
 
-    def __init__(self, exchange: str) -> None:
+    def __init__(self, exchange: str, first: int = 0) -> None:
         self.exchange = exchange
+        self.first = first  # the number of its first event (evt-<first>)
         self.published = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="steady-publisher")
@@ -38,7 +39,7 @@ class SteadyPublisher:
             channel = connection.channel()
             channel.confirm_delivery()
             while not self._stop.is_set():
-                i = self.published
+                i = self.first + self.published
                 channel.basic_publish(
                     self.exchange,
                     "payment.succeeded",
