@@ -19,7 +19,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
-from opsdesk.broker.connection import connection_parameters
+from opsdesk.broker.connection import connected_node, connection_parameters
 from opsdesk.broker.deliveries import Delivery, to_raw_message
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.config import Binding, Profile
@@ -70,7 +70,7 @@ class ClassicTapSource:
         self._queue_note = ""  # shown to the operator when the tap queue is not as configured
 
     def describe(self) -> str:
-        detail = self._url
+        detail = connected_node(self._connection, self._profile.endpoint)  # which node
         if self._consumer_tag is None:
             return detail
         if self._queue_note:
