@@ -18,6 +18,9 @@ What each reach buys:
   sends each frame with its own `send()` (three per publish); joined, a batch leaves in one.
 - `BlockingConnection._impl.server_properties`: what the broker said about itself in
   `connection.start`, its version included; BlockingConnection has no public accessor for it.
+- `BlockingConnection._impl.params`: the parameters the connection was made with. Given a
+  cluster's nodes as a list, pika connects to the first that answers and keeps no public
+  record of which: the status bar says which node the desk is on from these.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pika.channel
+import pika.connection
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
 
@@ -75,3 +79,10 @@ def server_properties(connection: BlockingConnection) -> Mapping[str, Any]:
     """The broker's `connection.start` server properties (product, version, ...); {} if none."""
     props = getattr(connection._impl, "server_properties", None)
     return props if isinstance(props, Mapping) else {}
+
+
+def connected_parameters(connection: BlockingConnection) -> pika.connection.Parameters | None:
+    """The parameters of the node `connection` reached (of the list it was given); None if
+    this pika does not say."""
+    params = getattr(connection._impl, "params", None)
+    return params if isinstance(params, pika.connection.Parameters) else None

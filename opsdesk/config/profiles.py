@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from opsdesk.config.alert_rules import AlertRule, RuleKind, parse_rules
-from opsdesk.config.endpoint import DEFAULT_URL, BrokerEndpoint
+from opsdesk.config.endpoint import DEFAULT_URL, BrokerEndpoint, InvalidBrokerURL, node_address
+from opsdesk.config.kafka_settings import KafkaSettings, parse_kafka_settings
 from opsdesk.config.replay_settings import ReplaySettings, parse_replay_settings
 from opsdesk.config.tap_settings import TapSettings, parse_tap_settings
 from opsdesk.events.mapping import FieldMapping, parse_mappings
@@ -88,6 +89,7 @@ class Profile:
     mappings: tuple[FieldMapping, ...] = ()  # user-defined decoders for in-house schemas
     alerts: tuple[AlertRule, ...] = DEFAULT_ALERTS
     replay: ReplaySettings = field(default_factory=ReplaySettings)
+    kafka: tuple[KafkaSettings, ...] = ()  # Kafka clusters read beside the broker
     # The profiles file this profile was read from, or would be written to when it is the
     # built-in one and the file does not exist yet; None for a profile built in code.
     config_path: Path | None = field(default=None, compare=False)
@@ -133,20 +135,33 @@ def _profile_from_toml(name: str, raw: dict[str, Any]) -> Profile:
     bindings = tuple(
         Binding(b["exchange"], b.get("routing_key", "#")) for b in raw.get("bindings", [])
     ) or (Binding("payments.events", "#"),)
-    endpoint = BrokerEndpoint(url=url, ca_file=raw.get("ca_file") or None)
+    endpoint = BrokerEndpoint(
+        url=url, ca_file=raw.get("ca_file") or None, nodes=_nodes(name, url, raw.get("nodes", []))
+    )
     return Profile(
         name=name,
         endpoint=endpoint,
         bindings=bindings,
         tap=_tap_settings(name, raw.get("tap", {})),
-        read_only=bool(raw["read_only"]) if "read_only" in raw else not is_local_broker(url),
+        read_only=bool(raw["read_only"]) if "read_only" in raw else not _all_local(endpoint),
         writes_allowed=raw.get("read_only") is False,
         operator=raw.get("operator") or getpass.getuser(),
         monitor=_monitor_settings(name, raw.get("monitor", {})),
         mappings=_mappings(name, raw.get("mappings", [])),
         alerts=_alerts(name, raw["alerts"]) if "alerts" in raw else DEFAULT_ALERTS,
         replay=_replay_settings(name, raw.get("replay", {})),
+        kafka=_kafka_settings(name, raw.get("kafka", [])),
     )
+
+
+def _nodes(profile_name: str, url: str, raw: Any) -> tuple[str, ...]:
+    """A cluster's other nodes, "host:port" each; the URL gives their scheme, user and vhost."""
+    if not isinstance(raw, list) or not all(isinstance(node, str) for node in raw):
+        raise ConfigError(f'profile {profile_name!r}: nodes is a list like ["host:5672", ...]')
+    try:
+        return tuple(node_address(node, urlsplit(url).scheme) for node in raw)
+    except InvalidBrokerURL as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def _alerts(profile_name: str, raw: Any) -> tuple[AlertRule, ...]:
@@ -171,6 +186,13 @@ def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings
     if "queues" in values:
         values["queues"] = tuple(values["queues"])
     return MonitorSettings(**values)
+
+
+def _kafka_settings(profile_name: str, raw: Any) -> tuple[KafkaSettings, ...]:
+    try:
+        return parse_kafka_settings(raw)
+    except ValueError as exc:
+        raise ConfigError(f"profile {profile_name!r}: {exc}") from exc
 
 
 def _replay_settings(profile_name: str, raw: Any) -> ReplaySettings:
@@ -222,14 +244,19 @@ def resolve_profile(
         raise ConfigError(f"no profile {name!r} in {config_path or config_file()}")
     profile = profiles[name]
     chosen_url = url or os.environ.get(ENV_URL) or profile.endpoint.url
+    # One password for every node of a cluster: they share their users.
     endpoint = replace(profile.endpoint, url=chosen_url, password=_password_for(name, chosen_url))
+    if chosen_url != profile.endpoint.url:
+        endpoint = replace(endpoint, nodes=())  # --url or OPSDESK_URL names one broker
     # A broker elsewhere is production until the profile says otherwise: read-only.
-    read_only = profile.read_only or (
-        not profile.writes_allowed and not is_local_broker(chosen_url)
-    )
+    read_only = profile.read_only or (not profile.writes_allowed and not _all_local(endpoint))
     return replace(profile, endpoint=endpoint, read_only=read_only)
 
 
 def is_local_broker(url: str) -> bool:
     host = urlsplit(url).hostname or "localhost"
     return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _all_local(endpoint: BrokerEndpoint) -> bool:
+    return all(is_local_broker(node_url) for node_url in endpoint.node_urls())

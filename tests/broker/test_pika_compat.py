@@ -21,6 +21,7 @@ from opsdesk.broker.pika_compat import (
     ack_unflushed,
     async_channel,
     coalesce_output,
+    connected_parameters,
     end_wait,
     reject_unflushed,
     server_properties,
@@ -63,6 +64,11 @@ PRIVATE_ATTRIBUTES: list[tuple[str, str, Callable[[BlockingConnection, BlockingC
         "BlockingConnection._impl.server_properties",
         "server_properties",
         lambda conn, channel: isinstance(getattr(conn._impl, "server_properties", None), dict),
+    ),
+    (
+        "BlockingConnection._impl.params",
+        "connected_parameters",
+        lambda conn, channel: getattr(getattr(conn._impl, "params", None), "port", None) == 5672,
     ),
 ]
 
@@ -154,3 +160,8 @@ def test_server_properties_name_the_broker_and_its_version(connection: BlockingC
     version = props.get("version", b"")
     text = version.decode() if isinstance(version, bytes) else str(version)
     assert re.match(r"\d+\.\d+", text), props
+
+
+def test_connected_parameters_are_those_of_the_node_reached(connection: BlockingConnection) -> None:
+    params = connected_parameters(connection)
+    assert params is not None and (params.host, params.port) == ("127.0.0.1", 5672)
