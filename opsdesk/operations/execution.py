@@ -28,6 +28,7 @@ from opsdesk.operations.audit_trail import (
 )
 from opsdesk.operations.context import OperationContext
 from opsdesk.operations.dead_letter import run_dead_letter
+from opsdesk.operations.declare_queue import run_declare_queue
 from opsdesk.operations.errors import OperationError, ReadOnlyProfile, Refused
 from opsdesk.operations.move import run_move
 from opsdesk.operations.plan import (
@@ -47,6 +48,8 @@ from opsdesk.operations.queue_facts import read_queue_facts
 from opsdesk.operations.replay_sender import run_replay
 from opsdesk.operations.send_home import run_send_home
 from opsdesk.operations.sweep import SweepReport
+from opsdesk.operations.test_message import run_test_message
+from opsdesk.operations.write_specs import DeclareQueueSpec, PublishTestSpec
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,11 @@ def _run(
     if isinstance(spec, PurgeSpec):
         purged = run_purge(connection, spec)
         return OperationResult(plan, (), purged, notes=(f"{purged} message(s) purged",))
+    if isinstance(spec, DeclareQueueSpec):
+        return run_declare_queue(connection, plan, spec)
     client = ctx.management()
+    if isinstance(spec, PublishTestSpec):
+        return run_test_message(connection, client, plan, spec)
     facts = read_queue_facts(connection, client, plan.source)
     report: SweepReport
     if isinstance(spec, MoveSpec):  # a park into a parking queue too

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsdesk.operations.selection import Selection
+from opsdesk.operations.write_specs import DeclareQueueSpec, PublishTestSpec
 
 # More messages than this need the operator to type the count, not just click OK.
 TYPED_CONFIRMATION_ABOVE = 100
@@ -24,6 +25,8 @@ class Action(enum.StrEnum):
     REQUEUE = "requeue"
     REPLAY = "replay"
     PURGE = "purge"
+    DECLARE_QUEUE = "declare-queue"
+    PUBLISH_TEST = "publish-test"
 
 
 class OutcomeStatus(enum.StrEnum):
@@ -188,7 +191,15 @@ class PurgeSpec:
 
 
 # An action's own parameters, carried from its plan to its run.
-PlanSpec = MoveSpec | DeadLetterSpec | SendHomeSpec | ReplaySpec | PurgeSpec
+PlanSpec = (
+    MoveSpec
+    | DeadLetterSpec
+    | SendHomeSpec
+    | ReplaySpec
+    | PurgeSpec
+    | DeclareQueueSpec
+    | PublishTestSpec
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +221,11 @@ class Plan:
 
     @property
     def selection(self) -> Selection | None:
-        """Which of the source queue's messages it takes; None for a replay or a purge."""
+        """Which of the source queue's messages it takes; None when it takes none."""
         spec = self.spec
-        return None if isinstance(spec, ReplaySpec | PurgeSpec) else spec.selection
+        if isinstance(spec, ReplaySpec | PurgeSpec | DeclareQueueSpec | PublishTestSpec):
+            return None
+        return spec.selection
 
     @property
     def replay_messages(self) -> tuple[ReplayMessage, ...]:
@@ -248,6 +261,8 @@ class Plan:
         return self.source if self.action is Action.PURGE else str(self.count)
 
     def describe(self) -> str:
+        if isinstance(self.spec, DeclareQueueSpec | PublishTestSpec):
+            return f"{self.spec.describe()}: {self.method}"
         where = ", ".join(d.describe() for d in self.destinations) or "nowhere"
         size = str(self.count) if self.count_is_exact else f"up to {self.count}"
         what = "payment(s)" if self.replay_payments else "message(s)"

@@ -25,6 +25,7 @@ from opsdesk.operations import browse as browsing
 from opsdesk.operations.audit_trail import audit_problem
 from opsdesk.operations.context import OperationContext
 from opsdesk.operations.dead_letter import plan_dead_letter
+from opsdesk.operations.declare_queue import plan_declare_queue
 from opsdesk.operations.errors import OperationError
 from opsdesk.operations.execution import audited_refusals, broker_connection, execute_plan
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
@@ -50,6 +51,9 @@ from opsdesk.operations.queue_facts import (
 from opsdesk.operations.replay import plan_replay
 from opsdesk.operations.selection import Selection
 from opsdesk.operations.send_home import plan_send_home
+from opsdesk.operations.test_message import SOURCE as TEST_SOURCE
+from opsdesk.operations.test_message import MessageDraft, plan_test_message
+from opsdesk.operations.write_specs import DeclareQueueSpec
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_filter import EventFilter
@@ -244,6 +248,25 @@ class Operations:
     def plan_purge(self, queue: str) -> Plan:
         with self._source(Action.PURGE, queue, "") as found:
             plan = plan_purge(found.facts)
+        return self._checked(plan)
+
+    def plan_declare_queue(self, spec: DeclareQueueSpec) -> Plan:
+        """Create a queue (queue_arguments.queue_spec builds `spec`); never one that exists."""
+        with (
+            audited_refusals(self._ctx, Action.DECLARE_QUEUE, spec.queue, ""),
+            self._connection() as connection,
+        ):
+            plan = plan_declare_queue(connection, self._ctx.management(), spec)
+        return self._checked(plan)
+
+    def plan_test_message(self, draft: MessageDraft) -> Plan:
+        """Publish one typed message, mandatory and confirmed; the tracer says where it goes."""
+        where = draft.destination.describe()
+        with (
+            audited_refusals(self._ctx, Action.PUBLISH_TEST, TEST_SOURCE, where),
+            self._connection() as connection,
+        ):
+            plan = plan_test_message(connection, self._ctx.management(), self._ctx.operator, draft)
         return self._checked(plan)
 
     # -- execution ----------------------------------------------------------------------------

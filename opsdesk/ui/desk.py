@@ -32,6 +32,7 @@ from opsdesk.ui.alerts.alert_rules_dialog import AlertRulesDialog
 from opsdesk.ui.alerts.known_queues import KnownQueues
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 from opsdesk.ui.app_icon import app_icon
+from opsdesk.ui.broker.broker_panel import BrokerPanel
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
@@ -116,6 +117,7 @@ def build_desk(
     dashboard = DashboardPanel(db_path, monitor_bridge, settings)
     alerts_view = AlertHistoryView(db_path, alert_bridge)
     browser = QueueBrowserPanel(profile, db_path, settings)
+    broker_panel = BrokerPanel(profile, db_path, monitor_bridge)
     audit = AuditPanel(db_path, operator=profile.operator)
     window = build_main_window(
         db_path,
@@ -127,6 +129,7 @@ def build_desk(
             ("His&tory", history),
             ("&Dashboard", dashboard),
             ("&Queues", browser),
+            ("&Broker", broker_panel),
             ("Ale&rts", alerts_view),
             ("A&udit", audit),
         ],
@@ -170,6 +173,13 @@ def build_desk(
     window.connection_status.undecoded_events_requested.connect(lambda: window.show_panel(history))
     monitor_bridge.queue_list_changed.connect(browser.set_known_queues)
     browser.operation_finished.connect(audit.refresh)
+    broker_panel.operation_finished.connect(audit.refresh)
+
+    def on_browse_requested(queue: str) -> None:
+        window.show_panel(browser)
+        browser.browse(queue, offset=0)
+
+    broker_panel.browse_requested.connect(on_browse_requested)
 
     replays = ReplayDialogs()
 
@@ -212,6 +222,7 @@ def build_desk(
             dashboard.shutdown,
             alerts_view.shutdown,
             browser.shutdown,
+            broker_panel.shutdown,
             audit.shutdown,
         ],
     )
