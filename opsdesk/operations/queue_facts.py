@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.delivery_limit import (
+    UNKNOWN_VERSION,
+    DeliveryLimit,
+    effective_limit,
+    unknown_limit,
+)
 from opsdesk.broker.management_api import (
     ManagementClient,
     ManagementError,
@@ -34,8 +40,23 @@ class QueueFacts:
     type: str | None  # classic | quorum | stream; None: unknown (management API unreachable)
     dead_letter_exchange: str | None = None  # "" is the default exchange
     dead_letter_routing_key: str | None = None
-    delivery_limit: int | None = None
+    # The limit the broker applies (argument and policy resolved, RabbitMQ 4's default), or an
+    # assumption when the management API could not say (see broker/delivery_limit.py).
+    limit: DeliveryLimit = field(default_factory=lambda: unknown_limit(UNKNOWN_VERSION))
     management_error: str | None = None  # why the management API could not tell us more
+    version: tuple[int, int] = UNKNOWN_VERSION  # the broker's (major, minor)
+
+    @property
+    def delivery_limit(self) -> int | None:
+        return self.limit.value
+
+    def fate_of_dead_letter(self) -> str:
+        """Where a message the broker dead-letters from this queue goes, in words."""
+        if self.type is None:
+            return "dead-letter or drop it"
+        if self.dead_letter_exchange is None:
+            return "drop it (the queue has no dead-letter exchange)"
+        return f"dead-letter it into exchange {self.dead_letter_exchange!r}"
 
 
 def refuse_streams(facts: QueueFacts, what: str) -> None:
@@ -58,13 +79,32 @@ def read_queue_facts(
 ) -> QueueFacts:
     """Depth and consumers over AMQP; type, dead-letter route and limit from the management API."""
     ready, consumers = _passive_queue(connection, queue)
+    version = broker_version(connection, client)
+    unknown = unknown_limit(version)
     if client is None:
-        return QueueFacts(queue, ready, consumers, None, management_error="not configured")
+        return QueueFacts(
+            queue,
+            ready,
+            consumers,
+            None,
+            limit=unknown,
+            management_error="not configured",
+            version=version,
+        )
     try:
         entry = client.queue(queue)
     except ManagementError as exc:
-        return QueueFacts(queue, ready, consumers, None, management_error=str(exc))
+        return QueueFacts(
+            queue,
+            ready,
+            consumers,
+            None,
+            limit=unknown,
+            management_error=str(exc),
+            version=version,
+        )
     info = queue_info(entry, set())
+    policy = entry.get("effective_policy_definition")
     return QueueFacts(
         name=queue,
         ready=ready,
@@ -72,7 +112,10 @@ def read_queue_facts(
         type=info.type,
         dead_letter_exchange=info.dead_letter_exchange,
         dead_letter_routing_key=info.dead_letter_routing_key,
-        delivery_limit=info.delivery_limit,
+        limit=effective_limit(
+            info.type, info.arguments, policy if isinstance(policy, dict) else None, version
+        ),
+        version=version,
     )
 
 
@@ -122,11 +165,32 @@ def exchange_exists(connection: BlockingConnection, exchange: str) -> bool:
 
 def server_version(connection: BlockingConnection) -> tuple[int, int]:
     """The broker's (major, minor); (0, 0) when it does not say."""
-    props = server_properties(connection)
-    raw = props.get("version", b"")
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    raw = server_properties(connection).get("version", b"")
+    return parse_version(raw.decode() if isinstance(raw, bytes) else str(raw))
+
+
+def broker_version(
+    connection: BlockingConnection, client: ManagementClient | None
+) -> tuple[int, int]:
+    """The connection's word for it, else the management API overview's; (0, 0) if neither."""
+    version = server_version(connection)
+    if version != UNKNOWN_VERSION or client is None:
+        return version
+    try:
+        overview = client.get("/api/overview")
+    except ManagementError as exc:
+        log.info("broker version not read from the management API: %s", exc)
+        return version
+    return (
+        parse_version(str(overview.get("rabbitmq_version", "")))
+        if isinstance(overview, dict)
+        else version
+    )
+
+
+def parse_version(text: str) -> tuple[int, int]:
     match = re.match(r"(\d+)\.(\d+)", text)
-    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    return (int(match.group(1)), int(match.group(2))) if match else UNKNOWN_VERSION
 
 
 class RouteCheck:
