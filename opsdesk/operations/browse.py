@@ -1,38 +1,51 @@
 """Look at a queue's messages without consuming them.
 
 Browsing takes the messages with manual ack, from the head of the queue up to the end of the
-page (peek.py: a chain of channels when that is more than one consumer's prefetch), stops at a
-time limit that grows with how deep the page is (far inside the broker's consumer_timeout),
-then hands every one back with basic.nack(requeue=True). Nothing is removed, but the broker
-marks each taken message *redelivered*, and consumers will see that flag: a page at #2,700
-marks the 2,700 messages before it too. Requeued messages return to their original position in
-a classic queue; if other consumers are active (or on a quorum queue) the order may shift a
-little, and browsing briefly keeps those messages from the other consumers, who also get a
-share of the queue the browse then does not see. On a quorum queue with a delivery limit,
-every browse counts as a delivery attempt for every message it takes (before RabbitMQ 4.3) and
-can dead-letter or drop a message that reaches the limit: `BrowseWarning` unless the caller
-accepts that risk.
+page, stops at a time limit that grows with how deep the page is (far inside the broker's
+consumer_timeout), then hands every one back with basic.nack(requeue=True). Nothing is removed,
+but the broker marks each taken message *redelivered*, and consumers will see that flag: a page
+at #2,700 marks the 2,700 messages before it too. Requeued messages return to their original
+position in a classic queue; if other consumers are active (or on a quorum queue) the order may
+shift a little, and browsing briefly keeps those messages from the other consumers, who also
+get a share of the queue the browse then does not see.
+
+A classic queue is read by consumers (peek.py: a chain of channels when the page is deeper than
+one consumer's prefetch). A quorum queue, or one whose type cannot be read, is read one
+basic.get at a time (counted_take.py): where returns count towards its delivery limit, the
+browse stops at the first message whose return would leave it no return to spare, says so
+(BrowseResult.limit_stop), and the desk remembers the message (limit_ledger.py). What a browse
+cannot rule out before it takes anything (the type cannot be read; no dead-letter exchange, so
+a message already at its limit would be dropped; messages this desk left at their limit) is a
+`BrowseWarning`, unless the caller accepts that risk.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.deliveries import properties_dict
+from opsdesk.broker.delivery_limit import delivery_count
 from opsdesk.events.jsontext import table_json
 from opsdesk.events.masking import mask_pans
+from opsdesk.operations.counted_take import CountedTake, SingleActiveConsumer, take_counted
 from opsdesk.operations.death_headers import Death, deaths
 from opsdesk.operations.errors import BrowseWarning
+from opsdesk.operations.limit_ledger import Exhausted
+from opsdesk.operations.limit_stop import LimitStop, Returned
 from opsdesk.operations.peek import Peeked, peek_range
 from opsdesk.operations.queue_facts import QueueFacts, refuse_streams
 from opsdesk.operations.sweep import MAX_PREFETCH
 from opsdesk.operations.verdicts import SweptMessage
+
+log = logging.getLogger(__name__)
 
 MAX_PAGE = 1000  # rows one browse returns; the position of the first row is not limited
 DEFAULT_TIME_LIMIT = 3.0  # seconds, for a page near the head
@@ -41,7 +54,7 @@ DEFAULT_TIME_LIMIT = 3.0  # seconds, for a page near the head
 TIME_PER_MESSAGE_S = 1 / 2000
 MAX_TIME_LIMIT = 60.0
 BODY_PREVIEW_CHARS = 64 * 1024
-DEFAULT_QUORUM_DELIVERY_LIMIT = 20  # RabbitMQ 4.0+ when none is set
+SHOWN_EXHAUSTED = 5  # messages named in a warning about those left at their limit
 WHAT_INSTEAD = (
     "Move and Dead-letter with a filter (message id, routing key, header, body text, age) "
     "examine the whole queue instead"
@@ -67,6 +80,7 @@ class BrowsedMessage:
     body_text: str  # masked; undecodable bytes escaped; cut at BODY_PREVIEW_CHARS
     body_truncated: bool
     size: int  # the body's size in bytes
+    delivery_count: int = 0  # x-delivery-count as taken: its counted returns before this browse
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +94,10 @@ class BrowseResult:
     elapsed_s: float
     notes: tuple[str, ...]
     reached: int = 0  # messages taken from the head: the page's and every one before it
+    # The message the browse stopped at because returning it used up its deliveries.
+    limit_stop: LimitStop | None = None
+    returned: tuple[Returned, ...] = ()  # quorum queues: every message taken, as handed back
+    took_every_ready: bool = False  # basic.get found the queue empty: `returned` was all of it
 
 
 def time_limit_for(positions: int) -> float:
@@ -88,51 +106,100 @@ def time_limit_for(positions: int) -> float:
 
 
 def delivery_limit_risk(
-    facts: QueueFacts, version: tuple[int, int], taken: int | None = None
+    facts: QueueFacts, exhausted: Sequence[Exhausted] = (), taken: int | None = None
 ) -> str | None:
-    """Why browsing `facts.name` could dead-letter or drop messages, or None."""
+    """Why browsing `facts.name` could dead-letter or drop messages, or None.
+
+    Only what the browse cannot rule out before it takes a message: it stops by itself at the
+    first one whose return would leave it no return to spare.
+    """
     how_many = (
-        f"; this browse takes {taken:,} message(s), every one before the page included"
+        f"; this browse takes up to {taken:,} message(s), every one before the page included"
         if taken
         else ""
     )
+    limit = facts.limit
+    fate = facts.fate_of_dead_letter()
     if facts.type is None:
         # Cannot tell (no management API): warn rather than risk a message on a quorum queue.
         return (
             f"the type of {facts.name!r} cannot be checked ({facts.management_error}): if it is "
-            "a quorum queue with a delivery limit, each browse counts as a delivery, and a "
-            f"message that reaches the limit is dead-lettered or dropped{how_many}"
+            f"a quorum queue with a delivery limit ({limit.source}), each browse counts as a "
+            f"delivery, and a message that reaches the limit is dead-lettered or dropped"
+            f"{how_many}"
         )
-    if facts.type != "quorum" or version >= (4, 3):
+    if not limit.guards_returns or limit.value is None:
         return None
-    limit = facts.delivery_limit
-    if limit is None and version >= (4, 0):
-        limit = DEFAULT_QUORUM_DELIVERY_LIMIT
-    if limit is None:
-        return None
+    if exhausted:
+        return _exhausted_risk(facts, exhausted, fate)
+    if limit.value <= 0:
+        return (
+            f"{facts.name!r} has a delivery limit of {limit.value} ({limit.source}): every "
+            f"return counts past it, so browsing would make the broker {fate} for each message "
+            "it takes"
+        )
+    if facts.dead_letter_exchange is None:
+        return (
+            f"{facts.name!r} is a quorum queue with a delivery limit of {limit.value} "
+            f"({limit.source}) and no dead-letter exchange: the browse stops at the first "
+            "message it would leave at the limit, but a message that was already returned "
+            f"{limit.value} time(s) (by a consumer) is dropped as soon as the browse gives it "
+            f"back{how_many}"
+        )
+    return None
+
+
+def _exhausted_risk(facts: QueueFacts, exhausted: Sequence[Exhausted], fate: str) -> str:
+    names = ", ".join(e.describe() for e in exhausted[:SHOWN_EXHAUSTED])
+    more = len(exhausted) - SHOWN_EXHAUSTED
+    if more > 0:
+        names += f" and {more:,} more"
     return (
-        f"{facts.name!r} is a quorum queue with a delivery limit of {limit}: each browse counts "
-        f"as a delivery, and a message that reaches the limit is dead-lettered or dropped"
-        f"{how_many}"
+        f"this desk left {len(exhausted):,} message(s) of {facts.name!r} at their delivery "
+        f"limit: {names}. A browse that reaches one would have to give it back, and the broker "
+        f"would {fate}. Move them (a move acknowledges rather than returns), or browse anyway "
+        "if they are gone"
     )
 
 
 def peek(
     connection: BlockingConnection,
-    queue: str,
+    facts: QueueFacts,
     count: int,
-    expected: int,
     time_limit: float = DEFAULT_TIME_LIMIT,
-) -> tuple[list[SweptMessage], bool]:
-    """Up to `count` messages from the head, all returned to the queue; (messages, complete)."""
-    peeked = peek_range(connection, queue, 0, count, expected, time_limit)
-    return list(peeked.messages), peeked.complete
+) -> tuple[list[SweptMessage], CountedTake | None]:
+    """Up to `count` messages from the head, all returned to the queue.
+
+    With the counted take of a quorum queue, when it was one (see browse()).
+    """
+    if _counted(facts):
+        try:
+            taken = take_counted(
+                connection,
+                facts.name,
+                0,
+                count,
+                facts.ready,
+                time_limit,
+                facts.limit,
+                facts.fate_of_dead_letter(),
+            )
+        except SingleActiveConsumer:
+            pass
+        else:
+            return list(taken.peeked.messages), taken
+    peeked = peek_range(connection, facts.name, 0, count, facts.ready, time_limit)
+    return list(peeked.messages), None
+
+
+def _counted(facts: QueueFacts) -> bool:
+    """Quorum queues (and unknown ones) are read with basic.get, checking every count."""
+    return facts.type in (None, "quorum")
 
 
 def browse(
     connection: BlockingConnection,
     facts: QueueFacts,
-    version: tuple[int, int],
     *,
     offset: int = 0,
     limit: int = 50,
@@ -140,31 +207,53 @@ def browse(
     accept_delivery_limit_risk: bool = False,
     cancel: threading.Event | None = None,
     channel_prefetch: int = MAX_PREFETCH,
+    exhausted: Sequence[Exhausted] = (),
 ) -> BrowseResult:
     """Messages at positions [offset, offset+limit) of `facts.name`, left in the queue.
 
     `time_limit` None: time_limit_for the messages it takes. `channel_prefetch` is how many
     messages one channel of the chain takes (tests make it small to exercise the chain).
+    `exhausted`: messages of this queue the desk left at their delivery limit.
     """
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise ValueError(f"browse needs 0 <= offset and 0 < limit <= {MAX_PAGE}")
     refuse_streams(facts, "browsed (consume a stream with an offset instead)")
     taken = min(offset + limit, facts.ready)
-    risk = delivery_limit_risk(facts, version, taken)
+    risk = delivery_limit_risk(facts, exhausted, taken)
     if risk and not accept_delivery_limit_risk:
         raise BrowseWarning(risk)
     seconds = time_limit_for(taken) if time_limit is None else time_limit
     started = time.monotonic()
-    peeked = peek_range(
-        connection,
-        facts.name,
-        offset,
-        limit,
-        facts.ready,
-        seconds,
-        cancel=cancel,
-        channel_prefetch=channel_prefetch,
-    )
+    counted: CountedTake | None = None
+    if _counted(facts):
+        try:
+            counted = take_counted(
+                connection,
+                facts.name,
+                offset,
+                limit,
+                facts.ready,
+                seconds,
+                facts.limit,
+                facts.fate_of_dead_letter(),
+                cancel,
+            )
+        except SingleActiveConsumer as exc:
+            log.info("%r refuses basic.get (%s): browsing with a consumer", facts.name, exc)
+    if counted is not None:
+        peeked = counted.peeked
+    else:
+        peeked = peek_range(
+            connection,
+            facts.name,
+            offset,
+            limit,
+            facts.ready,
+            seconds,
+            cancel=cancel,
+            channel_prefetch=channel_prefetch,
+        )
+    stop = counted.stop if counted else None
     rows = tuple(_row(offset + i, m) for i, m in enumerate(peeked.messages))
     return BrowseResult(
         queue=facts.name,
@@ -174,8 +263,11 @@ def browse(
         consumers=facts.consumers,
         complete=peeked.complete,
         elapsed_s=time.monotonic() - started,
-        notes=_notes(facts, risk, peeked, seconds),
+        notes=_notes(facts, risk, peeked, seconds, stop),
         reached=peeked.reached,
+        limit_stop=stop,
+        returned=counted.returned if counted else (),
+        took_every_ready=counted is not None and peeked.stopped_by == "queue ended",
     )
 
 
@@ -196,13 +288,20 @@ def _row(position: int, message: SweptMessage) -> BrowsedMessage:
         body_text=mask_pans(text[: BODY_PREVIEW_CHARS + 64])[:BODY_PREVIEW_CHARS],
         body_truncated=len(text) > BODY_PREVIEW_CHARS,
         size=len(message.body),
+        delivery_count=delivery_count(props.headers),
     )
 
 
 def _notes(
-    facts: QueueFacts, risk: str | None, peeked: Peeked, time_limit: float
+    facts: QueueFacts,
+    risk: str | None,
+    peeked: Peeked,
+    time_limit: float,
+    stop: LimitStop | None,
 ) -> tuple[str, ...]:
     notes = [WHAT_BROWSING_DOES]
+    if stop is not None:
+        notes.append(stop.describe())
     if facts.consumers:
         notes.append(
             f"the queue has {facts.consumers} consumer(s): the browse shares the queue with them, "
@@ -215,6 +314,11 @@ def _notes(
             "puts them behind the others), so the positions of the messages this browse took "
             "can change: a position is where the message was at this browse"
         )
+    if facts.limit.guards_returns and peeked.reached:
+        notes.append(
+            f"{facts.name!r}: {facts.limit.describe()}: each of the {peeked.reached:,} "
+            "message(s) this browse took went back with one return fewer to spare"
+        )
     if risk:
         notes.append(risk)
     first = peeked.first
@@ -226,7 +330,7 @@ def _notes(
             f"to show #{first:,} on, the browse took the {first:,} message(s) before them too, "
             "and handed every one back"
         )
-    if not peeked.complete:
+    if not peeked.complete and stop is None:
         notes.append(_why_short(peeked, time_limit))
     return tuple(notes)
 

@@ -46,13 +46,13 @@ from opsdesk.operations.queue_facts import (
     QueueFacts,
     exchange_exists,
     read_queue_facts,
-    server_version,
 )
 from opsdesk.operations.replay import plan_replay
 from opsdesk.operations.selection import Selection
 from opsdesk.operations.send_home import plan_send_home
 from opsdesk.operations.test_message import SOURCE as TEST_SOURCE
 from opsdesk.operations.test_message import MessageDraft, plan_test_message
+from opsdesk.operations.verdicts import SweptMessage
 from opsdesk.operations.write_specs import DeclareQueueSpec
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
@@ -100,17 +100,19 @@ class Operations:
         """A page of `queue`, left in place (see browse.py for what browsing does to it)."""
         with self._connection() as connection:
             facts = read_queue_facts(connection, self._ctx.management(), queue)
-            return browsing.browse(
+            result = browsing.browse(
                 connection,
                 facts,
-                server_version(connection),
                 offset=offset,
                 limit=limit,
                 time_limit=time_limit,
                 accept_delivery_limit_risk=accept_delivery_limit_risk,
                 cancel=cancel,
                 channel_prefetch=channel_prefetch,
+                exhausted=self._ctx.exhausted(facts),
             )
+        self._ctx.remember_returns(facts, result.returned, whole_queue=result.took_every_ready)
+        return result
 
     def history_copies(self, message_ids: Sequence[str | None]) -> dict[str, PaymentEvent]:
         """Events the tap already stored for these message ids: show them, not the broker's."""
@@ -168,7 +170,13 @@ class Operations:
         with self._source(Action.REQUEUE, queue, where) as found:
             connection, facts = found.connection, found.facts
             wanted = min(selection.count or SEND_HOME_PREVIEW, SEND_HOME_PREVIEW)
-            preview, _ = browsing.peek(connection, queue, wanted, facts.ready, time_limit=2.0)
+            if self._ctx.exhausted(facts):
+                # Peeking would take first the messages this desk left at their limit.
+                preview: list[SweptMessage] = []
+            else:
+                preview, counted = browsing.peek(connection, facts, wanted, time_limit=2.0)
+                if counted is not None:
+                    self._ctx.remember_returns(facts, counted.returned)
             plan = plan_send_home(connection, facts, spec, preview)
         return self._checked(plan)
 
