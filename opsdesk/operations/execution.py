@@ -106,6 +106,7 @@ def _run(
         report = run_send_home(connection, spec, facts, ctx.operator, options)
     else:
         assert_never(spec)
+    ctx.remember_returns(facts, report.returned, report.taken_away)
     return OperationResult(
         plan,
         tuple(report.outcomes),

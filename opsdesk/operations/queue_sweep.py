@@ -11,6 +11,7 @@ from opsdesk.operations.plan import RunOptions
 from opsdesk.operations.queue_facts import QueueFacts
 from opsdesk.operations.selection import Selection, Selector
 from opsdesk.operations.sweep import Sweep, SweepLimits, SweepReport
+from opsdesk.operations.sweep_returns import SweepReturns
 from opsdesk.operations.verdicts import Handler
 
 
@@ -48,10 +49,18 @@ def sweep_warnings(facts: QueueFacts, selection: Selection) -> tuple[str, ...]:
             "messages that are not selected are held (unacked) until the end and then "
             "returned to their place; they are marked redelivered"
         )
-    if facts.type == "quorum" and facts.delivery_limit:
+    limit = facts.limit
+    if limit.guards_returns:
         warnings.append(
-            f"quorum queue with delivery limit {facts.delivery_limit}: messages held and "
-            "returned count as a delivery attempt"
+            f"quorum queue with {limit.describe()}: every message handed back (passed over, "
+            "or in hand when the operation stops) counts as a delivery; it stops at the first "
+            "passed-over message it would leave at the limit, and acts as planned on one in "
+            f"hand that going back would make the broker {facts.fate_of_dead_letter()}"
+        )
+    elif facts.type is None:
+        warnings.append(
+            f"the type of {facts.name!r} cannot be read ({facts.management_error}): if it is a "
+            "quorum queue with a delivery limit, messages handed back count as a delivery"
         )
     return tuple(warnings)
 
@@ -74,5 +83,8 @@ def run_sweep(
         options.cancel,
         options.on_progress,
         total=planned_count(facts, selection),
+        returns=SweepReturns(
+            facts.limit, facts.fate_of_dead_letter(), quorum=facts.type in (None, "quorum")
+        ),
     )
     return sweep.run()

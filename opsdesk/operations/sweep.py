@@ -12,6 +12,13 @@ At most `snapshot` deliveries are taken (the ready count read before starting), 
 published during the sweep are left alone and the sweep ends. A crash mid-way returns every
 unacked message to the queue; a copy confirmed but not yet acked at its source then exists
 twice (same message_id): duplicates are bounded by the confirm window.
+
+On a quorum queue whose returns count towards its delivery limit, every message that goes back
+is one delivery more (sweep_returns.py): the sweep stops at the first passed-over message it
+would leave at the limit, acts as planned on a message in hand that going back would
+dead-letter, and reports what went back at its limit. Before cancelling its consumer it takes
+in what pika holds for it, since pika's cancel rejects those unseen, and basic.reject counts
+even on RabbitMQ 4.3; deliveries still in flight while the cancel travels are rejected so.
 """
 
 from __future__ import annotations
@@ -20,7 +27,6 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 
 import pika
 import pika.exceptions
@@ -37,7 +43,10 @@ from opsdesk.operations.plan import (
     ProgressCallback,
 )
 from opsdesk.operations.selection import Selector
+from opsdesk.operations.sweep_ending import CountedEnding
+from opsdesk.operations.sweep_limits import IO_WAIT, Delivery, Pending, SweepLimits
 from opsdesk.operations.sweep_report import ProgressThrottle, SweepReport
+from opsdesk.operations.sweep_returns import SweepReturns
 from opsdesk.operations.verdicts import Handler, Leave, Reject, SweptMessage
 
 log = logging.getLogger(__name__)
@@ -47,32 +56,11 @@ MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
 # prefetch slot: this many may be held at once (the broker sends up to this many, so it also
 # bounds memory). A sweep whose held messages fill it stops and says so.
 MAX_HELD = 20_000
-IO_WAIT = 0.05  # longest wait for I/O while nothing can be done (a confirm or delivery ends it)
 BATCH = 100  # deliveries handled between two turns of I/O, so publishes go out steadily
-
-_Delivery = tuple[pika.spec.Basic.Deliver, pika.spec.BasicProperties, bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class SweepLimits:
-    snapshot: int  # the source's ready count when the operation started
-    window: int = 1000  # publishes in flight at once
-    rate_limit: float | None = None  # messages per second; None: as fast as confirms allow
-    idle_end_s: float = 1.0  # end when nothing arrives this long (TTL, a stall)
-    confirm_timeout_s: float = 15.0
-    # Stop taking new messages well before the broker's consumer_timeout (30 min default)
-    # would close the channel on the messages this sweep holds.
-    max_duration_s: float = 20 * 60
+RETURNS_APPLIED_S = 5.0  # longest wait for a quorum queue to show what a sweep handed back
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    key: str
-    message_id: str | None
-    destination: Destination
-
-
-class Sweep:
+class Sweep(CountedEnding):
     """One run over one queue on `connection` (which must stay on this thread)."""
 
     def __init__(
@@ -85,6 +73,7 @@ class Sweep:
         cancel: threading.Event | None = None,
         on_progress: ProgressCallback | None = None,
         total: int = 0,
+        returns: SweepReturns | None = None,
     ) -> None:
         self._connection = connection
         self._queue = queue
@@ -94,9 +83,12 @@ class Sweep:
         self._cancel = cancel or threading.Event()
         self._progress = ProgressThrottle(on_progress, total)
         self._report = SweepReport()
-        self._pending: dict[int, _Pending] = {}
+        self._pending: dict[int, Pending] = {}
         self._handled: set[str] = set()
         self._started = 0.0
+        self._returns = returns or SweepReturns()
+        self._arrivals: deque[Delivery] = deque()
+        self._deferred: list[tuple[Pending, Confirmation[int]]] | None = None
 
     def run(self) -> SweepReport:
         if self._limits.snapshot <= 0:
@@ -118,8 +110,11 @@ class Sweep:
             except pika.exceptions.AMQPConnectionError as exc:
                 self._stopped(describe_broker_failure(exc), publisher)
                 return self._report
-            self._settle(publisher.wait(self._limits.confirm_timeout_s), channel)
-            self._return_held(channel)
+            if self._returns.guards:
+                self._end_counted(channel, publisher)
+            else:
+                self._settle(publisher.wait(self._limits.confirm_timeout_s), channel)
+                self._return_held(channel)
             self._report_missing()
         finally:
             publisher.close()
@@ -139,7 +134,7 @@ class Sweep:
     def _consume(self, channel: BlockingChannel, publisher: ConfirmingPublisher[int]) -> None:
         # Deliveries are queued by pika's dispatch and taken here in batches while the confirm
         # window has room; the I/O wait ends as soon as a confirm or a delivery arrives.
-        arrivals: deque[_Delivery] = deque()
+        arrivals = self._arrivals
         channel.basic_consume(
             self._queue, lambda _ch, m, p, b: arrivals.append((m, p, b)), exclusive=True
         )
@@ -193,19 +188,26 @@ class Sweep:
         self,
         channel: BlockingChannel,
         publisher: ConfirmingPublisher[int],
-        delivery: _Delivery,
+        delivery: Delivery,
         next_slot: float,
     ) -> tuple[float, bool]:
         """Act on one delivery if it is selected; also says whether the sweep has ended."""
         method, props, body = delivery
         self._report.examined += 1
         message = SweptMessage.of(method, props, body)
+        tag = method.delivery_tag
+        position = self._report.examined - 1
+        self._returns.took(tag, position, message.key, props.message_id, props.headers)
         if message.redelivered and message.key in self._handled:
             # It came round again (someone requeued it behind us): the snapshot is done.
             self._report.notes.append(f"message {message.key} came round again: ended")
             return next_slot, True
         if self._selector.take(message.key, message.routing_key, props, body):
             next_slot = self._act(channel, publisher, method, message, next_slot)
+        if tag not in self._pending and (stop := self._returns.stop_at(tag)) is not None:
+            self._report.limit_stop = stop
+            self._report.notes.append(stop.describe())
+            return next_slot, True
         self._progress(self._report)
         ended = self._report.examined >= self._limits.snapshot or self._selector.satisfied
         return next_slot, ended
@@ -225,6 +227,7 @@ class Sweep:
         next_slot = self._pace(next_slot)
         if isinstance(verdict, Reject):
             reject_unflushed(channel, method.delivery_tag)
+            self._returns.settled(method.delivery_tag)
             self._handled.add(message.key)
             self._record(message, OutcomeStatus.DONE, verdict.destination, "")
             return next_slot
@@ -240,7 +243,7 @@ class Sweep:
             verdict.body,
             verdict.properties,
         )
-        self._pending[method.delivery_tag] = _Pending(
+        self._pending[method.delivery_tag] = Pending(
             message.key, message.properties.message_id, verdict.destination
         )
         self._handled.add(message.key)
@@ -255,13 +258,29 @@ class Sweep:
             self._connection.sleep(delay)  # keeps heartbeats and confirms flowing
         return max(next_slot, time.monotonic() - 1.0 / rate) + 1.0 / rate
 
-    def _settle(self, confirmations: list[Confirmation[int]], channel: BlockingChannel) -> None:
+    def _settle(
+        self,
+        confirmations: list[Confirmation[int]],
+        channel: BlockingChannel,
+        deferred: list[tuple[Pending, Confirmation[int]]] | None = None,
+        acked: bool = False,
+    ) -> None:
+        """Ack each confirmed copy's source and record outcomes; `deferred`: confirmations
+        held back while ending (sweep_ending.py), `acked`: their acks went out already."""
+        held_back = {c.token: p for p, c in deferred or []}
         for confirmation in confirmations:
-            pending = self._pending.pop(confirmation.token, None)
+            pending = self._pending.pop(confirmation.token, None) or held_back.get(
+                confirmation.token
+            )
             if pending is None:
                 continue
+            if confirmation.status is OutcomeStatus.DONE and self._deferred is not None:
+                self._deferred.append((pending, confirmation))
+                continue
             if confirmation.status is OutcomeStatus.DONE and channel.is_open:
-                ack_unflushed(channel, confirmation.token)
+                if not acked:
+                    ack_unflushed(channel, confirmation.token)
+                self._returns.settled(confirmation.token)
             elif confirmation.status is OutcomeStatus.DONE:
                 confirmation = Confirmation(
                     confirmation.token,
@@ -276,7 +295,31 @@ class Sweep:
         if channel.is_open:
             for tag in list(channel.consumer_tags):
                 channel.basic_cancel(tag)
+            returning = self._returns.held + len(self._arrivals)
+            before = self._ready(channel) if returning and self._returns.quorum else None
             channel.basic_nack(0, multiple=True, requeue=True)
+            if before is not None:
+                self._await_returned(channel, before + returning)
+        self._account_returns()
+
+    def _ready(self, channel: BlockingChannel) -> int:
+        return int(channel.queue_declare(self._queue, passive=True).method.message_count)
+
+    def _await_returned(self, channel: BlockingChannel, target: int) -> None:
+        """Keep the channel open until a quorum queue shows the returns (sweep_ending.py):
+        they are its last command, so everything before them has been applied too."""
+        deadline = time.monotonic() + RETURNS_APPLIED_S
+        while self._ready(channel) < target:
+            if time.monotonic() > deadline:
+                log.info("%r: handed-back messages not seen back in time", self._queue)
+                return
+            self._connection.sleep(IO_WAIT)
+
+    def _account_returns(self) -> None:
+        returned = self._returns.handed_back(self._arrivals)
+        self._report.returned = returned
+        self._report.taken_away = list(self._returns.taken_away)
+        self._report.notes.extend(self._returns.notes(returned))
 
     def _report_missing(self) -> None:
         stopped = self._report.cancelled or self._report.error is not None
@@ -291,6 +334,7 @@ class Sweep:
             pending = self._pending.pop(confirmation.token, None)
             if pending is not None:
                 self._record_pending(pending, confirmation)
+        self._account_returns()
 
     def _record(
         self,
@@ -302,7 +346,7 @@ class Sweep:
         message_id = message.properties.message_id
         self._report.record(message.key, status, message_id, destination, detail)
 
-    def _record_pending(self, pending: _Pending, confirmation: Confirmation[int]) -> None:
+    def _record_pending(self, pending: Pending, confirmation: Confirmation[int]) -> None:
         self._report.record(
             pending.key,
             confirmation.status,

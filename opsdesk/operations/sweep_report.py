@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from opsdesk.operations.limit_stop import LimitStop, Returned
 from opsdesk.operations.plan import (
     Destination,
     MessageOutcome,
@@ -25,6 +26,9 @@ class SweepReport:
     notes: list[str] = field(default_factory=list)
     done: int = 0
     failed: int = 0
+    limit_stop: LimitStop | None = None  # the passed-over message it stopped at (quorum queues)
+    returned: list[Returned] = field(default_factory=list)  # every message handed back
+    taken_away: list[str] = field(default_factory=list)  # keys acked or rejected
 
     def record(
         self,
