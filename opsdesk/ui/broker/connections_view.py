@@ -10,7 +10,7 @@ from opsdesk.ui.broker.connections_model import ChannelsModel, ConnectionsModel
 from opsdesk.ui.broker.figures_age import FiguresAge
 from opsdesk.ui.broker.figures_table import figures_table
 
-CONNECTION_WIDTHS = (260, 90, 90, 300, 70, 130, 130)
+CONNECTION_WIDTHS = (240, 70, 80, 300, 70, 170, 130)
 CHANNEL_WIDTHS = (320, 300, 80, 120, 80, 90)
 HELD_STYLE = "QLabel#heldSummary { color: #a4262c; font-weight: bold; }"
 

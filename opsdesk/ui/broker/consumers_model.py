@@ -88,6 +88,8 @@ class ConsumersModel(FiguresTableModel[ConsumerInfo]):
             return "No prefetch limit: the broker sends this consumer as much as it can buffer."
         if column == COL_CHANNEL:
             return row.channel
+        if column == COL_TAG:
+            return row.consumer_tag
         return ""
 
     def colour(self, row: ConsumerInfo, column: int) -> QColor | None:

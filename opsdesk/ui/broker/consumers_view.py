@@ -9,7 +9,7 @@ from opsdesk.ui.broker.consumers_model import ConsumersModel
 from opsdesk.ui.broker.figures_age import FiguresAge
 from opsdesk.ui.broker.figures_table import figures_table
 
-WIDTHS = (200, 110, 130, 70, 60, 180, 80, 80, 120)
+WIDTHS = (200, 170, 130, 70, 60, 200, 80, 80, 120)
 
 
 class ConsumersView(QWidget):

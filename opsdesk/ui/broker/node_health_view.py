@@ -13,6 +13,7 @@ from opsdesk.ui.broker.node_health_model import NodeHealthModel
 
 WIDTHS = (200, 90, 240, 220, 190, 190, 150, 90)
 CLEAR_STYLE = "QLabel#alarmStrip { color: #1f6b33; padding: 4px 8px; }"
+STALE_STYLE = "QLabel#alarmStrip { color: #9a9a9a; padding: 4px 8px; }"
 
 
 class NodeHealthView(QWidget):
@@ -26,6 +27,8 @@ class NodeHealthView(QWidget):
         self.alarms.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.age = FiguresAge(late_after=late_after)
         self.age.stale_changed.connect(self.model.set_stale)
+        self.age.stale_changed.connect(self._on_stale_changed)
+        self._trouble = False
         self.table = figures_table(self.model, WIDTHS, "nodeHealthTable")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -40,7 +43,12 @@ class NodeHealthView(QWidget):
             return
         self.model.replace_rows(health.nodes)
         self.age.show_read(health.read_at)
-        trouble = bool(health.alarms) or any(not node.running for node in health.nodes)
-        mark = "⚠ " if trouble else "✓ "
+        self._trouble = bool(health.alarms) or any(not node.running for node in health.nodes)
+        mark = "⚠ " if self._trouble else "✓ "
         self.alarms.setText("\n".join(mark + line for line in health.summary()))
-        self.alarms.setStyleSheet(ALARM_STYLE if trouble else CLEAR_STYLE)
+        self._on_stale_changed(self.age.stale)
+
+    def _on_stale_changed(self, stale: bool) -> None:
+        """Stale sentences grey as the figures do: "no alarms" may no longer be true."""
+        style = STALE_STYLE if stale else ALARM_STYLE if self._trouble else CLEAR_STYLE
+        self.alarms.setStyleSheet(style)

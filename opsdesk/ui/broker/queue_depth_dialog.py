@@ -1,8 +1,8 @@
 """One queue's depth over time, opened from its overview row.
 
-Two sources, said apart: the queue monitor's stored samples (ready and unacked; only the
-queues it watches, but from before this window opened) and this tab's own readings of the
-total (every queue, since the tab first read it).
+Two sources, said apart: the queue monitor's stored samples of the last hour (ready and
+unacked; only the queues it watches) and the desk's recent readings of the total, which the
+sparkline draws too (the monitor's and this tab's, every queue, for the last few minutes).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from opsdesk.ui.dashboard.queue_freshness import moment_text, parse_utc
 from opsdesk.ui.dashboard.time_chart import SeriesStyle, TimeChart
 
 STORED_SPAN_S = 3600  # the monitor's samples of the last hour
-READY, UNACKED, TOTAL = "ready (monitor)", "unacked (monitor)", "total (this tab)"
+READY, UNACKED, TOTAL = "ready (monitor)", "unacked (monitor)", "total (recent)"
 
 
 class QueueDepthDialog(QDialog):
@@ -75,10 +75,11 @@ class QueueDepthDialog(QDialog):
 
     def _note(self, first_reading: float | None) -> str:
         tab = (
-            "Total: this tab's readings since "
-            f"{moment_text(datetime.fromtimestamp(first_reading, UTC), utc_now())} UTC."
+            "Total (recent): ready + unacked as the desk read them since "
+            f"{moment_text(datetime.fromtimestamp(first_reading, UTC), utc_now())} UTC, "
+            "as the sparkline draws them."
             if first_reading is not None
-            else "This tab has no reading of this queue yet."
+            else "The desk has no recent reading of this queue yet."
         )
         if self._stored is None:
             return f"Reading the monitor's stored samples… {tab}"

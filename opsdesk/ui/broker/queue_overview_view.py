@@ -27,6 +27,7 @@ from opsdesk.ui.broker.depth_history import DepthHistory
 from opsdesk.ui.broker.figures_age import FiguresAge
 from opsdesk.ui.broker.queue_overview_model import (
     COL_DEPTH,
+    COL_DLX,
     COL_NAME,
     HEADERS,
     QueueOverviewModel,
@@ -34,7 +35,7 @@ from opsdesk.ui.broker.queue_overview_model import (
 from opsdesk.ui.broker.sparkline_delegate import SparklineDelegate
 from opsdesk.ui.operations.table_style import style_table
 
-COLUMN_WIDTHS = {COL_NAME: 280, COL_DEPTH: 90}
+COLUMN_WIDTHS = {COL_NAME: 300, COL_DEPTH: 90, COL_DLX: 170}
 NUMBER_WIDTH = 78
 ERROR_STYLE = "color: #a4262c;"
 

@@ -111,8 +111,8 @@ def test_a_row_opens_move_dead_letter_and_its_depth_chart(open_panel, broker, un
     qtbot.mouseClick(overview.chart_button, Qt.MouseButton.LeftButton)
     chart = panel.row_actions.charts.dialogs[("/", queue)]
     qtbot.waitUntil(lambda: "queue monitor has no sample" in chart.note.text(), timeout=WAIT_MS)
-    assert "Total: this tab's readings since" in chart.note.text()
-    assert chart.chart.series_names() == ["total (this tab)"]
+    assert "Total (recent): ready + unacked as the desk read them since" in chart.note.text()
+    assert chart.chart.series_names() == ["total (recent)"]
 
 
 def test_a_read_only_profile_offers_no_move_or_dead_letter(open_panel, broker, unique_name, qtbot):
