@@ -35,6 +35,7 @@ from opsdesk.broker.deliveries import properties_dict
 from opsdesk.broker.delivery_limit import delivery_count
 from opsdesk.events.jsontext import table_json
 from opsdesk.events.masking import mask_pans
+from opsdesk.operations.browse_risk import delivery_limit_risk
 from opsdesk.operations.counted_take import CountedTake, SingleActiveConsumer, take_counted
 from opsdesk.operations.death_headers import Death, deaths
 from opsdesk.operations.errors import BrowseWarning
@@ -54,7 +55,6 @@ DEFAULT_TIME_LIMIT = 3.0  # seconds, for a page near the head
 TIME_PER_MESSAGE_S = 1 / 2000
 MAX_TIME_LIMIT = 60.0
 BODY_PREVIEW_CHARS = 64 * 1024
-SHOWN_EXHAUSTED = 5  # messages named in a warning about those left at their limit
 WHAT_INSTEAD = (
     "Move and Dead-letter with a filter (message id, routing key, header, body text, age) "
     "examine the whole queue instead"
@@ -103,63 +103,6 @@ class BrowseResult:
 def time_limit_for(positions: int) -> float:
     """How long a browse that takes `positions` messages from the head may run."""
     return min(MAX_TIME_LIMIT, DEFAULT_TIME_LIMIT + positions * TIME_PER_MESSAGE_S)
-
-
-def delivery_limit_risk(
-    facts: QueueFacts, exhausted: Sequence[Exhausted] = (), taken: int | None = None
-) -> str | None:
-    """Why browsing `facts.name` could dead-letter or drop messages, or None.
-
-    Only what the browse cannot rule out before it takes a message: it stops by itself at the
-    first one whose return would leave it no return to spare.
-    """
-    how_many = (
-        f"; this browse takes up to {taken:,} message(s), every one before the page included"
-        if taken
-        else ""
-    )
-    limit = facts.limit
-    fate = facts.fate_of_dead_letter()
-    if facts.type is None:
-        # Cannot tell (no management API): warn rather than risk a message on a quorum queue.
-        return (
-            f"the type of {facts.name!r} cannot be checked ({facts.management_error}): if it is "
-            f"a quorum queue with a delivery limit ({limit.source}), each browse counts as a "
-            f"delivery, and a message that reaches the limit is dead-lettered or dropped"
-            f"{how_many}"
-        )
-    if not limit.guards_returns or limit.value is None:
-        return None
-    if exhausted:
-        return _exhausted_risk(facts, exhausted, fate)
-    if limit.value <= 0:
-        return (
-            f"{facts.name!r} has a delivery limit of {limit.value} ({limit.source}): every "
-            f"return counts past it, so browsing would make the broker {fate} for each message "
-            "it takes"
-        )
-    if facts.dead_letter_exchange is None:
-        return (
-            f"{facts.name!r} is a quorum queue with a delivery limit of {limit.value} "
-            f"({limit.source}) and no dead-letter exchange: the browse stops at the first "
-            "message it would leave at the limit, but a message that was already returned "
-            f"{limit.value} time(s) (by a consumer) is dropped as soon as the browse gives it "
-            f"back{how_many}"
-        )
-    return None
-
-
-def _exhausted_risk(facts: QueueFacts, exhausted: Sequence[Exhausted], fate: str) -> str:
-    names = ", ".join(e.describe() for e in exhausted[:SHOWN_EXHAUSTED])
-    more = len(exhausted) - SHOWN_EXHAUSTED
-    if more > 0:
-        names += f" and {more:,} more"
-    return (
-        f"this desk left {len(exhausted):,} message(s) of {facts.name!r} at their delivery "
-        f"limit: {names}. A browse that reaches one would have to give it back, and the broker "
-        f"would {fate}. Move them (a move acknowledges rather than returns), or browse anyway "
-        "if they are gone"
-    )
 
 
 def peek(

@@ -13,12 +13,8 @@ published during the sweep are left alone and the sweep ends. A crash mid-way re
 unacked message to the queue; a copy confirmed but not yet acked at its source then exists
 twice (same message_id): duplicates are bounded by the confirm window.
 
-On a quorum queue whose returns count towards its delivery limit, every message that goes back
-is one delivery more (sweep_returns.py): the sweep stops at the first passed-over message it
-would leave at the limit, acts as planned on a message in hand that going back would
-dead-letter, and reports what went back at its limit. Before cancelling its consumer it takes
-in what pika holds for it, since pika's cancel rejects those unseen, and basic.reject counts
-even on RabbitMQ 4.3; deliveries still in flight while the cancel travels are rejected so.
+On a quorum queue whose returns count towards its delivery limit each message that goes back is
+one delivery more: see sweep_returns.py (what is held, where to stop) and sweep_ending.py.
 """
 
 from __future__ import annotations
@@ -43,7 +39,7 @@ from opsdesk.operations.plan import (
     ProgressCallback,
 )
 from opsdesk.operations.selection import Selector
-from opsdesk.operations.sweep_ending import CountedEnding
+from opsdesk.operations.sweep_ending import SweepEnding
 from opsdesk.operations.sweep_limits import IO_WAIT, Delivery, Pending, SweepLimits
 from opsdesk.operations.sweep_report import ProgressThrottle, SweepReport
 from opsdesk.operations.sweep_returns import SweepReturns
@@ -57,10 +53,9 @@ MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
 # bounds memory). A sweep whose held messages fill it stops and says so.
 MAX_HELD = 20_000
 BATCH = 100  # deliveries handled between two turns of I/O, so publishes go out steadily
-RETURNS_APPLIED_S = 5.0  # longest wait for a quorum queue to show what a sweep handed back
 
 
-class Sweep(CountedEnding):
+class Sweep(SweepEnding):
     """One run over one queue on `connection` (which must stay on this thread)."""
 
     def __init__(
@@ -288,38 +283,6 @@ class Sweep(CountedEnding):
                     "copy confirmed but the source channel closed: the message is in both queues",
                 )
             self._record_pending(pending, confirmation)
-
-    def _return_held(self, channel: BlockingChannel) -> None:
-        # basic_cancel rejects (requeue) what pika holds undispatched; the nack returns the
-        # rest, including deliveries this sweep queued but never examined.
-        if channel.is_open:
-            for tag in list(channel.consumer_tags):
-                channel.basic_cancel(tag)
-            returning = self._returns.held + len(self._arrivals)
-            before = self._ready(channel) if returning and self._returns.quorum else None
-            channel.basic_nack(0, multiple=True, requeue=True)
-            if before is not None:
-                self._await_returned(channel, before + returning)
-        self._account_returns()
-
-    def _ready(self, channel: BlockingChannel) -> int:
-        return int(channel.queue_declare(self._queue, passive=True).method.message_count)
-
-    def _await_returned(self, channel: BlockingChannel, target: int) -> None:
-        """Keep the channel open until a quorum queue shows the returns (sweep_ending.py):
-        they are its last command, so everything before them has been applied too."""
-        deadline = time.monotonic() + RETURNS_APPLIED_S
-        while self._ready(channel) < target:
-            if time.monotonic() > deadline:
-                log.info("%r: handed-back messages not seen back in time", self._queue)
-                return
-            self._connection.sleep(IO_WAIT)
-
-    def _account_returns(self) -> None:
-        returned = self._returns.handed_back(self._arrivals)
-        self._report.returned = returned
-        self._report.taken_away = list(self._returns.taken_away)
-        self._report.notes.extend(self._returns.notes(returned))
 
     def _report_missing(self) -> None:
         stopped = self._report.cancelled or self._report.error is not None

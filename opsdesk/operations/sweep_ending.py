@@ -1,7 +1,7 @@
-"""How a sweep ends on a quorum queue whose returns count towards its delivery limit.
+"""How a sweep ends: what it holds goes back, and on a quorum queue nothing goes back blind.
 
-Mixed into Sweep (sweep.py). The usual ending (cancel the consumer, nack what is held) has two
-holes on such a queue:
+Mixed into Sweep (sweep.py). The usual ending cancels the consumer and nacks what is held. On a
+quorum queue whose returns count towards its delivery limit that has two holes:
 - pika rejects (requeue), unseen, what arrives for a consumer it is cancelling; a reject
   counts, and a message that had no return left is dead-lettered by it. So acks are held back
   from the moment the sweep ends (an ack would let the broker send one more delivery), what the
@@ -19,6 +19,7 @@ returns go last and the sweep waits until the queue's ready count shows them (sw
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 
@@ -32,14 +33,18 @@ from opsdesk.operations.sweep_report import SweepReport
 from opsdesk.operations.sweep_returns import SweepReturns
 from opsdesk.operations.verdicts import SweptMessage
 
+log = logging.getLogger(__name__)
+
 QUIET_S = 0.25  # no delivery this long while ending: the broker has nothing more to send
+RETURNS_APPLIED_S = 5.0  # longest wait for a quorum queue to show what a sweep handed back
 SHOWN = 5  # message ids named in a note
 
 
-class CountedEnding:
-    """The ending of a sweep over a queue whose returns count (Sweep provides the rest)."""
+class SweepEnding:
+    """The ending of a sweep (Sweep provides the rest)."""
 
     _connection: BlockingConnection
+    _queue: str
     _limits: SweepLimits
     _arrivals: deque[Delivery]
     _returns: SweepReturns
@@ -68,9 +73,6 @@ class CountedEnding:
         raise NotImplementedError
 
     def _prefetch(self) -> int:
-        raise NotImplementedError
-
-    def _return_held(self, channel: BlockingChannel) -> None:
         raise NotImplementedError
 
     def _end_counted(self, channel: BlockingChannel, publisher: ConfirmingPublisher[int]) -> None:
@@ -146,3 +148,35 @@ class CountedEnding:
             self._settle(confirmations, channel, deferred, acked=True)
         else:
             self._settle(confirmations, channel, deferred)
+
+    def _return_held(self, channel: BlockingChannel) -> None:
+        # basic_cancel rejects (requeue) what pika holds undispatched; the nack returns the
+        # rest, including deliveries this sweep queued but never examined.
+        if channel.is_open:
+            for tag in list(channel.consumer_tags):
+                channel.basic_cancel(tag)
+            returning = self._returns.held + len(self._arrivals)
+            before = self._ready(channel) if returning and self._returns.quorum else None
+            channel.basic_nack(0, multiple=True, requeue=True)
+            if before is not None:
+                self._await_returned(channel, before + returning)
+        self._account_returns()
+
+    def _ready(self, channel: BlockingChannel) -> int:
+        return int(channel.queue_declare(self._queue, passive=True).method.message_count)
+
+    def _await_returned(self, channel: BlockingChannel, target: int) -> None:
+        """Keep the channel open until a quorum queue shows the returns (sweep_ending.py):
+        they are its last command, so everything before them has been applied too."""
+        deadline = time.monotonic() + RETURNS_APPLIED_S
+        while self._ready(channel) < target:
+            if time.monotonic() > deadline:
+                log.info("%r: handed-back messages not seen back in time", self._queue)
+                return
+            self._connection.sleep(IO_WAIT)
+
+    def _account_returns(self) -> None:
+        returned = self._returns.handed_back(self._arrivals)
+        self._report.returned = returned
+        self._report.taken_away = list(self._returns.taken_away)
+        self._report.notes.extend(self._returns.notes(returned))
