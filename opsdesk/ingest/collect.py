@@ -56,6 +56,10 @@ class _Progress:
         if state.phase in (TapPhase.RECONNECTING, TapPhase.CONNECTED):
             log.info("tap %s %s", state.phase, state.detail)
         with self.changed:
+            if not self.connected_once and state.phase in (TapPhase.CONNECTING, TapPhase.CONNECTED):
+                # Idle counts from the first attempt and from the connection, not from the
+                # start of a process still opening (or migrating) its history.
+                self.last_activity = time.monotonic()
             self.state = state
             self.connected_once |= state.phase is TapPhase.CONNECTED
             if state.phase is TapPhase.RECONNECTING:
@@ -134,8 +138,10 @@ def _limit_reached(progress: _Progress, limits: CollectLimits) -> bool:
     if limits.max_events is not None and processed >= limits.max_events:
         return True
     if limits.idle_exit is not None:
-        # Idle counts from the last message; a batch still in flight is not idle.
+        # Idle counts from the last message; a batch still in flight is not idle, nor is a
+        # connection attempt still going (a busy broker may take seconds to create a stream).
         busy = counters.received > counters.stored + counters.duplicates
+        busy |= progress.state.phase is TapPhase.CONNECTING
         if not busy and time.monotonic() - progress.last_activity >= limits.idle_exit:
             return True
     return False

@@ -36,7 +36,7 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
-from opsdesk.broker.connection import connection_parameters
+from opsdesk.broker.connection import connected_node, connection_parameters
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.config import Binding, Profile
 from opsdesk.config.endpoint import vhost_of
@@ -70,7 +70,6 @@ class StreamTapSource:
         self._tap = profile.tap
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
-        self._where = f"{profile.endpoint.redacted_url()} (stream {profile.tap.queue})"
         self.log = stream_log(profile)
         self._live = StreamReader(self.log, LIVE, self._tap.batch_size)
         self._backfill: StreamReader | None = None
@@ -93,8 +92,10 @@ class StreamTapSource:
     # -- Source -----------------------------------------------------------------------
 
     def describe(self) -> str:
+        # The node it is on, for a cluster profile ("... (node 2 of 3)"), then the stream.
+        where = connected_node(self._connection, self._profile.endpoint)
         notes = "".join(f" ({note})" for note in self._notes.values() if note)
-        return self._where + notes + missing_text(self._missing)
+        return f"{where} (stream {self._tap.queue}){notes}{missing_text(self._missing)}"
 
     def open(self) -> None:
         with self._broker_failures():
