@@ -36,6 +36,7 @@ TAB_KEYS = {
     "History": Qt.Key.Key_T,
     "Dashboard": Qt.Key.Key_D,
     "Queues": Qt.Key.Key_Q,
+    "Broker": Qt.Key.Key_B,
     "Alerts": Qt.Key.Key_R,
     "Audit": Qt.Key.Key_U,
 }
