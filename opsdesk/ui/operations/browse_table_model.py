@@ -101,7 +101,8 @@ class BrowseTableModel(RowsTableModel[BrowsedMessage]):
         if column == COL_ROUTING_KEY:
             return message.routing_key
         if column == COL_REDELIVERED:
-            return "yes" if message.redelivered else "no"
+            counted = f" · {message.delivery_count} counted" if message.delivery_count else ""
+            return ("yes" if message.redelivered else "no") + counted
         if column == COL_SIZE:
             return size_text(message.size)
         if column == COL_DEATHS:
@@ -116,6 +117,12 @@ class BrowseTableModel(RowsTableModel[BrowsedMessage]):
     def _tooltip(self, message: BrowsedMessage, column: int) -> str | None:
         if column == COL_MESSAGE_ID and not message.message_id:
             return f"No message_id: selected by its content fingerprint {message.key}"
+        if column == COL_REDELIVERED and message.delivery_count:
+            return (
+                f"x-delivery-count {message.delivery_count}: the quorum queue had it handed back "
+                f"{message.delivery_count} time(s) in a way that counts towards its delivery "
+                "limit (as taken by this browse, which handed it back once more)"
+            )
         if column == COL_REDELIVERED:
             return "Someone had this message before the browse (the browse itself sets it too)"
         if column == COL_HISTORY and self.history_copy(message) is not None:

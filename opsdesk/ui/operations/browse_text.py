@@ -17,6 +17,10 @@ def describe(result: BrowseResult) -> str:
         f"{result.queue}: {result.ready:,} ready, {result.consumers} consumer(s) · "
         f"showing {span} · read in {result.elapsed_s:.1f}s"
     )
+    if result.limit_stop is not None:
+        return (
+            text + f" · stopped at #{result.limit_stop.position:,}: its delivery limit (see above)"
+        )
     return text if result.complete else text + " (stopped short: see why above)"
 
 

@@ -284,7 +284,9 @@ class QueueBrowserPanel(QWidget):
         self.result_label.setText(browse_text.describe(result))
         notes = [n for n in result.notes if n != WHAT_BROWSING_DOES]
         if notes:
-            self.banner.show_message("\n".join(notes), BannerLevel.INFO)
+            # A stop at a message's delivery limit is the first note, and the one to read.
+            level = BannerLevel.INFO if result.limit_stop is None else BannerLevel.WARNING
+            self.banner.show_message("\n".join(notes), level)
         self._update_controls(browsing=False)
         ids = [m.message_id for m in result.messages]
         if any(ids):
