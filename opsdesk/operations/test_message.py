@@ -159,7 +159,7 @@ def route_sentences(traced: Traced) -> list[str]:
     paths = "; ".join(f"{path_text(reached.paths[0])}" for reached in route.queues)
     count = len(route.queues)
     sentences = [
-        f"{as_of} it reaches {count} queue{'s' if count != 1 else ''}: {paths}.",
+        f"{as_of} it reaches {count} queue{'s' if count != 1 else ''}: {paths}",
         "Whatever consumes those queues receives it like any other message (it carries "
         f"header {TEST_HEADER}).",
     ]

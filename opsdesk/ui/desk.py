@@ -33,6 +33,7 @@ from opsdesk.ui.alerts.known_queues import KnownQueues
 from opsdesk.ui.alerts.tray_notifier import TrayNotifier
 from opsdesk.ui.app_icon import app_icon
 from opsdesk.ui.broker.broker_panel import BrokerPanel
+from opsdesk.ui.broker.route_tools import BrokerTools
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
@@ -180,6 +181,9 @@ def build_desk(
         browser.browse(queue, offset=0)
 
     broker_panel.browse_requested.connect(on_browse_requested)
+    tools = BrokerTools(
+        window, profile, db_path, broker_panel=broker_panel, on_write_finished=audit.refresh
+    )
 
     replays = ReplayDialogs()
 
@@ -222,6 +226,7 @@ def build_desk(
             dashboard.shutdown,
             alerts_view.shutdown,
             browser.shutdown,
+            tools.shutdown,
             broker_panel.shutdown,
             audit.shutdown,
         ],
