@@ -107,16 +107,26 @@ def time_limit_for(positions: int, per_message: float = TIME_PER_MESSAGE_S) -> f
     return min(MAX_TIME_LIMIT, DEFAULT_TIME_LIMIT + positions * per_message)
 
 
-def peek(
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A plan's look at the head of a queue: every message taken was handed back."""
+
+    messages: tuple[SweptMessage, ...]
+    returned: tuple[Returned, ...] = ()  # as handed back to a quorum queue with a limit
+    note: str | None = None  # why it shows fewer than asked, for the plan's warnings
+
+
+def preview(
     connection: BlockingConnection,
     facts: QueueFacts,
     count: int,
+    exhausted: Sequence[Exhausted] = (),
     time_limit: float = DEFAULT_TIME_LIMIT,
-) -> tuple[list[SweptMessage], CountedTake | None]:
-    """Up to `count` messages from the head, all returned to the queue.
-
-    With the counted take of a quorum queue, when it was one (see browse()).
-    """
+) -> Preview:
+    """Up to `count` messages from the head, read as browse() reads them, stopping as it does."""
+    # Rather no preview than taking the messages this desk left at their limit.
+    if exhausted and (risk := delivery_limit_risk(facts, exhausted)):
+        return Preview((), note=f"no preview of the messages: {risk}")
     if _counted(facts):
         try:
             taken = take_counted(
@@ -132,9 +142,10 @@ def peek(
         except SingleActiveConsumer:
             pass
         else:
-            return list(taken.peeked.messages), taken
-    peeked = peek_range(connection, facts.name, 0, count, facts.ready, time_limit)
-    return list(peeked.messages), None
+            stop = taken.stop
+            note = f"the preview {stop.describe()}" if stop is not None else None
+            return Preview(taken.peeked.messages, taken.returned, note)
+    return Preview(peek_range(connection, facts.name, 0, count, facts.ready, time_limit).messages)
 
 
 def _counted(facts: QueueFacts) -> bool:

@@ -52,7 +52,6 @@ from opsdesk.operations.selection import Selection
 from opsdesk.operations.send_home import plan_send_home
 from opsdesk.operations.test_message import SOURCE as TEST_SOURCE
 from opsdesk.operations.test_message import MessageDraft, plan_test_message
-from opsdesk.operations.verdicts import SweptMessage
 from opsdesk.operations.write_specs import DeclareQueueSpec
 from opsdesk.store.audit import AuditLog
 from opsdesk.store.errors import StoreError
@@ -170,14 +169,11 @@ class Operations:
         with self._source(Action.REQUEUE, queue, where) as found:
             connection, facts = found.connection, found.facts
             wanted = min(selection.count or SEND_HOME_PREVIEW, SEND_HOME_PREVIEW)
-            if self._ctx.exhausted(facts):
-                # Peeking would take first the messages this desk left at their limit.
-                preview: list[SweptMessage] = []
-            else:
-                preview, counted = browsing.peek(connection, facts, wanted, time_limit=2.0)
-                if counted is not None:
-                    self._ctx.remember_returns(facts, counted.returned)
-            plan = plan_send_home(connection, facts, spec, preview)
+            seen = browsing.preview(connection, facts, wanted, self._ctx.exhausted(facts), 2.0)
+            self._ctx.remember_returns(facts, seen.returned)
+            plan = plan_send_home(connection, facts, spec, seen.messages)
+        if seen.note:
+            plan = replace(plan, warnings=(*plan.warnings, seen.note))
         return self._checked(plan)
 
     def plan_replay(

@@ -254,3 +254,24 @@ def test_a_filtered_move_stops_at_a_passed_over_message_it_would_leave_at_the_li
     assert result.done == 0 and broker.message_count(capture) == 0
     settled_count(broker, queue, 6)
     assert sorted(str(g.props.message_id) for g in drain(broker, queue)) == ids
+
+
+def test_a_send_home_preview_stops_too_and_then_goes_without(
+    broker: BrokerObjects, limited_queue: LimitedQueue, ops: Operations
+) -> None:
+    """The plan of sending dead letters home peeks at the queue as a browse does."""
+    queue, capture = limited_queue(**{"x-delivery-limit": 2})
+    ids = publish_many(broker, queue, 3)
+    return_every_message(broker, queue, 1)
+    settled_count(broker, queue, 3)
+    first = ops.plan_send_home(queue)
+    assert any(
+        w.startswith(f"the preview stopped at message #0 ({ids[0]})") for w in first.warnings
+    )
+    settled_count(broker, queue, 3)
+    second = ops.plan_send_home(queue)
+    assert any(
+        w.startswith("no preview of the messages: this desk left 1") for w in second.warnings
+    )
+    assert broker.message_count(capture) == 0
+    assert sorted(str(g.props.message_id) for g in drain(broker, queue)) == ids
