@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, replace
 
 from opsdesk.commands import CommandContext
+from opsdesk.commands.kafka_options import add_kafka_arguments, kafka_asked, kafka_settings
 from opsdesk.config import Binding
 
 NAME = "collect"
@@ -26,9 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backfill",
         metavar="AGE|first|TIME",
-        help="a stream tap: fill the history from the stream too, from its first retained "
-        "message, an age (7d, 1h) or a time (ISO-8601), while following live events",
+        help="a stream tap or Kafka: fill the history from the stream (every partition) too, "
+        "from its first retained message (first, or earliest), an age (7d, 1h) or a time "
+        "(ISO-8601), while following live events",
     )
+    add_kafka_arguments(parser)
     parser.add_argument("--idle-exit", type=float, metavar="SECONDS")
     parser.add_argument("--max-events", type=int, metavar="N")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -39,6 +42,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     from opsdesk.ingest.backfill_log import describe
     from opsdesk.ingest.backfill_start import BackfillStart
     from opsdesk.ingest.collect import CollectLimits, NeverConnected, run_collect
+    from opsdesk.ingest.kafka_collect import run_kafka_collect
     from opsdesk.ingest.source_choice import BackfillNeedsStream
 
     out, err, profile, db = (
@@ -52,22 +56,29 @@ def run(args: argparse.Namespace, context: CommandContext) -> int:
     if args.queue:
         profile = replace(profile, tap=replace(profile.tap, queue=args.queue))
     limits = CollectLimits(idle_exit=args.idle_exit, max_events=args.max_events)
+    kafka = kafka_settings(args, profile) if kafka_asked(args) else None
+    start = "first" if args.backfill == "earliest" and kafka else args.backfill
     try:
-        backfill = BackfillStart.parse(args.backfill, context.now()) if args.backfill else None
+        backfill = BackfillStart.parse(start, context.now()) if start else None
     except ValueError as exc:
         err.write(f"opsdesk: --backfill: {exc}\n")
         return 2
+    where = kafka.where() if kafka else profile.endpoint.redacted_url()
     try:
-        result = run_collect(profile, db, limits, backfill)
+        if kafka is not None:
+            result = run_kafka_collect(profile, kafka, db, limits, backfill)
+        else:
+            result = run_collect(profile, db, limits, backfill)
     except BackfillNeedsStream as exc:
         err.write(f"opsdesk: {exc}\n")
         return 2
     except NeverConnected as exc:
-        err.write(f"opsdesk: never connected to {profile.endpoint.redacted_url()}: {exc}\n")
+        err.write(f"opsdesk: never connected to {where}: {exc}\n")
         return 1
     counters, progress = result.counters, result.backfill
     if args.json:
-        summary = {"db": str(db), "queue": profile.tap.queue, **asdict(counters)}
+        source = {"kafka": kafka.where()} if kafka else {"queue": profile.tap.queue}
+        summary = {"db": str(db), **source, **asdict(counters)}
         if progress is not None:
             summary["backfill"] = asdict(progress)
         out.write(json.dumps(summary) + "\n")

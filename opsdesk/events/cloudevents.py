@@ -1,5 +1,6 @@
-"""CloudEvents 1.0 over AMQP: structured mode (the event is the JSON body) and binary mode
-(attributes in application headers prefixed `cloudEvents:` or `cloudEvents_`, data in the body)."""
+"""CloudEvents 1.0 over AMQP and Kafka: structured mode (the event is the JSON body) and binary
+mode (attributes in application headers prefixed `cloudEvents:` or `cloudEvents_` over AMQP,
+`ce_` over Kafka, data in the body)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from opsdesk.events.native import plain_text, text_field
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 REQUIRED = ("id", "source", "specversion", "type")
 _PREFIX = "cloudevents"  # compared case-insensitively; the separator follows it
+_KAFKA_PREFIX = "ce_"  # the Kafka protocol binding's, lower case
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +55,20 @@ def from_structured(obj: dict[str, Any]) -> CloudEvent:
 
 
 def binary_attributes(headers: dict[str, Any]) -> dict[str, Any] | None:
-    """Attributes from `cloudEvents:`/`cloudEvents_` headers; None when not a binary-mode event."""
+    """Attributes from `cloudEvents:`/`cloudEvents_` (AMQP) or `ce_` (Kafka) headers; None when
+    not a binary-mode event."""
     attrs: dict[str, Any] = {}
     for key, value in headers.items():
+        if not isinstance(key, str):
+            continue
         if (
-            isinstance(key, str)
-            and len(key) > len(_PREFIX) + 1
+            len(key) > len(_PREFIX) + 1
             and key[len(_PREFIX)] in ":_"
             and key[: len(_PREFIX)].lower() == _PREFIX
         ):
             attrs[key[len(_PREFIX) + 1 :]] = value
+        elif key.startswith(_KAFKA_PREFIX) and len(key) > len(_KAFKA_PREFIX):
+            attrs.setdefault(key[len(_KAFKA_PREFIX) :], value)
     if "specversion" in attrs or ("id" in attrs and "type" in attrs):
         return attrs
     return None

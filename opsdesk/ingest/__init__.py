@@ -9,6 +9,10 @@ stream_tap.py      the team's RabbitMQ stream, resumed from the offsets the hist
                    history's offsets), tap_bindings.py (both taps' bindings)
 backfill_*.py      a stream tap's backfill: where it starts, its state across threads, its
                    progress and its log lines
+kafka_source.py    a Kafka cluster's topics, each partition resumed from where the history
+                   ends; kafka_reader.py (one consumer, by assignment), kafka_batch.py (a
+                   partition's batches), kafka_message.py (a record for the decoders),
+                   kafka_backfill.py, kafka_history.py, kafka_collect.py (`collect` from Kafka)
 tap.py             the Tap: runs a source (reconnecting, draining on stop), hands its batches
                    to a writer and acknowledges each after its COMMIT
 writer.py          the Writer protocol; thread_writer.py and process_writer.py implement it,

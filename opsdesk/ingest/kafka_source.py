@@ -1,0 +1,292 @@
+"""The Kafka source: a cluster's topics, every partition from where this desk's history ends.
+
+The desk reads each partition by assignment with a consumer of its own (kafka_reader.py): it
+never joins the payment services' consumer groups, commits nothing, and takes nothing from
+anyone. Each batch holds records of one partition and ends at its last offset, which the
+writer stores in the batch's own transaction (store/source_positions.py, log
+`kafka:CLUSTER/TOPIC/PARTITION`); the source asks the history where each partition ends when
+it first meets it, and reads on from the next offset, so a restart, a reconnection or a
+SIGKILL loses and doubles nothing.
+
+Where a partition starts when the history holds nothing of it: a new desk starts at each
+partition's end (what is produced from now on; a backfill reads what came before), and says
+so at once with a batch without records, so a crash before the first record still resumes
+there. A partition met later (a topic created, partitions added) is read from its start.
+
+When the cluster no longer has what the history holds (its data lost, a topic deleted and
+created again), the partition is not read and the source says so in one sentence: reading on
+from the new records at offsets the history already holds would skip them, and reading them
+under the old positions would mix two logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from confluent_kafka import KafkaException
+
+from opsdesk.config.kafka_settings import KafkaSettings
+from opsdesk.ingest.backfill_progress import BackfillProgress
+from opsdesk.ingest.backfill_start import BackfillStart
+from opsdesk.ingest.kafka_backfill import KafkaBackfill
+from opsdesk.ingest.kafka_batch import BatchFiller, KafkaBatch, kafka_log
+from opsdesk.ingest.kafka_reader import PartitionReader
+from opsdesk.ingest.source import Position, SourceUnavailable
+from opsdesk.kafka.failure_text import describe_kafka_failure
+from opsdesk.kafka.partitions import PartitionId, missing_text, read_partitions, watermarks
+from opsdesk.store.source_positions import LogPositions
+
+log = logging.getLogger(__name__)
+
+LIVE, BACKFILL = "live", "backfill"
+OPEN_TIMEOUT = 10.0  # seconds for the cluster's metadata and offsets when opening
+METADATA_EVERY = 30.0  # seconds between looks for new topics and partitions
+CHECK_EVERY = 2.0  # seconds between looks at the partitions' ends (offsets going back)
+LIVE_BATCHES_IN_FLIGHT = 4  # in batch sizes: records handed out and not yet committed
+BACKFILL_BATCHES_IN_FLIGHT = 2  # live batches wait behind at most these in the writer
+
+HeldPositions = Callable[[Sequence[str]], dict[str, LogPositions]]
+
+
+class KafkaSource:
+    """Source[KafkaBatch] over one cluster's topics; `held` reads the history's positions."""
+
+    def __init__(self, settings: KafkaSettings, held: HeldPositions) -> None:
+        self._settings = settings
+        self._held = held
+        size = settings.batch_size
+        live = BatchFiller(settings.name, LIVE, size)
+        self._live = PartitionReader(settings, live, size * LIVE_BATCHES_IN_FLIGHT)
+        self._backfill: KafkaBackfill | None = None
+        self._backfill_reader: PartitionReader | None = None
+        self._live_start: dict[PartitionId, int] = {}  # where this run's live reader began
+        self._held_back: dict[PartitionId, str] = {}  # not read: the cluster went back
+        self._notes: dict[PartitionId, str] = {}  # expired records, a partition gone
+        self._missing: tuple[str, ...] = ()
+        self._opened_once = False
+        self._cancelled = False
+        self._next_metadata = self._next_check = 0.0
+
+    # -- Source -----------------------------------------------------------------------
+
+    def describe(self) -> str:
+        notes = [*self._held_back.values(), *self._notes.values()]
+        detail = f"kafka {self._settings.where()} ({self._settings.reads()})"
+        return detail + "".join(f" ({note})" for note in notes) + missing_text(self._missing)
+
+    def open(self) -> None:
+        with self._kafka_failures():
+            consumer = self._live.open()
+            reading = read_partitions(consumer, self._settings, OPEN_TIMEOUT)
+            self._missing = reading.missing
+            held = self._held([kafka_log(self._settings.name, p) for p in reading.partitions])
+            self._attach(reading.partitions, held)
+            if not self._opened_once:
+                self._backfill = self._pending_backfill(reading.partitions, held)
+            self._open_backfill(held)
+            self._opened_once = True
+            self._next_metadata = time.monotonic() + METADATA_EVERY
+
+    def deliver(self, timeout: float) -> list[KafkaBatch]:
+        with self._kafka_failures():
+            self._sort_out_trouble()
+            if self._cancelled:
+                self._live.wait_for_commit(timeout)  # the tap drains: nothing to do but wait
+                return []
+            backfill = self._backfill_reader
+            if backfill is not None and backfill.assigned:
+                self._live.poll(timeout / 2)
+                backfill.poll(timeout / 2)
+            else:
+                self._live.poll(timeout)
+            now = time.monotonic()
+            if now >= self._next_check:
+                self._next_check = now + CHECK_EVERY
+                for partition, end in self._live.went_back():
+                    self._hold_back(partition, end)
+            if now >= self._next_metadata:
+                self._next_metadata = now + METADATA_EVERY
+                self._look_for_new_partitions()
+            batches = self._live.take_full(self._settings.batch_interval)
+            if backfill is not None:
+                batches += backfill.take_full(self._settings.batch_interval)
+                for partition in list(backfill.filler.finished & backfill.assigned):
+                    backfill.unassign(partition)
+        return batches
+
+    def cancel(self) -> list[KafkaBatch]:
+        """Read no more: the batches not yet delivered, partial ones too. What arrives after
+        is never stored; the positions say where to read it again."""
+        self._cancelled = True
+        batches = self._live.take_all()
+        if self._backfill_reader is not None:
+            batches += self._backfill_reader.take_all()
+        return batches
+
+    def acknowledge(self, batch: KafkaBatch) -> None:
+        """Nothing goes back to Kafka: the position committed with the batch is the record."""
+        if batch.reader == LIVE:
+            self._live.committed(batch)
+            return
+        if self._backfill_reader is not None:
+            self._backfill_reader.committed(batch)
+        if self._backfill is not None:
+            self._backfill.committed(batch)
+
+    def close(self) -> None:
+        self._live.close()
+        if self._backfill_reader is not None:
+            self._backfill_reader.close()
+
+    def position(self) -> Position | None:
+        return None  # one position per partition: no single one says how far it has come
+
+    def backfill_progress(self) -> BackfillProgress | None:
+        """The backfill's progress over every partition; None when none is pending."""
+        return None if self._backfill is None else self._backfill.progress()
+
+    # -- where each partition is read from --------------------------------------------
+
+    def _attach(self, partitions: Sequence[PartitionId], held: dict[str, LogPositions]) -> None:
+        """Assign the partitions not read yet, each from where the history ends."""
+        consumer, starts = self._live.consumer, {}
+        for partition in partitions:
+            if partition in self._held_back or partition in self._live.assigned:
+                continue
+            low, high = watermarks(consumer, partition, OPEN_TIMEOUT)
+            after = held.get(kafka_log(self._settings.name, partition), LogPositions()).live
+            start = self._live.next.get(partition, None if after is None else after + 1)
+            if start is None:
+                # A new desk reads from now on; a partition that appeared since, from its start.
+                start = low if self._opened_once else high
+            elif start < low:
+                self._note_expired(self._live, partition, start, low)
+                start = low
+            if after is None:
+                # Stored with nothing before it in the writer's queue but this run's batches,
+                # which commit first (or stop the writer): never past what is stored.
+                self._live.filler.mark(partition, start - 1)
+            self._live_start.setdefault(partition, start)
+            starts[partition] = start
+        self._live.assign(starts)
+
+    def _look_for_new_partitions(self) -> None:
+        reading = read_partitions(self._live.consumer, self._settings, OPEN_TIMEOUT)
+        self._missing = reading.missing
+        new = [p for p in reading.partitions if p not in self._live.assigned]
+        new = [p for p in new if p not in self._held_back]
+        if new:
+            self._attach(new, self._held([kafka_log(self._settings.name, p) for p in new]))
+
+    def _sort_out_trouble(self) -> None:
+        """What the consumers reported: a client that cannot go on, offsets out of range."""
+        readers = [self._live]
+        if self._backfill_reader is not None:
+            readers.append(self._backfill_reader)
+        for reader in readers:
+            trouble = reader.trouble
+            if trouble.down is not None:
+                where = self._settings.where()
+                raise SourceUnavailable(describe_kafka_failure(trouble.down, where))
+            for partition in sorted(trouble.missing):
+                self._notes[partition] = f"{partition} no longer exists"
+            trouble.missing.clear()
+            out_of_range, trouble.out_of_range = sorted(trouble.out_of_range), set()
+            for partition in out_of_range:
+                self._out_of_range(reader, partition)
+
+    def _out_of_range(self, reader: PartitionReader, partition: PartitionId) -> None:
+        """The broker refused the next offset: records expired, or the partition went back."""
+        low, high = watermarks(reader.consumer, partition, OPEN_TIMEOUT)
+        wanted = reader.next[partition]
+        reader.unassign(partition)
+        if wanted > high:
+            self._hold_back(partition, high)
+            return
+        start = wanted
+        if wanted < low:
+            self._note_expired(reader, partition, wanted, low)
+            start = low
+        reader.assign({partition: start})
+
+    def _hold_back(self, partition: PartitionId, end: int) -> None:
+        wanted = self._live.next.get(partition, end)
+        self._live.unassign(partition)
+        if self._backfill_reader is not None:
+            self._backfill_reader.unassign(partition)
+        self._held_back[partition] = (
+            f"{partition} now ends at offset {end}, before offset {wanted} where this desk's "
+            "history is: the cluster lost records the history holds, or the topic was "
+            "deleted and created again. It is not read, so nothing is skipped or stored "
+            "twice unseen; see the README's Kafka section to go on"
+        )
+        log.warning("kafka source: %s", self._held_back[partition])
+
+    def _note_expired(
+        self, reader: PartitionReader, partition: PartitionId, wanted: int, low: int
+    ) -> None:
+        self._notes[partition] = (
+            f"{partition} no longer held offsets {wanted} to {low - 1}: {low - wanted} records "
+            f"expired before this desk's {reader.filler.reader} reader read them"
+        )
+        log.warning("kafka source: %s", self._notes[partition])
+
+    # -- backfill ---------------------------------------------------------------------
+
+    def _pending_backfill(
+        self, partitions: Sequence[PartitionId], held: dict[str, LogPositions]
+    ) -> KafkaBackfill | None:
+        """The request the history holds for these partitions (kafka_collect records it for
+        every partition). Two different ones pending: the one most partitions hold now; the
+        others wait for a run that asks for them again."""
+        pending = [positions.backfill for positions in held.values() if positions.backfill]
+        if not pending:
+            return None
+        record, _count = Counter(p.start for p in pending).most_common(1)[0]
+        return KafkaBackfill(BackfillStart.from_record(record))
+
+    def _open_backfill(self, held: dict[str, LogPositions]) -> None:
+        backfill = self._backfill
+        if backfill is None:
+            return
+        if self._backfill_reader is None:
+            filler = BatchFiller(self._settings.name, BACKFILL, self._settings.batch_size)
+            filler.backfill_from = backfill.record
+            in_flight = self._settings.batch_size * BACKFILL_BATCHES_IN_FLIGHT
+            self._backfill_reader = PartitionReader(self._settings, filler, in_flight)
+            resume = self._backfill_resume(held, backfill.record)
+            reader = self._backfill_reader
+            reader.open()
+            starts = backfill.starts(reader.consumer, resume, self._live_start)
+            for partition in resume:
+                filler.finish_before(partition, self._live_start[partition])
+            for partition in backfill.finished():
+                filler.mark(partition, 0, done=True)
+            reader.next.update(starts)
+        else:
+            self._backfill_reader.open()
+        reader = self._backfill_reader
+        skip = reader.filler.finished | self._held_back.keys()
+        reader.assign({p: offset for p, offset in reader.next.items() if p not in skip})
+
+    def _backfill_resume(
+        self, held: dict[str, LogPositions], record: str
+    ) -> dict[PartitionId, int | None]:
+        """For each partition live reads with this request pending: its last offset stored."""
+        resume: dict[PartitionId, int | None] = {}
+        for partition in self._live_start:
+            pending = held.get(kafka_log(self._settings.name, partition), LogPositions()).backfill
+            if pending is not None and pending.start == record:
+                resume[partition] = pending.offset
+        return resume
+
+    @contextmanager
+    def _kafka_failures(self) -> Iterator[None]:
+        try:
+            yield
+        except KafkaException as exc:
+            raise SourceUnavailable(describe_kafka_failure(exc, self._settings.where())) from exc

@@ -1,0 +1,153 @@
+"""The Kafka source against Tansu: every record of every partition once, resumed exactly."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from opsdesk.events.model import Status
+from opsdesk.ingest.backfill_start import BackfillStart
+from opsdesk.ingest.kafka_source import KafkaSource
+from opsdesk.store.event_store import EventStore
+from opsdesk.store.source_positions import LogPositions
+from tests.conftest import poll_until
+from tests.ingest.test_tap import Recorder
+from tests.kafka.conftest import Tansu
+from tests.kafka.kafka_desk import (
+    Record,
+    kafka_settings,
+    kafka_tap,
+    native_records,
+    positions,
+    produce,
+    stored_places,
+)
+
+PAN = "4111111111111111"
+
+
+def foreign_records() -> list[Record]:
+    """What a foreign producer puts on a payments topic: keys, headers, several shapes."""
+    stripe = {"id": "evt_1", "object": "event", "type": "charge.failed",
+              "data": {"object": {"id": "ch_1", "amount": 500, "currency": "eur"}}}  # fmt: skip
+    cloud = {"specversion": "1.0", "id": "c-1", "source": "/psp", "type": "payment.succeeded",
+             "data": {"payment_id": "pay-c", "card": PAN}}  # fmt: skip
+    return [
+        *native_records(0, 30),
+        (b"ch_1", json.dumps(stripe).encode(), [("message_id", b"m-stripe")]),
+        (b"pay-c", json.dumps(cloud).encode(), [("content-type", b"application/cloudevents+json")]),
+        (
+            b"pay-b",
+            b'{"payment_id": "pay-b"}',
+            [
+                ("ce_specversion", b"1.0"),
+                ("ce_id", b"b-1"),
+                ("ce_source", b"/psp"),
+                ("ce_type", b"payment.failed"),
+            ],
+        ),
+        (None, b"\xff\xfe not utf-8", []),
+        (None, b"\xff\xfe not utf-8", []),  # the same bytes again: a second record all the same
+        (PAN.encode(), json.dumps({"payment_id": "pay-p", "card": PAN}).encode(), []),
+        (b"pay-t", None, []),  # a tombstone
+    ]
+
+
+def backfill_done(source: KafkaSource) -> bool:
+    progress = source.backfill_progress()
+    return progress is not None and progress.done
+
+
+def test_every_record_of_every_partition_is_stored_once_and_a_restart_resumes_exactly(
+    tansu: Tansu, topic: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "history.sqlite"
+    settings = kafka_settings(tansu.bootstrap, topic, batch_size=7)
+    produced = produce(tansu.bootstrap, topic, foreign_records())
+    recorder = Recorder()
+    tap, source = kafka_tap(settings, db, recorder, BackfillStart.parse("first"))
+    tap.start()
+    try:
+        recorder.wait_for(lambda: recorder.counters.stored == len(produced))
+        poll_until(lambda: backfill_done(source), 30, "the backfill did not end")
+    finally:
+        tap.stop()
+    assert stored_places(db) == produced, "each record once, where the producer put it"
+    assert recorder.counters.duplicates == 0
+    ends = [LogPositions(live=high - 1) for high in partition_ends(produced)]
+    assert positions(db, settings.name, topic) == ends, "live from the end, backfill row removed"
+    with EventStore(db, readonly=True) as store:
+        events = {e.event_id: e for e in store.latest(100)}
+        text = store.db.execute("SELECT group_concat(body || headers || properties) FROM events")
+        assert PAN not in text.fetchone()[0]
+    assert events["e-4"].payment_id == "pay-1" and events["e-4"].status is Status.SUCCEEDED
+    assert json.loads(events["e-4"].properties)["kafka_key"] == "pay-1"
+    assert json.loads(events["e-4"].headers) == {"trace-id": "t-4"}
+    assert events["m-stripe"].format == "stripe" and events["m-stripe"].status is Status.FAILED
+    assert events["/psp#c-1"].payment_id == "pay-c"
+    assert events["/psp#b-1"].status is Status.FAILED, "CloudEvents binary mode, ce_ headers"
+
+    more = produce(tansu.bootstrap, topic, native_records(100, 40))  # while the desk is closed
+    again = Recorder()
+    tap, _ = kafka_tap(settings, db, again)
+    tap.start()
+    try:
+        again.wait_for(lambda: again.counters.stored == 40)
+    finally:
+        tap.stop()
+    assert again.counters.received == 40 and again.counters.duplicates == 0, "nothing re-read"
+    assert stored_places(db) == produced + more
+
+
+def test_a_new_desk_reads_from_now_on_and_holds_its_start_before_any_record(
+    tansu: Tansu, topic: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "history.sqlite"
+    settings = kafka_settings(tansu.bootstrap, topic)
+    before = produce(tansu.bootstrap, topic, native_records(0, 12))
+    recorder = Recorder()
+    tap, _ = kafka_tap(settings, db, recorder)
+    tap.start()
+    try:
+        recorder.wait_connected()
+        ends = [LogPositions(live=high - 1) for high in partition_ends(before)]
+        poll_until(lambda: positions(db, settings.name, topic) == ends, 30, "no start stored")
+        after = produce(tansu.bootstrap, topic, native_records(12, 9))
+        recorder.wait_for(lambda: recorder.counters.stored == 9)
+    finally:
+        tap.stop()
+    assert stored_places(db) == after, "what was there before is a backfill's, not live's"
+
+
+def test_a_backfill_from_a_time_reads_from_that_time_on(
+    tansu: Tansu, topic: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "history.sqlite"
+    earlier = produce(tansu.bootstrap, topic, native_records(0, 9))
+    # Acknowledged, so stored before `since`: at least a millisecond before, as time is kept.
+    acknowledged = time.time()
+    poll_until(lambda: time.time() >= acknowledged + 0.002, 1, "the clock stands still")
+    since = BackfillStart(datetime.now(UTC))
+    later = produce(tansu.bootstrap, topic, native_records(9, 9))
+    recorder = Recorder()
+    tap, source = kafka_tap(kafka_settings(tansu.bootstrap, topic), db, recorder, since)
+    tap.start()
+    try:
+        poll_until(lambda: backfill_done(source), 30, "the backfill did not end")
+    finally:
+        tap.stop()
+    assert stored_places(db) == later and len(earlier) == 9
+    progress = source.backfill_progress()
+    assert progress is not None and (progress.stored, progress.fraction()) == (9, 1.0)
+
+
+def partition_ends(places: object) -> list[int]:
+    """The next offset of each partition after the producer's records (all from offset 0)."""
+    assert isinstance(places, dict)
+    ends = [0, 0, 0]
+    for _exchange, place in places:
+        partition, offset = map(int, place.split("@"))
+        ends[partition] = max(ends[partition], offset + 1)
+    return ends
