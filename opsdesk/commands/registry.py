@@ -9,10 +9,12 @@ from opsdesk.commands import (
     collect,
     consumers,
     dead_letter,
+    declare_queue,
     export,
     gui,
     health,
     move,
+    publish_test,
     purge,
     queues,
     replay,
@@ -37,6 +39,8 @@ COMMANDS: tuple[Command, ...] = tuple(
         requeue_dead_letters,
         replay,
         purge,
+        declare_queue,
+        publish_test,
         audit,
     )
 )

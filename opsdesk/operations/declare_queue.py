@@ -168,6 +168,9 @@ def run_declare_queue(
     connection: BlockingConnection, plan: Plan, spec: DeclareQueueSpec
 ) -> OperationResult:
     """Declare the queue as previewed, unless a queue of that name appeared meanwhile."""
+    if plan.count == 0:  # it existed as asked when previewed (a script declaring it again)
+        note = f"Queue {spec.queue!r} already existed with these settings: nothing was done."
+        return OperationResult(plan, (), examined=0, notes=(note,))
     if queue_exists(connection, spec.queue):
         detail = (
             "a queue of that name was created since the preview: it is not declared again "
