@@ -30,19 +30,23 @@ pytestmark = pytest.mark.broker
 LimitedQueue = Callable[..., tuple[str, str]]
 
 
+def declare_limited_queue(broker: BrokerObjects, name: str, **arguments: Any) -> tuple[str, str]:
+    """A quorum queue `name` dead-lettering into a capture queue: (queue, capture)."""
+    dlx = broker.exchange(f"{name}.dlx", "fanout")
+    capture = broker.queue(f"{name}.captured")
+    broker.channel.queue_bind(capture, dlx)
+    queue = broker.queue(
+        name, **{"x-queue-type": "quorum", "x-dead-letter-exchange": dlx, **arguments}
+    )
+    return queue, capture
+
+
 @pytest.fixture
 def limited_queue(broker: BrokerObjects, unique_name: str) -> LimitedQueue:
-    """make(suffix, **arguments): a quorum queue dead-lettering into a capture queue."""
+    """make(suffix, **arguments): declare_limited_queue named after the test."""
 
     def make(suffix: str = "qq", **arguments: Any) -> tuple[str, str]:
-        dlx = broker.exchange(f"{unique_name}.{suffix}.dlx", "fanout")
-        capture = broker.queue(f"{unique_name}.{suffix}.captured")
-        broker.channel.queue_bind(capture, dlx)
-        queue = broker.queue(
-            f"{unique_name}.{suffix}",
-            **{"x-queue-type": "quorum", "x-dead-letter-exchange": dlx, **arguments},
-        )
-        return queue, capture
+        return declare_limited_queue(broker, f"{unique_name}.{suffix}", **arguments)
 
     return make
 
