@@ -22,6 +22,8 @@ def kafka_error_of(failure: KafkaError | BaseException) -> KafkaError | None:
 def describe_kafka_failure(failure: KafkaError | BaseException, where: str) -> str:
     """A sentence for `failure`, naming `where` (the bootstrap servers, a topic)."""
     error = kafka_error_of(failure)
+    if isinstance(failure, TimeoutError):
+        return f"Kafka at {where} did not answer in time (network, firewall or busy brokers)."
     if error is None:
         return f"Kafka at {where} failed: {failure}."
     code = error.code()

@@ -23,7 +23,7 @@ from opsdesk.commands.registry import COMMANDS
 
 def test_every_registered_command_has_the_interface() -> None:
     names = [command.NAME for command in COMMANDS]
-    assert len(set(names)) == len(names) == 16
+    assert len(set(names)) == len(names) == 17
     for command in COMMANDS:
         assert isinstance(command.NAME, str) and command.NAME
         assert isinstance(command.HELP, str) and command.HELP
