@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE
-from opsdesk.store.statistics.values import Breakdown
+from opsdesk.store.statistics.values import Breakdown, CountBasis
 from opsdesk.store.statistics.windows import PRESETS
 from opsdesk.ui.event_table_model import DEFAULT_ROW_CAP
 
@@ -41,6 +41,7 @@ MAX_STUCK_MINUTES = 24 * 60
 _DASHBOARD_WINDOW = "dashboard/window"
 _DASHBOARD_BREAKDOWN = "dashboard/breakdown"
 _DASHBOARD_STUCK_AFTER = "dashboard/stuck_after_minutes"
+_DASHBOARD_BASIS = "dashboard/count_basis"
 
 
 class UiSettings:
@@ -203,6 +204,19 @@ class UiSettings:
     @dashboard_breakdown.setter
     def dashboard_breakdown(self, value: Breakdown) -> None:
         self._settings.setValue(_DASHBOARD_BREAKDOWN, value.value)
+
+    @property
+    def dashboard_basis(self) -> CountBasis:
+        """What the success rate and failures count: payments (the default) or attempts."""
+        value: Any = self._settings.value(_DASHBOARD_BASIS, CountBasis.PAYMENT.value)
+        try:
+            return CountBasis(value)
+        except ValueError:
+            return CountBasis.PAYMENT
+
+    @dashboard_basis.setter
+    def dashboard_basis(self, value: CountBasis) -> None:
+        self._settings.setValue(_DASHBOARD_BASIS, CountBasis(value).value)
 
     @property
     def dashboard_stuck_after(self) -> timedelta:

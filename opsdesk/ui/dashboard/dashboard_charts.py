@@ -7,7 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics.values import Breakdown, CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.values import (
+    Breakdown,
+    CodeSeries,
+    CountBasis,
+    RateSeries,
+    StatusSeries,
+)
+from opsdesk.ui.dashboard.basis_text import COUNTED, basis_title
 from opsdesk.ui.dashboard.chart_style import STATUS_COLOURS, series_colour
 from opsdesk.ui.dashboard.dashboard_data import DashboardSnapshot
 from opsdesk.ui.dashboard.queue_tracks import QueueTracks
@@ -64,9 +71,11 @@ def draw_throughput(chart: TimeChart, series: StatusSeries, now: float) -> None:
     chart.retain(names)
 
 
-def draw_success_rates(chart: TimeChart, rates: Sequence[RateSeries]) -> None:
+def draw_success_rates(
+    chart: TimeChart, rates: Sequence[RateSeries], basis: CountBasis = CountBasis.PAYMENT
+) -> None:
     """Success rate in percent: overall alone, or overall (grey) beside each breakdown value."""
-    chart.set_y_label("success rate (%)", percent_text)
+    chart.set_y_label(f"{COUNTED[basis]} succeeded (%)", percent_text)
     names: list[str] = []
     breakdown = len(rates) > 1
     for index, rate in enumerate(rates):
@@ -85,7 +94,7 @@ def draw_success_rates(chart: TimeChart, rates: Sequence[RateSeries]) -> None:
 
 def draw_failure_codes(chart: TimeChart, codes: CodeSeries, now: float) -> None:
     """Failures per minute by error code, most frequent code first."""
-    chart.set_y_label("failures / min", rate_text)
+    chart.set_y_label(f"failed {COUNTED[codes.basis]} / min", rate_text)
     starts = np.asarray(codes.bucket_starts, dtype=float)
     bucket = codes.window.bucket_seconds
     names: list[str] = []
@@ -99,14 +108,15 @@ def draw_failure_codes(chart: TimeChart, codes: CodeSeries, now: float) -> None:
 
 def draw_success(chart: TimeChart, snapshot: DashboardSnapshot) -> None:
     """The success-rate chart as the snapshot's breakdown asks: rates, or failure codes."""
+    basis = snapshot.query.basis
     if snapshot.codes is not None:
         draw_failure_codes(chart, snapshot.codes, snapshot.query.now.timestamp())
-        chart.set_title("Failures by error code")
+        chart.set_title(f"Failures by error code, {basis_title(basis)}")
         return
-    draw_success_rates(chart, snapshot.rates)
+    draw_success_rates(chart, snapshot.rates, basis)
     breakdown = snapshot.query.breakdown
     if breakdown is Breakdown.OVERALL:
-        chart.set_title("Success rate")
+        chart.set_title(f"Success rate {basis_title(basis)}")
     else:
         label = breakdown.value.replace("_", " ")
-        chart.set_title(f"Success rate by {label} (most failures first)")
+        chart.set_title(f"Success rate {basis_title(basis)}, per {label} (most failures first)")

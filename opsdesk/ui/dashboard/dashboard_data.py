@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.store.statistics.headline import Headline
 from opsdesk.store.statistics.stuck_payments import DEFAULT_MIN_AGE, StuckPayment
-from opsdesk.store.statistics.values import Breakdown, CodeSeries, RateSeries, StatusSeries
+from opsdesk.store.statistics.values import (
+    Breakdown,
+    CodeSeries,
+    CountBasis,
+    RateSeries,
+    StatusSeries,
+)
 from opsdesk.store.statistics.windows import Window
 
 
@@ -44,6 +50,8 @@ class DashboardQuery:
     # The UI's newest sample per queue; empty: take the history file's.
     latest_samples: Mapping[str, QueueSample] = field(default_factory=dict)
     stuck_after: timedelta = DEFAULT_MIN_AGE
+    # What the success rate, the failures by code and their tiles count (statistics/by_payment.py).
+    basis: CountBasis = CountBasis.PAYMENT
 
 
 @dataclass(frozen=True, slots=True)

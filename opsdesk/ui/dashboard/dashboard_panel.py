@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QWidget
 from opsdesk.broker.queue_sample import MonitorState, QueueSample
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.errors import StoreError
-from opsdesk.store.statistics.values import Breakdown
+from opsdesk.store.statistics.values import Breakdown, CountBasis
 from opsdesk.store.statistics.windows import PRESETS
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.dashboard.chart_saver import ask_png_path, save_png
@@ -84,6 +84,7 @@ class DashboardPanel(DashboardView):
         self._choice = WindowChoice(span=PRESETS[settings.dashboard_window_preset])
         self._preset = settings.dashboard_window_preset
         self._breakdown = settings.dashboard_breakdown
+        self._basis = settings.dashboard_basis
         self._following = True
         self._guard = RefreshGuard(self._on_broken)
         self._read_problem: str | None = None
@@ -107,9 +108,11 @@ class DashboardPanel(DashboardView):
 
         self.toolbar.show_window(self._preset)
         self.toolbar.show_breakdown(self._breakdown)
+        self.toolbar.show_basis(self._basis)
         self.toolbar.show_following(True)
         self.toolbar.window_selected.connect(self._on_window_selected)
         self.toolbar.breakdown_selected.connect(self._on_breakdown_selected)
+        self.toolbar.basis_selected.connect(self._on_basis_selected)
         self.toolbar.follow_toggled.connect(self.set_following)
         self.toolbar.save_requested.connect(self._on_save_requested)
         self.chart_stack.manually_moved.connect(self._on_chart_moved)
@@ -129,6 +132,10 @@ class DashboardPanel(DashboardView):
     @property
     def breakdown(self) -> Breakdown:
         return self._breakdown
+
+    @property
+    def basis(self) -> CountBasis:
+        return self._basis
 
     @property
     def following(self) -> bool:
@@ -154,6 +161,13 @@ class DashboardPanel(DashboardView):
         self._settings.dashboard_breakdown = breakdown
         self.toolbar.show_breakdown(breakdown)
         self.refresh_now()  # after a bug paused the panel: the user's choice tries again
+
+    def set_basis(self, basis: CountBasis) -> None:
+        """Count the success rate, failures and their tiles by payment or by attempt."""
+        self._basis = CountBasis(basis)
+        self._settings.dashboard_basis = self._basis
+        self.toolbar.show_basis(self._basis)
+        self.refresh_now()
 
     def set_following(self, following: bool) -> None:
         """Follow the clock (charts move, statistics refresh every few seconds) or hold still."""
@@ -233,6 +247,7 @@ class DashboardPanel(DashboardView):
             now=self._clock(),
             latest_samples=dict(self.queues.tracks.latest),
             stuck_after=self._settings.dashboard_stuck_after,
+            basis=self._basis,
         )
         self._reader.submit(
             "snapshot",
@@ -251,8 +266,13 @@ class DashboardPanel(DashboardView):
         )
 
     def _show_snapshot(self, snapshot: DashboardSnapshot) -> None:
-        if snapshot.query.choice != self._choice or snapshot.query.breakdown != self._breakdown:
-            return  # asked before the user changed the window or breakdown: stale
+        query = snapshot.query
+        if (query.choice, query.breakdown, query.basis) != (
+            self._choice,
+            self._breakdown,
+            self._basis,
+        ):
+            return  # asked before the user changed the window, breakdown or basis: stale
         self.snapshot = snapshot
         self._read_problem = None
         self.draw_snapshot(snapshot, follow=self._following or snapshot.query.choice.is_custom)
@@ -307,6 +327,9 @@ class DashboardPanel(DashboardView):
 
     def _on_breakdown_selected(self, breakdown: Breakdown) -> None:
         self.set_breakdown(breakdown)
+
+    def _on_basis_selected(self, basis: CountBasis) -> None:
+        self.set_basis(basis)
 
     def _on_chart_moved(self) -> None:
         if self._following:

@@ -94,12 +94,19 @@ def compute_snapshot(sources: DashboardSources, query: DashboardQuery) -> Dashbo
     rates: tuple[RateSeries, ...] = ()
     codes: CodeSeries | None = None
     if query.breakdown is Breakdown.ERROR_CODE:
-        codes = statistics.failure_code_series(window, top=TOP_BREAKDOWN)
+        codes = statistics.failure_code_series(window, top=TOP_BREAKDOWN, basis=query.basis)
         sources.previous_rates.clear()
     else:
         rates = _rates(sources, query, window)
     latest = query.latest_samples or sources.samples.latest()
-    headline = compute_headline(statistics, latest, query.now, stuck_after=query.stuck_after)
+    headline = compute_headline(
+        statistics,
+        latest,
+        query.now,
+        stuck_after=query.stuck_after,
+        basis=query.basis,
+        recovery_window=window,
+    )
     stuck = sources.stuck_payments(query.now, query.stuck_after)
     return DashboardSnapshot(
         query=query,
@@ -154,10 +161,16 @@ def _rates(
     kept: dict[Selector, RateSeries] = {}
     for selector in selectors:
         previous = sources.previous_rates.get(selector)
-        if previous is not None and _continues(previous.window, window, query):
+        if (
+            previous is not None
+            and previous.basis is query.basis
+            and _continues(previous.window, window, query)
+        ):
             series = sources.statistics.refresh_rates(previous, query.now)
         else:
-            series = sources.statistics.rate_series(window, selector, now=query.now)
+            series = sources.statistics.rate_series(
+                window, selector, now=query.now, basis=query.basis
+            )
         rates.append(series)
         kept[selector] = series
     sources.previous_rates = {} if query.choice.is_custom else kept

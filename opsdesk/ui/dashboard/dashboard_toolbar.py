@@ -1,4 +1,4 @@
-"""The row above the dashboard: window, live follow, breakdown, save, and how fresh it is."""
+"""The row above the dashboard: window, live follow, breakdown, count basis, save, freshness."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from functools import partial
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -16,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsdesk.store.statistics.values import Breakdown
+from opsdesk.store.statistics.values import Breakdown, CountBasis
+from opsdesk.ui.dashboard.basis_text import TOGGLE_TIP
 
 CUSTOM = "custom"
 WINDOW_CHOICES = (
@@ -39,10 +41,16 @@ BREAKDOWN_CHOICES = (
     ("Failures by error code", Breakdown.ERROR_CODE),
 )
 
+BASIS_CHOICES = (
+    ("By payment", CountBasis.PAYMENT),
+    ("By attempt", CountBasis.ATTEMPT),
+)
+
 
 class DashboardToolbar(QWidget):
     window_selected = Signal(str)  # a preset key (`15m`, ...) or CUSTOM
     breakdown_selected = Signal(object)  # Breakdown
+    basis_selected = Signal(object)  # CountBasis
     follow_toggled = Signal(bool)
     save_requested = Signal(str)  # a chart key of SAVE_CHOICES
 
@@ -60,6 +68,16 @@ class DashboardToolbar(QWidget):
         for text, breakdown in BREAKDOWN_CHOICES:
             self.breakdown_combo.addItem(text, breakdown)
         self.breakdown_combo.setToolTip("What the success-rate chart breaks down by")
+        self.basis_group = QButtonGroup(self)
+        self.basis_buttons: dict[CountBasis, QToolButton] = {}
+        for index, (text, basis) in enumerate(BASIS_CHOICES):
+            button = QToolButton(self)
+            button.setObjectName(f"basis_{basis.value}")
+            button.setText(text)
+            button.setCheckable(True)
+            button.setToolTip(TOGGLE_TIP)
+            self.basis_group.addButton(button, index)
+            self.basis_buttons[basis] = button
         self.save_menu = QMenu(self)
         for text, key in SAVE_CHOICES:
             action = self.save_menu.addAction(text)
@@ -81,6 +99,8 @@ class DashboardToolbar(QWidget):
         layout.addSpacing(12)
         layout.addWidget(QLabel("Success rate", self))
         layout.addWidget(self.breakdown_combo)
+        for button in self.basis_buttons.values():
+            layout.addWidget(button)
         layout.addSpacing(12)
         layout.addWidget(self.save_button)
         layout.addSpacing(12)
@@ -89,6 +109,8 @@ class DashboardToolbar(QWidget):
         self.window_combo.activated.connect(self._on_window_activated)
         self.breakdown_combo.activated.connect(self._on_breakdown_activated)
         self.follow_check.toggled.connect(self.follow_toggled)
+        # Emitted on a click only, not when show_basis checks a button.
+        self.basis_group.idClicked.connect(self._on_basis_clicked)
 
     def show_status(self, text: str, *, problem: bool = False) -> None:
         """How fresh the figures are, or why they are not."""
@@ -108,6 +130,10 @@ class DashboardToolbar(QWidget):
         if index >= 0:
             self.breakdown_combo.setCurrentIndex(index)
 
+    def show_basis(self, basis: CountBasis) -> None:
+        """Check `basis`'s button without emitting basis_selected."""
+        self.basis_buttons[CountBasis(basis)].setChecked(True)
+
     def show_following(self, following: bool) -> None:
         self.follow_check.blockSignals(True)
         self.follow_check.setChecked(following)
@@ -119,3 +145,6 @@ class DashboardToolbar(QWidget):
     def _on_breakdown_activated(self, index: int) -> None:
         # Item data comes back from Qt as a plain str: make it a Breakdown again.
         self.breakdown_selected.emit(Breakdown(self.breakdown_combo.itemData(index)))
+
+    def _on_basis_clicked(self, index: int) -> None:
+        self.basis_selected.emit(BASIS_CHOICES[index][1])

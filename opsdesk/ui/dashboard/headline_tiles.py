@@ -1,4 +1,4 @@
-"""Five tiles across the top: is money flowing, and where is it piling up.
+"""Six tiles across the top: is money flowing, where is it piling up, what was recovered.
 
 Each tile says how old its figure is; a figure that is not current is greyed with the reason
 (the queue monitor out of reach, a history file that cannot be read), never shown as live.
@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from opsdesk.store.statistics.headline import Headline
+from opsdesk.ui.dashboard.basis_text import BASIS_WHY, COUNTED, RECOVERED_WHY
 from opsdesk.ui.dashboard.durations import duration_text, window_text
 from opsdesk.ui.dashboard.queue_freshness import QueueFreshness
 
@@ -103,19 +104,22 @@ class Tile(QFrame):
 
 
 class HeadlineTiles(QWidget):
-    """Success rate now, failures in 5 min, messages waiting, dead letters, oldest stuck."""
+    """Success rate, failures in 5 min, recoveries, messages waiting, dead letters, stuck."""
 
     SUCCESS_RATE = "success_rate"
     FAILURES = "failures"
+    RECOVERED = "recovered"
     WAITING = "waiting"
     DEAD_LETTERS = "dead_letters"
     OLDEST_STUCK = "oldest_stuck"
+    _STATISTICS = (SUCCESS_RATE, FAILURES, RECOVERED, OLDEST_STUCK)  # from the history file
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tiles = {
             self.SUCCESS_RATE: Tile(self.SUCCESS_RATE, "Success rate", self),
             self.FAILURES: Tile(self.FAILURES, "Failures, last 5 min", self),
+            self.RECOVERED: Tile(self.RECOVERED, "Recovered", self),
             self.WAITING: Tile(self.WAITING, "Messages waiting", self),
             self.DEAD_LETTERS: Tile(self.DEAD_LETTERS, "Dead-letter depth", self),
             self.OLDEST_STUCK: Tile(self.OLDEST_STUCK, "Oldest stuck payment", self),
@@ -137,7 +141,7 @@ class HeadlineTiles(QWidget):
         """The history's figures, computed `as_of` (`as of 10:00:05`); they are current."""
         self._headline = headline
         self._statistics_problem = ""
-        for key in (self.SUCCESS_RATE, self.FAILURES, self.OLDEST_STUCK):
+        for key in self._STATISTICS:
             self.tiles[key].show_age(as_of)
         self._show_statistics()
         self.show_queue_depths(headline.messages_waiting, headline.dead_letter_depth)
@@ -166,7 +170,7 @@ class HeadlineTiles(QWidget):
         problem = self._statistics_problem
         if problem:
             caption = "⚠ not current: cannot refresh"
-            for key in (self.SUCCESS_RATE, self.FAILURES, self.OLDEST_STUCK):
+            for key in self._STATISTICS:
                 tile = self.tiles[key]
                 tile.show_value(tile.value_text(), caption, Tone.STALE, problem)
             return
@@ -174,9 +178,11 @@ class HeadlineTiles(QWidget):
         failures = headline.failures_5m
         self.tiles[self.FAILURES].show_value(
             f"{failures:,}",
-            "✗ failed payments" if failures else "none failed",
+            f"✗ failed {COUNTED[headline.basis]}" if failures else "none failed",
             Tone.WARNING if failures else Tone.NEUTRAL,
+            BASIS_WHY[headline.basis],
         )
+        self._show_recovered(headline)
         stuck = headline.oldest_stuck_seconds
         if stuck is None:
             self.tiles[self.OLDEST_STUCK].show_value(NO_DATA, "nothing stuck", Tone.GOOD)
@@ -217,13 +223,31 @@ class HeadlineTiles(QWidget):
         tile = self.tiles[self.SUCCESS_RATE]
         span = window_text(headline.rate_window.total_seconds())
         rate = headline.success_rate
+        why = BASIS_WHY[headline.basis]
         if rate is None:
-            tile.show_value(NO_DATA, f"no outcomes in {span}", Tone.NEUTRAL)
+            tile.show_value(NO_DATA, f"no outcomes in {span}", Tone.NEUTRAL, why)
             return
         tone = Tone.GOOD if rate >= RATE_WARNING else Tone.WARNING
         if rate < RATE_PROBLEM:
             tone = Tone.PROBLEM
         mark = "✓" if tone is Tone.GOOD else "⚠"
+        counted = COUNTED[headline.basis]
         tile.show_value(
-            f"{rate * 100:.1f} %", f"{mark} of {headline.outcomes:,} outcomes, {span}", tone
+            f"{rate * 100:.1f} %", f"{mark} of {headline.outcomes:,} {counted}, {span}", tone, why
+        )
+
+    def _show_recovered(self, headline: Headline) -> None:
+        tile = self.tiles[self.RECOVERED]
+        window = headline.recovery_window
+        if headline.recovered is None or window is None:
+            tile.show_value(NO_DATA, "not counted", Tone.NEUTRAL)
+            return
+        span = window_text(window.span.total_seconds())
+        recovered = headline.recovered
+        caption = f"↻ payments, {span} window" if recovered else f"none in the {span} window"
+        tile.show_value(
+            f"{recovered:,}",
+            caption,
+            Tone.GOOD if recovered else Tone.NEUTRAL,
+            RECOVERED_WHY.format(span=span),
         )

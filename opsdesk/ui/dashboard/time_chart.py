@@ -220,6 +220,13 @@ class TimeChart(QWidget):
     def set_title(self, title: str) -> None:
         self._title.setText(title)
 
+    def title(self) -> str:
+        return self._title.text()
+
+    def y_label(self) -> str:
+        """The value axis' label: what one unit of the curves is."""
+        return str(self.plot.getPlotItem().getAxis("left").labelText)
+
     def set_y_label(self, text: str, value_format: ValueFormat) -> None:
         self._value_format = value_format
         self.plot.getPlotItem().setLabel("left", text, color=FOREGROUND)
