@@ -75,7 +75,7 @@ def draw_success_rates(
     chart: TimeChart, rates: Sequence[RateSeries], basis: CountBasis = CountBasis.PAYMENT
 ) -> None:
     """Success rate in percent: overall alone, or overall (grey) beside each breakdown value."""
-    chart.set_y_label(f"{COUNTED[basis]} succeeded (%)", percent_text)
+    chart.set_y_label(f"% of {COUNTED[basis]}", percent_text)
     names: list[str] = []
     breakdown = len(rates) > 1
     for index, rate in enumerate(rates):

@@ -84,7 +84,7 @@ def test_by_payment_by_default_then_by_attempt_with_the_recoveries_on_both(
     assert rate_tile.caption_text() == f"⚠ of {BY_PAYMENT[2]} payments, 15 min"
     assert "final outcome" in rate_tile.toolTip()
     assert panel.success_chart.title() == "Success rate by payment"
-    assert panel.success_chart.y_label() == "payments succeeded (%)"
+    assert panel.success_chart.y_label() == "% of payments"
     recovered = panel.tiles.tiles[HeadlineTiles.RECOVERED]
     assert recovered.value_text() == RECOVERED
     assert recovered.caption_text() == "↻ payments, 1 h window"
@@ -98,7 +98,7 @@ def test_by_payment_by_default_then_by_attempt_with_the_recoveries_on_both(
     assert rate_tile.caption_text() == f"⚠ of {BY_ATTEMPT[2]} attempts, 15 min"
     assert panel.tiles.tiles[HeadlineTiles.FAILURES].caption_text() == "✗ failed attempts"
     assert panel.success_chart.title() == "Success rate by attempt"
-    assert panel.success_chart.y_label() == "attempts succeeded (%)"
+    assert panel.success_chart.y_label() == "% of attempts"
     assert recovered.value_text() == RECOVERED  # a recovery is one, whatever the basis
     assert panel.toolbar.basis_buttons[CountBasis.ATTEMPT].isChecked()
 
