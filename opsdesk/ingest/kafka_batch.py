@@ -66,6 +66,7 @@ class BatchFiller:
         self.backfill_from: str | None = None  # a backfill's request, as its batches name it
         self._finish_before: dict[PartitionId, int] = {}  # backfill: where live started
         self.finished: set[PartitionId] = set()  # backfill: its last batch is set aside
+        self._not_before: dict[PartitionId, int] = {}  # backfill from a time: its epoch ms
 
     def add(self, partition: PartitionId, record: Message) -> bool:
         """Put `record` in its partition's batch; False when a backfill already has it all."""
@@ -73,6 +74,13 @@ class BatchFiller:
         offset = record.offset() or 0
         if end is not None and offset >= end:
             return False
+        not_before = self._not_before.get(partition)
+        if not_before is not None:
+            if record.timestamp()[1] < not_before:
+                if end is not None and offset >= end - 1:
+                    self._set_aside(partition, done=True)
+                return True  # read, and left out: from before the time asked for
+            del self._not_before[partition]
         batch = self._filling.get(partition)
         if batch is None:
             batch = self._filling[partition] = KafkaBatch(partition, self.reader)
@@ -82,6 +90,12 @@ class BatchFiller:
         elif len(batch.records) >= self._batch_size:
             self._set_aside(partition)
         return True
+
+    def not_before(self, partition: PartitionId, millis: int) -> None:
+        """Leave out the partition's first records until one is from `millis` or later: what
+        a broker's answer to "the first offset from that time" may start before (Tansu
+        answers 0 for a partition with nothing that recent, where Apache Kafka answers -1)."""
+        self._not_before[partition] = millis
 
     def finish_before(self, partition: PartitionId, live_start: int) -> None:
         """A backfill's partition ends before `live_start`: the live reader has the rest."""

@@ -262,8 +262,10 @@ class KafkaSource:
             reader = self._backfill_reader
             reader.open()
             starts = backfill.starts(reader.consumer, resume, self._live_start)
-            for partition in resume:
+            for partition, after in resume.items():
                 filler.finish_before(partition, self._live_start[partition])
+                if after is None and backfill.start.since is not None:
+                    filler.not_before(partition, int(backfill.start.since.timestamp() * 1000))
             for partition in backfill.finished():
                 filler.mark(partition, 0, done=True)
             reader.next.update(starts)
