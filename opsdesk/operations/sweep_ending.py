@@ -155,7 +155,10 @@ class SweepEnding:
         if channel.is_open:
             for tag in list(channel.consumer_tags):
                 channel.basic_cancel(tag)
-            returning = self._returns.held + len(self._arrivals)
+            # What comes back to the ready count: not what the return dead-letters.
+            returning = sum(
+                1 for r in self._returns.handed_back(self._arrivals) if not r.check.dead_letters
+            )
             before = self._ready(channel) if returning and self._returns.quorum else None
             channel.basic_nack(0, multiple=True, requeue=True)
             if before is not None:
