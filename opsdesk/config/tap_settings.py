@@ -5,7 +5,9 @@ bounded queue, one per desk. `stream`: one durable RabbitMQ stream per team, nam
 declared by whichever desk comes first and read by every desk from its own offset; its
 retention is `max_age` (x-max-age, e.g. "7D") and `max_length_bytes`, and its replicas on a
 cluster `initial_cluster_size`. Each kind refuses the other's retention settings, so a
-profile never carries bounds that silently do nothing.
+profile never carries bounds that silently do nothing. A classic tap on a cluster can be a
+quorum queue (`queue_type = "quorum"`): replicated, so what it holds survives the node it
+lives on.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 TapKind = Literal["classic", "stream"]
 TAP_KINDS: tuple[TapKind, ...] = ("classic", "stream")
 _COMMON = {"kind", "queue", "prefetch", "batch_size", "batch_interval", "store_process"}
-_CLASSIC_ONLY = {"max_length", "overflow", "message_ttl_ms"}
+_CLASSIC_ONLY = {"max_length", "overflow", "message_ttl_ms", "queue_type"}
 _STREAM_ONLY = {"max_age", "max_length_bytes", "initial_cluster_size"}
 # RabbitMQ's x-max-age: a whole number and one unit (years, months, days, hours, minutes, s).
 _MAX_AGE = re.compile(r"[1-9][0-9]*[YMDhms]")
@@ -48,12 +50,15 @@ class TapSettings:
     max_age: str | None = None  # stream: x-max-age, e.g. "7D"
     max_length_bytes: int | None = None  # stream: x-max-length-bytes
     initial_cluster_size: int | None = None  # stream: x-initial-cluster-size
+    queue_type: Literal["classic", "quorum"] = "classic"  # classic tap: x-queue-type
 
     def queue_arguments(self) -> dict[str, Any]:
         """The arguments the tap declares its queue (or stream) with."""
         if self.kind == "stream":
             return self.stream_arguments()
         args: dict[str, Any] = {"x-overflow": self.overflow}
+        if self.queue_type == "quorum":
+            args["x-queue-type"] = "quorum"
         if self.max_length:
             args["x-max-length"] = self.max_length
         if self.message_ttl_ms:
@@ -102,6 +107,10 @@ def parse_tap_settings(profile_name: str, raw: dict[str, Any]) -> TapSettings:
     if values.get("overflow", "drop-head") not in ("drop-head", "reject-publish-dlx"):
         # reject-publish would push back on the payment system's publishers.
         raise ValueError("tap overflow must be drop-head")
+    if values.get("queue_type", "classic") not in ("classic", "quorum"):
+        raise ValueError('tap queue_type must be "classic" or "quorum"')
+    if values.get("queue_type") == "quorum" and values.get("overflow") == "reject-publish-dlx":
+        raise ValueError("a quorum tap queue overflows by drop-head only")
     settings = TapSettings(queue=raw.get("queue") or default_tap_queue(profile_name))
     return replace(settings, **values)
 

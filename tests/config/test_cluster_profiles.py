@@ -100,3 +100,31 @@ def test_bad_nodes_are_clear_errors(tmp_path: Path, nodes: str, message: str) ->
     path.write_text(f'[profiles.bad]\nurl = "amqp://a/%2F"\nnodes = {nodes}\n')
     with pytest.raises(ConfigError, match=f"profile 'bad': {message}"):
         load_profiles(path)
+
+
+def test_a_classic_tap_can_be_a_quorum_queue(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(CLUSTER + '[profiles.team.tap]\nqueue = "desk.team"\nqueue_type = "quorum"\n')
+    tap = load_profiles(path)["team"].tap
+    assert tap.kind == "classic"
+    assert tap.queue_arguments() == {
+        "x-queue-type": "quorum",
+        "x-overflow": "drop-head",
+        "x-max-length": 1_000_000,
+    }
+    assert "x-queue-type" not in load_profiles(path)["local"].tap.queue_arguments()
+
+
+@pytest.mark.parametrize(
+    ("tap", "message"),
+    [
+        ('queue_type = "stream"', 'queue_type must be "classic" or "quorum"'),
+        ('queue_type = "quorum"\noverflow = "reject-publish-dlx"', "drop-head only"),
+        ('kind = "stream"\nqueue = "s"\nqueue_type = "quorum"', "classic tap only"),
+    ],
+)
+def test_bad_quorum_taps_are_clear_errors(tmp_path: Path, tap: str, message: str) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(f"[profiles.bad.tap]\n{tap}\n")
+    with pytest.raises(ConfigError, match=f"profile 'bad': .*{message}"):
+        load_profiles(path)
