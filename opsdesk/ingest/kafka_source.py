@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 LIVE, BACKFILL = "live", "backfill"
 OPEN_TIMEOUT = 10.0  # seconds for the cluster's metadata and offsets when opening
 METADATA_EVERY = 30.0  # seconds between looks for new topics and partitions
+MISSING_EVERY = 2.0  # ... while a topic the settings name is missing
 CHECK_EVERY = 2.0  # seconds between looks at the partitions' ends (offsets going back)
 LIVE_BATCHES_IN_FLIGHT = 4  # in batch sizes: records handed out and not yet committed
 BACKFILL_BATCHES_IN_FLIGHT = 2  # live batches wait behind at most these in the writer
@@ -89,7 +90,8 @@ class KafkaSource:
                 self._backfill = self._pending_backfill(reading.partitions, held)
             self._open_backfill(held)
             self._opened_once = True
-            self._next_metadata = time.monotonic() + METADATA_EVERY
+            every = MISSING_EVERY if self._missing else METADATA_EVERY
+            self._next_metadata = time.monotonic() + every
 
     def deliver(self, timeout: float) -> list[KafkaBatch]:
         with self._kafka_failures():
@@ -109,8 +111,8 @@ class KafkaSource:
                 for partition, end in self._live.went_back():
                     self._hold_back(partition, end)
             if now >= self._next_metadata:
-                self._next_metadata = now + METADATA_EVERY
                 self._look_for_new_partitions()
+                self._next_metadata = now + (MISSING_EVERY if self._missing else METADATA_EVERY)
             batches = self._live.take_full(self._settings.batch_interval)
             if backfill is not None:
                 batches += backfill.take_full(self._settings.batch_interval)

@@ -7,14 +7,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from confluent_kafka.admin import AdminClient
+
 from opsdesk.events.model import Status
 from opsdesk.ingest.backfill_start import BackfillStart
 from opsdesk.ingest.kafka_source import KafkaSource
+from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.source_positions import LogPositions
 from tests.conftest import poll_until
 from tests.ingest.test_tap import Recorder
-from tests.kafka.conftest import Tansu
+from tests.kafka.conftest import PARTITIONS, Tansu, create_topic, tansu_binary
 from tests.kafka.kafka_desk import (
     Record,
     kafka_settings,
@@ -151,3 +154,43 @@ def partition_ends(places: object) -> list[int]:
         partition, offset = map(int, place.split("@"))
         ends[partition] = max(ends[partition], offset + 1)
     return ends
+
+
+def test_a_broker_that_lost_its_data_is_said_and_nothing_of_it_skipped_or_stored_twice(
+    tmp_path: Path,
+) -> None:
+    """Tansu in memory restarted: the same topic, empty again, its offsets back at 0."""
+    binary = tansu_binary()
+    assert binary is not None
+    broker = Tansu(binary, tmp_path / "tansu.log")  # its own: the session's keeps its topics
+    broker.start()
+    try:
+        topic = create_topic(AdminClient({"bootstrap.servers": broker.bootstrap}), "payments")
+        db = tmp_path / "history.sqlite"
+        settings = kafka_settings(broker.bootstrap, topic)
+        recorder = Recorder()
+        tap, source = kafka_tap(settings, db, recorder)
+        tap.start()
+        try:
+            new_desk = [LogPositions(live=-1)] * PARTITIONS
+            poll_until(lambda: positions(db, settings.name, topic) == new_desk, 30, "not started")
+            before = produce(broker.bootstrap, topic, native_records(0, 30))
+            recorder.wait_for(lambda: recorder.counters.stored == 30)
+            held = positions(db, settings.name, topic)
+            broker.stop()
+            broker.start()  # empty: its data was in memory
+            create_topic(AdminClient({"bootstrap.servers": broker.bootstrap}), topic)
+            produce(broker.bootstrap, topic, native_records(100, 6))
+
+            def said() -> bool:
+                return source.describe().count("before offset") == PARTITIONS
+
+            poll_until(said, 60, f"not said: {source.describe()}")
+        finally:
+            tap.stop()
+    finally:
+        broker.stop()
+    assert any(s.phase is TapPhase.RECONNECTING for s in recorder.states)
+    assert "the cluster lost records the history holds" in source.describe()
+    assert stored_places(db) == before, "the new records are neither stored nor skipped over"
+    assert positions(db, settings.name, topic) == held
