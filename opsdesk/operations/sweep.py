@@ -52,8 +52,7 @@ MAX_PREFETCH = 65535  # basic.qos prefetch_count is a 16-bit field
 # prefetch slot: this many may be held at once (the broker sends up to this many, so it also
 # bounds memory). A sweep whose held messages fill it stops and says so.
 MAX_HELD = 20_000
-# On a queue whose returns count, less in hand: a message delivered but not needed when the
-# sweep ends is handed back, and one that had no return left is dead-lettered by that.
+# A filtered sweep on a queue whose returns count holds at most this many (see _prefetch).
 COUNTED_PREFETCH = 1000
 BATCH = 100  # deliveries handled between two turns of I/O, so publishes go out steadily
 
@@ -125,8 +124,10 @@ class Sweep(SweepEnding):
         # Without a filter nothing is passed over, so only the confirm window needs slots
         # (plus the failures, which are held too: if they fill it the sweep ends, see below).
         room = MAX_HELD if self._selector.passes_over else 2 * self._limits.window
-        if self._returns.guards:
-            # Whatever is delivered when it ends goes back, one delivery more each.
+        if self._returns.guards and self._selector.passes_over:
+            # A passed-over message goes back, one delivery more: so does one delivered but
+            # not yet examined when the sweep ends (an unneeded one that had no return left is
+            # dead-lettered by that; one the plan takes is acted on instead, sweep_ending.py).
             room = min(room, COUNTED_PREFETCH)
         return max(1, min(self._limits.snapshot, room, MAX_PREFETCH))
 
