@@ -52,7 +52,9 @@ EXPLANATION = (
     "Browsing fetches the messages and puts them back unacknowledged: nothing is removed, but "
     "each browsed message will show redelivered=true to its consumers, and their order may "
     "change (other consumers, quorum queues). A page at #N takes the N messages before it too "
-    "(all handed back), for a few seconds, longer the deeper the page."
+    "(all handed back), for a few seconds, longer the deeper the page. On a quorum queue "
+    "with a delivery limit each browse counts as a delivery: it stops at the first message "
+    "it would leave at the limit, and says so."
 )
 
 

@@ -37,6 +37,7 @@ def test_browsing_twice_dead_letters_nothing_and_says_why_it_stopped(
     settled = lambda: broker.message_count(queue) == 3  # noqa: E731 (lags a return a moment)
     poll_until(settled, 10, "3 messages ready")
     panel = open_browser()
+    assert "stops at the first message it would leave at the limit" in panel.explanation.text()
 
     browse(qtbot, panel, queue)
     assert _column(panel, COL_MESSAGE_ID) == ids
