@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 # Plain strings, not an enum, so a sample goes into JSON or an SQLite row as it is.
-SampleSource = Literal["management", "amqp"]
+# "kafka": a consumer group's lag on a topic (ingest/kafka_lag_samples.py).
+SampleSource = Literal["management", "amqp", "kafka"]
 ProblemReason = Literal["not_found", "access_refused", "locked", "dead_letter_exchange_missing"]
 
 # Conventional dead-letter queue names, for queues whose wiring we cannot see (no management

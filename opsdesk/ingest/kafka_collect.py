@@ -3,7 +3,9 @@
 The same engine as the RabbitMQ collect (collect.py: a tap until a limit or a signal, the
 profile's writer), with a KafkaSource. A backfill is recorded in the history for every
 partition the cluster has before anything is read, so a collect stopped in the middle
-resumes it; its progress goes to the log every few seconds, as a stream's does.
+resumes it; its progress goes to the log every few seconds, as a stream's does. The lag of
+the consumer groups the settings name is sampled into the history meanwhile, every monitor
+interval of the profile (kafka_lag_samples.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from opsdesk.ingest.backfill_start import BackfillStart
 from opsdesk.ingest.collect import CollectLimits, CollectSummary, NeverConnected, collect_from
 from opsdesk.ingest.kafka_batch import kafka_log
 from opsdesk.ingest.kafka_history import held_positions, record_backfills
+from opsdesk.ingest.kafka_lag_samples import LagSampler
 from opsdesk.ingest.kafka_source import KafkaSource
 from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.kafka.client_config import admin_config
@@ -44,7 +47,15 @@ def run_kafka_collect(
         request_backfill(settings, db_path, backfill)
     source = KafkaSource(settings, partial(held_positions, db_path))
     writer = tap_writer(profile, db_path, shows_events=False)
-    counters = collect_from(source, writer, limits, BackfillLog(source.backfill_progress))
+    sampler = None
+    if settings.consumer_groups:
+        sampler = LagSampler(settings, db_path, profile.monitor.interval)
+        sampler.start()
+    try:
+        counters = collect_from(source, writer, limits, BackfillLog(source.backfill_progress))
+    finally:
+        if sampler is not None:
+            sampler.stop()
     return CollectSummary(counters, source.backfill_progress())
 
 
