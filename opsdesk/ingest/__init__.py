@@ -12,7 +12,9 @@ backfill_*.py      a stream tap's backfill: where it starts, its state across th
 kafka_source.py    a Kafka cluster's topics, each partition resumed from where the history
                    ends; kafka_reader.py (one consumer, by assignment), kafka_batch.py (a
                    partition's batches), kafka_message.py (a record for the decoders),
-                   kafka_backfill.py, kafka_history.py, kafka_collect.py (`collect` from Kafka)
+                   kafka_backfill.py, kafka_history.py, kafka_notes.py (what is said of its
+                   partitions), kafka_collect.py (`collect` from Kafka), kafka_lag_samples.py
+                   (the services' groups' lag, sampled as queue samples)
 tap.py             the Tap: runs a source (reconnecting, draining on stop), hands its batches
                    to a writer and acknowledges each after its COMMIT
 writer.py          the Writer protocol; thread_writer.py and process_writer.py implement it,

@@ -21,7 +21,6 @@ under the old positions would mix two logs.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -34,19 +33,21 @@ from opsdesk.ingest.backfill_progress import BackfillProgress
 from opsdesk.ingest.backfill_start import BackfillStart
 from opsdesk.ingest.kafka_backfill import KafkaBackfill
 from opsdesk.ingest.kafka_batch import BatchFiller, KafkaBatch, kafka_log
+from opsdesk.ingest.kafka_notes import PartitionNotes
 from opsdesk.ingest.kafka_reader import PartitionReader
 from opsdesk.ingest.source import Position, SourceUnavailable
 from opsdesk.kafka.failure_text import describe_kafka_failure
 from opsdesk.kafka.partitions import PartitionId, missing_text, read_partitions, watermarks
 from opsdesk.store.source_positions import LogPositions
 
-log = logging.getLogger(__name__)
-
 LIVE, BACKFILL = "live", "backfill"
 OPEN_TIMEOUT = 10.0  # seconds for the cluster's metadata and offsets when opening
 METADATA_EVERY = 30.0  # seconds between looks for new topics and partitions
 MISSING_EVERY = 2.0  # ... while a topic the settings name is missing
 CHECK_EVERY = 2.0  # seconds between looks at the partitions' ends (offsets going back)
+# Looks in a row a partition must be seen going back before its leader is asked: a new leader
+# may report a high watermark behind the old one's for a moment after a failover.
+CHECKS_TO_CONFIRM = 3
 LIVE_BATCHES_IN_FLIGHT = 4  # in batch sizes: records handed out and not yet committed
 BACKFILL_BATCHES_IN_FLIGHT = 2  # live batches wait behind at most these in the writer
 
@@ -65,8 +66,9 @@ class KafkaSource:
         self._backfill: KafkaBackfill | None = None
         self._backfill_reader: PartitionReader | None = None
         self._live_start: dict[PartitionId, int] = {}  # where this run's live reader began
-        self._held_back: dict[PartitionId, str] = {}  # not read: the cluster went back
-        self._notes: dict[PartitionId, str] = {}  # expired records, a partition gone
+        self._notes = PartitionNotes()
+        self._held_back = self._notes.held_back  # not read: the cluster went back
+        self._suspect: dict[PartitionId, int] = {}  # seen going back, looks in a row
         self._missing: tuple[str, ...] = ()
         self._opened_once = False
         self._cancelled = False
@@ -75,9 +77,8 @@ class KafkaSource:
     # -- Source -----------------------------------------------------------------------
 
     def describe(self) -> str:
-        notes = [*self._held_back.values(), *self._notes.values()]
         detail = f"kafka {self._settings.where()} ({self._settings.reads()})"
-        return detail + "".join(f" ({note})" for note in notes) + missing_text(self._missing)
+        return detail + self._notes.text() + missing_text(self._missing)
 
     def open(self) -> None:
         with self._kafka_failures():
@@ -108,8 +109,7 @@ class KafkaSource:
             now = time.monotonic()
             if now >= self._next_check:
                 self._next_check = now + CHECK_EVERY
-                for partition, end in self._live.went_back():
-                    self._hold_back(partition, end)
+                self._check_ends()
             if now >= self._next_metadata:
                 self._look_for_new_partitions()
                 self._next_metadata = now + (MISSING_EVERY if self._missing else METADATA_EVERY)
@@ -166,7 +166,7 @@ class KafkaSource:
                 # A new desk reads from now on; a partition that appeared since, from its start.
                 start = low if self._opened_once else high
             elif start < low:
-                self._note_expired(self._live, partition, start, low)
+                self._notes.expired(partition, LIVE, start, low)
                 start = low
             if after is None:
                 # Stored with nothing before it in the writer's queue but this run's batches,
@@ -184,6 +184,19 @@ class KafkaSource:
         if new:
             self._attach(new, self._held([kafka_log(self._settings.name, p) for p in new]))
 
+    def _check_ends(self) -> None:
+        """Partitions whose end went below where the history is, seen in a row and then
+        confirmed by their leader, are held back."""
+        seen = dict(self._live.went_back())
+        self._suspect = {p: self._suspect.get(p, 0) + 1 for p in seen}
+        for partition, looks in list(self._suspect.items()):
+            if looks < CHECKS_TO_CONFIRM:
+                continue
+            del self._suspect[partition]
+            _low, high = watermarks(self._live.consumer, partition, OPEN_TIMEOUT)
+            if high < self._live.next[partition]:
+                self._hold_back(partition, min(high, seen[partition]))
+
     def _sort_out_trouble(self) -> None:
         """What the consumers reported: a client that cannot go on, offsets out of range."""
         readers = [self._live]
@@ -195,7 +208,7 @@ class KafkaSource:
                 where = self._settings.where()
                 raise SourceUnavailable(describe_kafka_failure(trouble.down, where))
             for partition in sorted(trouble.missing):
-                self._notes[partition] = f"{partition} no longer exists"
+                self._notes.gone(partition)
             trouble.missing.clear()
             out_of_range, trouble.out_of_range = sorted(trouble.out_of_range), set()
             for partition in out_of_range:
@@ -211,7 +224,7 @@ class KafkaSource:
             return
         start = wanted
         if wanted < low:
-            self._note_expired(reader, partition, wanted, low)
+            self._notes.expired(partition, reader.filler.reader, wanted, low)
             start = low
         reader.assign({partition: start})
 
@@ -220,22 +233,7 @@ class KafkaSource:
         self._live.unassign(partition)
         if self._backfill_reader is not None:
             self._backfill_reader.unassign(partition)
-        self._held_back[partition] = (
-            f"{partition} now ends at offset {end}, before offset {wanted} where this desk's "
-            "history is: the cluster lost records the history holds, or the topic was "
-            "deleted and created again. It is not read, so nothing is skipped or stored "
-            "twice unseen; see the README's Kafka section to go on"
-        )
-        log.warning("kafka source: %s", self._held_back[partition])
-
-    def _note_expired(
-        self, reader: PartitionReader, partition: PartitionId, wanted: int, low: int
-    ) -> None:
-        self._notes[partition] = (
-            f"{partition} no longer held offsets {wanted} to {low - 1}: {low - wanted} records "
-            f"expired before this desk's {reader.filler.reader} reader read them"
-        )
-        log.warning("kafka source: %s", self._notes[partition])
+        self._notes.hold_back(partition, end, wanted)
 
     # -- backfill ---------------------------------------------------------------------
 
