@@ -22,11 +22,12 @@ class RedactCredentials(logging.Filter):
 
 
 class LibraryNoise(logging.Filter):
-    """Keeps pika's own connection reports (a traceback per refused attempt) off stderr: the
-    commands say what failed in one sentence, and the log file keeps pika's records."""
+    """Keeps pika's and librdkafka's own connection reports (a traceback or a line per refused
+    attempt) off stderr: the commands say what failed in one sentence, and the log file keeps
+    the libraries' records."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.name.startswith("pika")
+        return not record.name.startswith(("pika", "librdkafka"))
 
 
 def setup_logging(log_file: Path | None, *, stderr_level: int = logging.WARNING) -> None:

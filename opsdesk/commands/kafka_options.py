@@ -35,7 +35,9 @@ def add_kafka_arguments(parser: argparse.ArgumentParser, *, topics: bool = True)
 
 
 def kafka_asked(args: argparse.Namespace) -> bool:
-    return bool(args.kafka or args.kafka_bootstrap)
+    """Any Kafka option given: a topic alone is no reason to read RabbitMQ instead."""
+    topics = getattr(args, "kafka_topic", None) or getattr(args, "kafka_pattern", None)
+    return bool(args.kafka or args.kafka_bootstrap or topics)
 
 
 def kafka_settings(

@@ -37,7 +37,13 @@ from opsdesk.ingest.kafka_notes import PartitionNotes
 from opsdesk.ingest.kafka_reader import PartitionReader
 from opsdesk.ingest.source import Position, SourceUnavailable
 from opsdesk.kafka.failure_text import describe_kafka_failure
-from opsdesk.kafka.partitions import PartitionId, missing_text, read_partitions, watermarks
+from opsdesk.kafka.partitions import (
+    PartitionId,
+    TopicReading,
+    missing_text,
+    read_partitions,
+    watermarks,
+)
 from opsdesk.store.source_positions import LogPositions
 
 LIVE, BACKFILL = "live", "backfill"
@@ -82,8 +88,8 @@ class KafkaSource:
 
     def open(self) -> None:
         with self._kafka_failures():
-            consumer = self._live.open()
-            reading = read_partitions(consumer, self._settings, OPEN_TIMEOUT)
+            self._live.open()
+            reading = self._first_reading()
             self._missing = reading.missing
             held = self._held([kafka_log(self._settings.name, p) for p in reading.partitions])
             self._attach(reading.partitions, held)
@@ -175,6 +181,19 @@ class KafkaSource:
             self._live_start.setdefault(partition, start)
             starts[partition] = start
         self._live.assign(starts)
+
+    def _first_reading(self) -> TopicReading:
+        """The cluster's partitions, asked a second at a time: a client that cannot go on
+        (no broker answers, credentials refused) says so within a second, not OPEN_TIMEOUT."""
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        consumer = self._live.consumer
+        while True:
+            try:
+                return read_partitions(consumer, self._settings, 1.0)
+            except KafkaException:
+                consumer.poll(0)  # serves librdkafka's error callback
+                if self._live.trouble.down is not None or time.monotonic() >= deadline:
+                    raise
 
     def _look_for_new_partitions(self) -> None:
         reading = read_partitions(self._live.consumer, self._settings, OPEN_TIMEOUT)

@@ -17,8 +17,9 @@ from typing import Any
 
 from opsdesk.config.kafka_settings import KafkaSettings
 
-# librdkafka's own log lines, at their syslog level mapped to Python's, through logging.
-LIBRDKAFKA_LOG = logging.getLogger("opsdesk.kafka.librdkafka")
+# librdkafka's own log lines, at their syslog level mapped to Python's, through logging (named
+# like a library's: log_files keeps them off the terminal, in the log file).
+LIBRDKAFKA_LOG = logging.getLogger("librdkafka")
 # The local queue of fetched records, per consumer: what a slow history can have waiting.
 QUEUED_KBYTES = 16 * 1024
 

@@ -119,3 +119,24 @@ def group_offsets(admin: AdminClient, group: str) -> dict[tuple[str, int], int]:
     (future,) = admin.list_consumer_group_offsets(request).values()
     answer = future.result(timeout=30)
     return {(tp.topic, tp.partition): tp.offset for tp in answer.topic_partitions}
+
+
+def test_kafka_options_that_name_no_cluster_are_refused_in_one_line(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "opsdesk.cli", "collect", "--kafka-topic", "payments",
+         "--db", str(tmp_path / "h.sqlite"), "--idle-exit", "1"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "--kafka-bootstrap HOST:PORT is required" in out.stderr
+    assert not (tmp_path / "h.sqlite").exists(), "refused before the history is touched"
+
+
+def test_a_cluster_that_never_answers_exits_1_saying_so(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "opsdesk.cli", "collect", "--kafka-bootstrap", "127.0.0.1:1",
+         "--kafka-topic", "payments", "--db", str(tmp_path / "h.sqlite"), "--idle-exit", "2"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "never connected to 127.0.0.1:1" in out.stderr
