@@ -1,4 +1,9 @@
-"""A small client for the RabbitMQ management HTTP API (urllib only) and its JSON shapes."""
+"""A small client for the RabbitMQ management HTTP API (urllib only) and its JSON shapes.
+
+On a cluster every node serves the API: the client reads from one, and when it does not
+answer (refused, silent, not the API) tries the others in turn and stays on the one that
+answered. An HTTP error is the API's answer, and is not retried elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,20 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+# Where the API is lives in management_urls; these names are still imported from here.
+from opsdesk.broker.management_urls import InvalidManagementURL as InvalidManagementURL
+from opsdesk.broker.management_urls import management_base_url as management_base_url
+from opsdesk.broker.management_urls import management_base_urls
 from opsdesk.broker.queue_sample import (
     QueueInfo,
     QueueProblem,
     QueueSample,
     looks_like_dead_letter,
 )
-from opsdesk.config.endpoint import BrokerEndpoint, InvalidBrokerURL, vhost_of
+from opsdesk.config.endpoint import BrokerEndpoint, vhost_of
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORT = 15672
 DEFAULT_TIMEOUT = 3.0  # seconds; the monitor falls back to AMQP rather than wait
 # Only what we read: a full queue object carries GC and backing-queue internals (~2 kB each).
 _QUEUE_COLUMNS = ",".join(
@@ -39,10 +47,6 @@ _QUEUE_COLUMNS = ",".join(
         "message_stats",
     )
 )
-
-
-class InvalidManagementURL(InvalidBrokerURL):
-    """The configured management URL cannot be used."""
 
 
 class ManagementError(Exception):
@@ -80,24 +84,6 @@ class ManagementNotFound(ManagementError):
     """404: the queue (or vhost) does not exist."""
 
 
-def management_base_url(endpoint: BrokerEndpoint, override: str | None = None) -> str:
-    """`override`, else the broker's host on port 15672; https when the broker is amqps."""
-    if override:
-        parts = urlsplit(override)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise InvalidManagementURL(f"management URL must be http(s)://HOST[:PORT]: {override}")
-        if parts.username is not None:
-            # One secret, one place: the broker's password (keyring/env) is used for both.
-            raise InvalidManagementURL("the management URL must not carry credentials")
-        return override.rstrip("/").removesuffix("/api")
-    parts = urlsplit(endpoint.url)
-    scheme = "https" if parts.scheme == "amqps" else "http"
-    host = parts.hostname or "localhost"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{scheme}://{host}:{DEFAULT_PORT}"
-
-
 def _credentials(endpoint: BrokerEndpoint) -> tuple[str, str]:
     """The broker's credentials, resolved as pika resolves them (no user: guest/guest)."""
     parts = urlsplit(endpoint.url)
@@ -110,7 +96,9 @@ def _credentials(endpoint: BrokerEndpoint) -> tuple[str, str]:
 
 
 class ManagementClient:
-    """GETs against one vhost; every expected failure is a ManagementError, never a crash."""
+    """GETs against one vhost; every expected failure is a ManagementError, never a crash.
+
+    `base_url` is the node read last (the first until one fails); `base_urls` every node."""
 
     def __init__(
         self,
@@ -118,17 +106,22 @@ class ManagementClient:
         management_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.base_url = management_base_url(endpoint, management_url)
+        self.base_urls = management_base_urls(endpoint, management_url)
+        self._current = 0  # the node that answered last
         self.vhost = vhost_of(endpoint.url)
         self.timeout = timeout
         user, password = _credentials(endpoint)
         token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
         self._authorization = f"Basic {token}"
         handlers: list[urllib.request.BaseHandler] = []
-        if self.base_url.startswith("https:"):
+        if any(url.startswith("https:") for url in self.base_urls):
             context = ssl.create_default_context(cafile=endpoint.ca_file)  # verifies the peer
             handlers.append(urllib.request.HTTPSHandler(context=context))
         self._opener = urllib.request.build_opener(*handlers)
+
+    @property
+    def base_url(self) -> str:
+        return self.base_urls[self._current]
 
     def queues(self) -> list[dict[str, Any]]:
         """Every queue of the vhost (a missing vhost is ManagementNotFound)."""
@@ -180,7 +173,34 @@ class ManagementClient:
         return quote(self.vhost, safe="")
 
     def _get(self, path: str) -> Any:
-        url = self.base_url + path
+        """From the node that answered last, else from the next that answers."""
+        first = self._current
+        failure: ManagementUnreachable | None = None
+        for step in range(len(self.base_urls)):
+            index = (first + step) % len(self.base_urls)
+            try:
+                answer = self._get_from(self.base_urls[index], path)
+            except ManagementUnreachable as exc:
+                failure = failure or exc
+                continue
+            if index != first:
+                log.info(
+                    "management API: %s did not answer; reading from %s",
+                    self.base_urls[first],
+                    self.base_urls[index],
+                )
+                self._current = index
+            return answer
+        assert failure is not None
+        if len(self.base_urls) == 1:
+            raise failure
+        every = ", ".join(self.base_urls)
+        raise ManagementUnreachable(
+            f"{every}: {failure}", url=every, cause=failure.cause, reason=failure.reason
+        ) from failure
+
+    def _get_from(self, base_url: str, path: str) -> Any:
+        url = base_url + path
         request = urllib.request.Request(
             url, headers={"Authorization": self._authorization, "Accept": "application/json"}
         )
@@ -188,20 +208,22 @@ class ManagementClient:
             with self._opener.open(request, timeout=self.timeout) as response:
                 body = response.read()
         except urllib.error.HTTPError as exc:
-            raise _http_error(self.base_url, exc) from exc
+            raise _http_error(base_url, exc) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             cause = reason if isinstance(reason, BaseException) else exc
-            raise ManagementUnreachable(
-                f"{self.base_url}: {reason}", url=self.base_url, cause=cause
-            ) from exc
+            raise ManagementUnreachable(f"{base_url}: {reason}", url=base_url, cause=cause) from exc
         try:
             return json.loads(body)
         except ValueError as exc:
-            raise self._not_the_api("answer is not JSON") from exc
+            raise _not_the_api(base_url, "answer is not JSON") from exc
 
     def _not_the_api(self, what: str) -> ManagementUnreachable:
-        return ManagementUnreachable(f"{self.base_url}: {what}", url=self.base_url, reason=what)
+        return _not_the_api(self.base_url, what)
+
+
+def _not_the_api(base_url: str, what: str) -> ManagementUnreachable:
+    return ManagementUnreachable(f"{base_url}: {what}", url=base_url, reason=what)
 
 
 def _http_error(base_url: str, exc: urllib.error.HTTPError) -> ManagementError:

@@ -54,7 +54,8 @@ class MonitorSettings:
 
     queues: tuple[str, ...] = ()  # watched queues; empty = every queue the API lists
     interval: float = 5.0  # seconds between samples
-    # None: derived from the broker URL (same host, port 15672, same credentials).
+    # None: derived from the broker URL (same host, port 15672, same credentials), for each
+    # node of a cluster. A cluster's own URLs are separated by commas (a list in the file).
     management_url: str | None = None
     retention_days: int = 30
 
@@ -185,6 +186,8 @@ def _monitor_settings(profile_name: str, raw: dict[str, Any]) -> MonitorSettings
     values = dict(raw)
     if "queues" in values:
         values["queues"] = tuple(values["queues"])
+    if isinstance(values.get("management_url"), list):  # one per node of a cluster
+        values["management_url"] = ", ".join(map(str, values["management_url"]))
     return MonitorSettings(**values)
 
 

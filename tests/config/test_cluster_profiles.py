@@ -128,3 +128,11 @@ def test_bad_quorum_taps_are_clear_errors(tmp_path: Path, tap: str, message: str
     path.write_text(f"[profiles.bad.tap]\n{tap}\n")
     with pytest.raises(ConfigError, match=f"profile 'bad': .*{message}"):
         load_profiles(path)
+
+
+def test_a_cluster_lists_its_management_apis(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.toml"
+    path.write_text(
+        CLUSTER + '[profiles.team.monitor]\nmanagement_url = ["https://m1:15671", "https://m2"]\n'
+    )
+    assert load_profiles(path)["team"].monitor.management_url == "https://m1:15671, https://m2"
