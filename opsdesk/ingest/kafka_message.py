@@ -5,8 +5,8 @@ headers are kept whole (each value as UTF-8 text, or escaped where it is not), a
 that name what AMQP carries as a property are read into that property too: `message_id`
 (the event's identity, as for AMQP), `content-type` (how CloudEvents structured mode is
 told), `correlation_id`. The record's own facts go into properties with a `kafka_` prefix
-(partition, offset, key, timestamp and its type), so the history keeps them, and a create
-time becomes the AMQP `timestamp` (whole seconds), the time a producer stated.
+(partition, offset, key, timestamp as ISO-8601 UTC and its type), so the history keeps them,
+and a create time becomes the AMQP `timestamp` (whole seconds), the time a producer stated.
 
 In the history a record's exchange is `kafka:TOPIC` and its routing key `PARTITION@OFFSET`:
 the window shows where it came from, an event without an id of its own is one per record
@@ -16,6 +16,7 @@ an exchange by a topic's name (no exchange is called `kafka:...`).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME, Message
@@ -61,8 +62,10 @@ def record_raw_message(record: Message) -> RawMessage:
     properties["kafka_partition"] = partition
     properties["kafka_offset"] = offset
     properties["kafka_key"] = text(record.key())
-    if kind in _TIMESTAMP_TYPES:
-        properties["kafka_timestamp"] = millis
+    if kind in _TIMESTAMP_TYPES and millis >= 0:
+        # As text: read by people, and no 13-digit run for the card-number scan to look at.
+        moment = datetime.fromtimestamp(millis / 1000, UTC)
+        properties["kafka_timestamp"] = moment.isoformat(timespec="milliseconds")[:-6] + "Z"
         properties["kafka_timestamp_type"] = _TIMESTAMP_TYPES[kind]
     body = record.value()
     return RawMessage(

@@ -35,7 +35,8 @@ def test_a_native_event_keeps_topic_place_key_and_timestamp() -> None:
     properties = json.loads(event.properties)
     assert properties["kafka_key"] == "pay_1"
     assert (properties["kafka_partition"], properties["kafka_offset"]) == (2, 41)
-    assert properties["kafka_timestamp"] == 1_796_000_000_123
+    assert properties["kafka_timestamp"] == "2026-11-30T00:53:20.123Z"
+    assert properties["timestamp"] == 1_796_000_000
     assert properties["kafka_timestamp_type"] == "create"
     assert json.loads(event.headers) == {"trace": "abc"}
 
