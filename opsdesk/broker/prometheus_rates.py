@@ -14,7 +14,9 @@ the last reading and its closing is lost: rates then read slightly low.
 
 The broker updates these counters every `collect_statistics_interval` (5 s by default), so
 rates are averaged over `window` seconds of readings rather than over the last step alone.
-Each node reports only what it hosts: list every node's endpoint for a cluster.
+Each node reports only what it hosts: list every node's endpoint for a cluster. A node that
+does not answer is left out while another does (the queues it led have moved to those that
+answer); its counters are carried over until it answers again, so its return is no burst.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class PrometheusReading:
     interval: float | None  # seconds the increases span; None: first reading, no rates yet
     increases: Mapping[str, QueueCounts] = field(hash=False)  # queues that counted something
     depth: Mapping[str, QueueDepth] = field(hash=False)  # every queue the scraped nodes host
+    unanswered: tuple[str, ...] = ()  # endpoints of a cluster left out: they did not answer
 
     def rates(self, queue: str) -> tuple[float, float, float] | None:
         """(publish, deliver, ack) per second; None before a second reading."""
@@ -167,36 +170,39 @@ class PrometheusRateReader:
         self._history: dict[str, _VhostHistory] = {}
 
     def read(self, vhost: str) -> PrometheusReading:
-        """Scrape every endpoint for `vhost`; PrometheusUnavailable when one does not answer."""
+        """Scrape every endpoint for `vhost`; PrometheusUnavailable when none answers."""
         families = _DEPTH_FAMILIES + _counter_families(self._names)
-        texts = [self._fetch(url, vhost, families) for url in self.base_urls]
-        return self.reading_of(texts, vhost)
+        return self.reading_of(self._fetch_answering(vhost, families), vhost)
 
     def read_depth(self, vhost: str) -> dict[str, QueueDepth]:
         """Ready, unacked and consumers of `vhost`'s queues, without touching the rates.
 
         Prometheus has a new queue's counts at once; the management API one emission later."""
         depth: dict[str, dict[str, int]] = {}
-        for url in self.base_urls:
-            for sample in parse_scrape(self._fetch(url, vhost, _DEPTH_FAMILIES), _DEPTH).samples:
+        for text in self._fetch_answering(vhost, _DEPTH_FAMILIES):
+            for sample in parse_scrape(text or "", _DEPTH).samples:
                 _take(sample, 0, vhost, {}, {}, depth)
         return {queue: QueueDepth(**figures) for queue, figures in depth.items()}
 
-    def reading_of(self, texts: Sequence[str], vhost: str) -> PrometheusReading:
-        """The reading that scraped `texts` (one per endpoint, in order) make, now."""
+    def reading_of(self, texts: Sequence[str | None], vhost: str) -> PrometheusReading:
+        """The reading that scraped `texts` (one per endpoint, in order; None for one that did
+        not answer) make, now."""
         now, read_at = self._clock(), datetime.now(UTC)
-        names = self._names if self._names is not None else _generation(texts)
+        answered = [text for text in texts if text is not None]
+        names = self._names if self._names is not None else _generation(answered)
         wanted = names.keys() | _DEPTH.keys()
         counters: Counters = {}
         depth: dict[str, dict[str, int]] = {}
         for index, text in enumerate(texts):
-            for sample in parse_scrape(text, wanted).samples:
+            for sample in parse_scrape(text or "", wanted).samples:
                 _take(sample, index, vhost, names, counters, depth)
+        silent = {index for index, text in enumerate(texts) if text is None}
         queue_depth = {queue: QueueDepth(**figures) for queue, figures in depth.items()}
         with self._lock:
             self._names = names
-            interval, increases = self._advance(vhost, now, counters)
-        return PrometheusReading(vhost, read_at, interval, increases, queue_depth)
+            interval, increases = self._advance(vhost, now, counters, silent)
+        unanswered = tuple(self.base_urls[i] for i in sorted(silent) if i < len(self.base_urls))
+        return PrometheusReading(vhost, read_at, interval, increases, queue_depth, unanswered)
 
     def forget(self, vhost: str | None = None) -> None:
         """Drop the readings of `vhost` (all when None): the next read starts over."""
@@ -207,9 +213,14 @@ class PrometheusRateReader:
                 self._history.pop(vhost, None)
 
     def _advance(
-        self, vhost: str, now: float, counters: Counters
+        self, vhost: str, now: float, counters: Counters, silent: set[int]
     ) -> tuple[float | None, dict[str, QueueCounts]]:
         history = self._history.get(vhost)
+        if history is not None and silent:
+            # A silent node's series stay as they were: neither gone nor new when it is back.
+            for key, series in history.counters.items():
+                if key[0] in silent:
+                    counters.setdefault(key, series)
         self._history[vhost] = _VhostHistory(now, counters)
         if history is None:
             return None, {}
@@ -228,6 +239,22 @@ class PrometheusRateReader:
                     total[i] += value
         self._history[vhost].steps = kept
         return span, {queue: QueueCounts(*values) for queue, values in totals.items()}
+
+    def _fetch_answering(self, vhost: str, families: Sequence[str]) -> list[str | None]:
+        """Each endpoint's text, None for one that did not answer while another did."""
+        texts: list[str | None] = []
+        failures: list[PrometheusUnavailable] = []
+        for url in self.base_urls:
+            try:
+                texts.append(self._fetch(url, vhost, families))
+            except PrometheusUnavailable as exc:
+                failures.append(exc)
+                texts.append(None)
+        if len(failures) == len(self.base_urls):
+            raise failures[0]
+        for failure in failures:
+            log.warning("%s Reading the cluster's other nodes.", failure)
+        return texts
 
     def _fetch(self, base_url: str, vhost: str, families: Sequence[str]) -> str:
         query = "&".join([f"vhost={quote(vhost, safe='')}"] + [f"family={f}" for f in families])

@@ -107,9 +107,10 @@ def read_queue_entries(
 
 def overview_reader(profile: Profile, timeout: float = OVERVIEW_TIMEOUT) -> QueueOverviewReader:
     """A reader for the profile's broker: its management API, and the Prometheus endpoint on
-    the same host (15692; 15691 over https). InvalidManagementURL for a bad management_url."""
+    the same host (15692; 15691 over https), each node's on a cluster. InvalidManagementURL
+    for a bad management_url."""
     client = ManagementClient(profile.endpoint, profile.monitor.management_url, timeout)
-    prometheus = PrometheusRateReader([prometheus_base_url(client.base_url)])
+    prometheus = PrometheusRateReader([prometheus_base_url(u) for u in client.base_urls])
     return QueueOverviewReader(client, prometheus)
 
 

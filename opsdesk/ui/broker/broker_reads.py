@@ -42,7 +42,7 @@ class BrokerReads:
         self.client = ManagementClient(endpoint, url)  # small answers: the default timeout
         listing = ManagementClient(endpoint, url, OVERVIEW_TIMEOUT)  # 5,000 queues is MBs
         self._overview = QueueOverviewReader(
-            listing, PrometheusRateReader([prometheus_base_url(listing.base_url)])
+            listing, PrometheusRateReader([prometheus_base_url(u) for u in listing.base_urls])
         )
         self._health = NodeHealthReader(endpoint, url)
 
