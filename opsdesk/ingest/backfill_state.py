@@ -19,13 +19,19 @@ from opsdesk.store.source_positions import PendingBackfill, Position
 class BackfillState:
     """The current request (pending until its last batch commits) and its progress."""
 
-    def __init__(self, held: PendingBackfill | None) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._asked: BackfillStart | None = None  # asked, not yet taken by the consumer
         self._pending: BackfillStart | None = None  # being read (or to resume on open)
         self._committed: int | None = None  # its last offset stored
         self._progress: BackfillProgress | None = None
-        if held is not None:
+
+    def resume(self, held: PendingBackfill | None) -> None:
+        """The request the history holds, read once the source opens; one asked meanwhile
+        was recorded after it, and wins."""
+        with self._lock:
+            if held is None or self._asked is not None:
+                return
             self._pending = BackfillStart.from_record(held.start)
             self._committed = held.offset
             self._progress = BackfillProgress(self._pending.describe())

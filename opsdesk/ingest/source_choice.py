@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,4 +36,4 @@ def tap_source(
     log = stream_log(profile)
     if backfill is not None:
         record_backfill(db_path, log, backfill)
-    return StreamTapSource(profile, history_positions(db_path, log))
+    return StreamTapSource(profile, partial(history_positions, db_path, log))

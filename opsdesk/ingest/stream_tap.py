@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -47,6 +47,7 @@ from opsdesk.ingest.source import Position, SourceUnavailable
 from opsdesk.ingest.stream_declare import declare_stream
 from opsdesk.ingest.stream_reader import OffsetArgument, StreamBatch, StreamReader
 from opsdesk.ingest.tap_bindings import BIND_RETRY, bind_existing, missing_text
+from opsdesk.store.errors import StoreError
 from opsdesk.store.source_positions import LogPositions
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,15 @@ def stream_log(profile: Profile) -> str:
 class StreamTapSource:
     """Source[StreamBatch] over the profile's stream, resuming after what the history holds."""
 
-    def __init__(self, profile: Profile, held: LogPositions) -> None:
+    def __init__(self, profile: Profile, held: Callable[[], LogPositions]) -> None:
+        """`held` reads where the history ends in the stream: on the first open(), on the
+        consumer thread, once the writer has opened (and if need be migrated) the history."""
         self._profile = profile
         self._tap = profile.tap
         # Built now so that a malformed URL is the caller's error, not a dying thread.
         self._parameters = connection_parameters(profile.endpoint)
         self.log = stream_log(profile)
+        self.stream = profile.tap.queue
         self._live = StreamReader(self.log, LIVE, self._tap.batch_size)
         self._backfill: StreamReader | None = None
         self._connection: BlockingConnection | None = None
@@ -82,12 +86,13 @@ class StreamTapSource:
         self._notes: dict[str, str] = {}  # shown to the operator: stream settings, a gap
         self._opened_at: datetime | None = None
         self._live_requested: OffsetArgument = "next"  # what the live reader asked for
+        self._held: Callable[[], LogPositions] | None = held
         # The live reader's last offset stored, from the writer's thread (acknowledge).
         self._lock = threading.Lock()
-        self._committed_live = held.live
+        self._committed_live: int | None = None
         # Where this run's live reader starts: from there on it has everything.
-        self._live_start = None if held.live is None else held.live + 1
-        self._backfills = BackfillState(held.backfill)
+        self._live_start: int | None = None
+        self._backfills = BackfillState()
 
     # -- Source -----------------------------------------------------------------------
 
@@ -98,6 +103,7 @@ class StreamTapSource:
         return f"{where} (stream {self._tap.queue}){notes}{missing_text(self._missing)}"
 
     def open(self) -> None:
+        self._load_positions()
         with self._broker_failures():
             connection = pika.BlockingConnection(self._parameters)
             self._connection = connection
@@ -221,6 +227,19 @@ class StreamTapSource:
         return None
 
     # -- offsets ------------------------------------------------------------------------
+
+    def _load_positions(self) -> None:
+        if self._held is None:
+            return
+        try:
+            held = self._held()
+        except StoreError as exc:
+            raise SourceUnavailable(f"Cannot read where the history ends: {exc}") from exc
+        self._held = None
+        with self._lock:
+            self._committed_live = held.live
+        self._live_start = None if held.live is None else held.live + 1
+        self._backfills.resume(held.backfill)
 
     def _live_offset(self) -> OffsetArgument:
         """Where the live reader (re)starts: after what is stored, else where it started."""

@@ -17,7 +17,7 @@ from opsdesk.config import Profile
 from opsdesk.config.alert_rules import AlertRule, rule_to_dict
 from opsdesk.config.profile_file import save_alert_rules, save_mappings
 from opsdesk.events.mapping import FieldMapping
-from opsdesk.ingest.classic_tap import ClassicTapSource
+from opsdesk.ingest.source_choice import tap_source
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.store.errors import StoreError
@@ -47,6 +47,7 @@ from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
 from opsdesk.ui.operations.replay_dialog import ReplayDialogs
 from opsdesk.ui.profile_saving import save_to_profile
 from opsdesk.ui.settings import UiSettings
+from opsdesk.ui.stream_backfill import install_backfill
 from opsdesk.ui.tap_bridge import TapBridge
 from opsdesk.ui.window_setup import build_main_window
 
@@ -159,7 +160,8 @@ def build_desk(
     )
     # The window shows what is stored: the thread writer, unless the profile says otherwise.
     writer = tap_writer(profile, db_path, shows_events=True)
-    tap = Tap(ClassicTapSource(profile), writer, tap_bridge)
+    source = tap_source(profile, db_path)  # the classic tap queue, or the team's stream
+    tap = Tap(source, writer, tap_bridge)
     workers = Workers()
     # The tap first: it creates the history file the others open.
     for worker in (tap, monitor, search, retention, alert_worker):
@@ -229,6 +231,7 @@ def build_desk(
             tools.shutdown,
             broker_panel.shutdown,
             audit.shutdown,
+            install_backfill(window, source, db_path),  # a stream tap's backfill action
         ],
     )
 
