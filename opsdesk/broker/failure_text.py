@@ -2,7 +2,8 @@
 
 pika's exceptions read like "AMQPConnectionError: (AMQPConnectorSocketConnectError:
 ConnectionRefusedError(111, ...),)"; the status bar, banners and audit notes show these
-sentences instead, and the log keeps the exception itself.
+sentences instead, and the log keeps the exception itself. A request refused for want of a
+permission names the permission (access_refused.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import ssl
 from dataclasses import dataclass
 
 import pika.exceptions
+
+from opsdesk.broker.access_refused import missing_permission
 
 # The broker's reply inside the text pika wraps it in: "(403) 'ACCESS_REFUSED - Login ...'".
 _REPLY = re.compile(r"\((\d{3})\)\s*['\"]?([A-Z_]+)\s*-\s*(.*?)['\"]?\)*$")
@@ -63,6 +66,8 @@ def describe_broker_failure(exc: BaseException, where: str = "") -> str:
         reply = _reply_text(exc)
         return f"The broker{at} refused access to the virtual host: {reply or 'not allowed'}."
     if isinstance(exc, pika.exceptions.ChannelClosedByBroker):
+        if missing := missing_permission(exc.reply_text, exc):
+            return f"The broker refused the request: {missing}."
         return f"The broker refused a request: {_strip_code(exc.reply_text)} ({exc.reply_code})."
     if isinstance(exc, pika.exceptions.ConnectionClosedByBroker):
         if exc.reply_code == 320:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pika.exceptions
 
+from opsdesk.broker.access_refused import missing_permission
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.operations.errors import AuditUnavailable
 from opsdesk.operations.plan import (
@@ -185,7 +186,7 @@ def audit_refusal(
 
 def describe_broker_error(exc: BaseException) -> str:
     if isinstance(exc, pika.exceptions.ChannelClosedByBroker | pika.exceptions.ConnectionClosed):
-        return f"{exc.reply_text} ({exc.reply_code})"
+        return missing_permission(exc.reply_text, exc) or f"{exc.reply_text} ({exc.reply_code})"
     return describe_broker_failure(exc)
 
 

@@ -25,6 +25,7 @@ import pika.frame
 import pika.spec
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.access_refused import missing_permission
 from opsdesk.broker.pika_compat import async_channel, coalesce_output, end_wait
 from opsdesk.operations.plan import OutcomeStatus
 
@@ -167,7 +168,8 @@ class ConfirmingPublisher(Generic[Token]):
 
     def _on_close(self, _channel: pika.channel.Channel, reason: Exception) -> None:
         if isinstance(reason, pika.exceptions.ChannelClosedByBroker):
-            self.closed_reason = f"broker closed the channel: {reason.reply_text}"
+            refused = missing_permission(reason.reply_text, needed="write") or reason.reply_text
+            self.closed_reason = f"broker closed the channel: {refused}"
             log.warning("publishing channel: %s", self.closed_reason)
         else:
             self.closed_reason = f"channel closed: {reason}"

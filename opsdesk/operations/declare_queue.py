@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingConnection
 
+from opsdesk.broker.access_refused import missing_permission
 from opsdesk.broker.management_api import ManagementClient, ManagementError
 from opsdesk.broker.monitor_failure_text import describe_management_failure
 from opsdesk.operations.errors import Refused
@@ -181,7 +182,8 @@ def run_declare_queue(
     try:
         channel.queue_declare(spec.queue, durable=spec.durable, arguments=dict(spec.arguments))
     except pika.exceptions.ChannelClosedByBroker as exc:
-        detail = f"the broker refused it: {exc.reply_text} ({exc.reply_code}); nothing was created"
+        refused = missing_permission(exc.reply_text, exc) or f"{exc.reply_text} ({exc.reply_code})"
+        detail = f"the broker refused it: {refused}; nothing was created"
         log.info("declaring %s refused: %s", spec.queue, exc.reply_text)
         return _result(plan, spec, OutcomeStatus.FAILED, detail)
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from opsdesk.broker.access_refused import missing_permission
+
 
 class OperationError(Exception):
     """An operation could not run or was refused; the text says why and what to do."""
@@ -41,6 +43,8 @@ class NotConfirmed(OperationError):
 
 def consume_refused(queue: str, reply_code: int, reply_text: str) -> OperationError | None:
     """Why the broker refused to let an operation consume `queue`, for the codes that say."""
+    if missing := missing_permission(reply_text, needed="read"):
+        return OperationError(f"{missing}; nothing was touched")
     if reply_code == 403:
         return SourceBusy(
             f"queue {queue!r} is in use by another consumer (another desk running an operation "

@@ -29,6 +29,7 @@ import pika.exceptions
 import pika.spec
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 
+from opsdesk.broker.access_refused import missing_permission
 from opsdesk.broker.failure_text import describe_broker_failure
 from opsdesk.broker.pika_compat import ack_unflushed, reject_unflushed
 from opsdesk.operations.confirms import Confirmation, ConfirmingPublisher
@@ -102,7 +103,8 @@ class Sweep(SweepEnding):
                     if refusal is None:
                         raise
                     raise refusal from exc
-                self._stopped(f"the broker closed the channel: {exc.reply_text}", publisher)
+                refused = missing_permission(exc.reply_text, exc) or exc.reply_text
+                self._stopped(f"the broker closed the channel: {refused}", publisher)
                 return self._report
             except pika.exceptions.AMQPConnectionError as exc:
                 self._stopped(describe_broker_failure(exc), publisher)
