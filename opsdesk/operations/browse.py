@@ -1,13 +1,15 @@
 """Look at a queue's messages without consuming them.
 
 Browsing takes the messages with manual ack, from the head of the queue up to the end of the
-page, stops at a time limit that grows with how deep the page is (far inside the broker's
-consumer_timeout), then hands every one back with basic.nack(requeue=True). Nothing is removed,
-but the broker marks each taken message *redelivered*, and consumers will see that flag: a page
-at #2,700 marks the 2,700 messages before it too. Requeued messages return to their original
-position in a classic queue; if other consumers are active (or on a quorum queue) the order may
-shift a little, and browsing briefly keeps those messages from the other consumers, who also
-get a share of the queue the browse then does not see.
+page (no deeper than browse_depth.py's cap: a position past it or past the queue's end is
+brought back to the last page that can be shown, and a note says so), stops at a time limit
+that grows with how deep the page is (far inside the broker's consumer_timeout), then hands
+every one back with basic.nack(requeue=True). Nothing is removed, but the broker marks each
+taken message *redelivered*, and consumers will see that flag: a page at #2,700 marks the
+2,700 messages before it too. Requeued messages return to their original position in a
+classic queue; if other consumers are active (or on a quorum queue) the order may shift a
+little, and browsing briefly keeps those messages from the other consumers, who also get a
+share of the queue the browse then does not see.
 
 A classic queue is read by consumers (peek.py: a chain of channels when the page is deeper than
 one consumer's prefetch). A quorum queue, or one whose type cannot be read, is read one
@@ -35,6 +37,7 @@ from opsdesk.broker.deliveries import properties_dict
 from opsdesk.broker.delivery_limit import delivery_count
 from opsdesk.events.jsontext import table_json
 from opsdesk.events.masking import mask_pans
+from opsdesk.operations.browse_depth import MAX_BROWSE_DEPTH, Reach, depth_cap, reach
 from opsdesk.operations.browse_risk import delivery_limit_risk
 from opsdesk.operations.counted_take import CountedTake, SingleActiveConsumer, take_counted
 from opsdesk.operations.death_headers import Death, deaths
@@ -48,7 +51,7 @@ from opsdesk.operations.verdicts import SweptMessage
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE = 1000  # rows one browse returns; the position of the first row is not limited
+MAX_PAGE = 1000  # rows one browse returns; how deep the first may be: browse_depth.py
 DEFAULT_TIME_LIMIT = 3.0  # seconds, for a page near the head
 # A deep page gets this much more time per message before it (a slow remote broker still
 # hands over 2,000 a second), up to MAX_TIME_LIMIT.
@@ -100,6 +103,10 @@ class BrowseResult:
     limit_stop: LimitStop | None = None
     returned: tuple[Returned, ...] = ()  # quorum queues: every message taken, as handed back
     took_every_ready: bool = False  # basic.get found the queue empty: `returned` was all of it
+    # The position asked for when it could not be shown as asked (browse_depth.py; notes say why).
+    asked_offset: int | None = None
+    cap: int = MAX_BROWSE_DEPTH  # how many messages a browse of this queue may take from the head
+    one_at_a_time: bool = False  # a queue read one basic.get at a time (counted_take.py)
 
 
 def time_limit_for(positions: int, per_message: float = TIME_PER_MESSAGE_S) -> float:
@@ -169,13 +176,20 @@ def browse(
 ) -> BrowseResult:
     """Messages at positions [offset, offset+limit) of `facts.name`, left in the queue.
 
-    `time_limit` None: time_limit_for the messages it takes. `channel_prefetch` is how many
-    messages one channel of the chain takes (tests make it small to exercise the chain).
+    A position past the queue's end or the depth cap is brought back to the last page that
+    can be shown, and a page that would run past the cap ends at it (browse_depth.py): the
+    result's offset and notes say so. `time_limit` None: time_limit_for the messages it
+    takes. `channel_prefetch` is how many messages one channel of the chain takes (tests make
+    it small to exercise the chain).
     `exhausted`: messages of this queue the desk left at their delivery limit.
     """
     if offset < 0 or not 0 < limit <= MAX_PAGE:
         raise ValueError(f"browse needs 0 <= offset and 0 < limit <= {MAX_PAGE}")
     refuse_streams(facts, "browsed (consume a stream with an offset instead)")
+    asked = offset
+    cap = depth_cap(_counted(facts))
+    where = reach(facts.name, offset, limit, facts.ready, cap)
+    offset, limit = where.offset, where.limit
     taken = min(offset + limit, facts.ready)
     risk = delivery_limit_risk(facts, exhausted, taken)
     if risk and not accept_delivery_limit_risk:
@@ -222,11 +236,14 @@ def browse(
         consumers=facts.consumers,
         complete=peeked.complete,
         elapsed_s=time.monotonic() - started,
-        notes=_notes(facts, risk, peeked, seconds, stop),
+        notes=_notes(facts, risk, peeked, seconds, stop, where),
         reached=peeked.reached,
         limit_stop=stop,
         returned=counted.returned if counted else (),
         took_every_ready=counted is not None and peeked.stopped_by == "queue ended",
+        asked_offset=asked if asked != offset else None,
+        cap=cap,
+        one_at_a_time=_counted(facts),
     )
 
 
@@ -257,10 +274,13 @@ def _notes(
     peeked: Peeked,
     time_limit: float,
     stop: LimitStop | None,
+    where: Reach,
 ) -> tuple[str, ...]:
     notes = [WHAT_BROWSING_DOES]
     if stop is not None:
         notes.append(stop.describe())
+    if where.note:
+        notes.append(where.note)
     if facts.consumers:
         notes.append(
             f"the queue has {facts.consumers} consumer(s): the browse shares the queue with them, "
@@ -281,7 +301,7 @@ def _notes(
     if risk:
         notes.append(risk)
     first = peeked.first
-    if first >= facts.ready:
+    if first >= facts.ready and not where.note:
         last = f" (#0 to #{facts.ready - 1:,})" if facts.ready else ""
         notes.append(f"nothing at #{first:,}: {facts.name!r} has {facts.ready:,} ready{last}")
     elif first and peeked.reached > first:

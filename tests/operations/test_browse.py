@@ -147,9 +147,12 @@ def test_a_browse_says_why_it_came_back_short_and_what_to_do(
 ) -> None:
     source, _ = queues
     ids = publish_fast(broker, source, 30)
-    beyond = ops.browse(source, offset=40, limit=10)
-    assert beyond.messages == () and beyond.complete
-    assert any(f"nothing at #40: '{source}' has 30 ready (#0 to #29)" in n for n in beyond.notes)
+    beyond = ops.browse(source, offset=40, limit=10)  # brought back to the last page
+    assert [m.message_id for m in beyond.messages] == ids[20:] and beyond.complete
+    assert (beyond.offset, beyond.asked_offset) == (20, 40)
+    assert f"#40 is past the end of '{source}' (30 ready: #0 to #29): showing from #20" in (
+        beyond.notes
+    )
     short = ops.browse(source, offset=20, limit=10, time_limit=0.0)
     assert not short.complete
     (why,) = [n for n in short.notes if "time limit" in n]
