@@ -28,12 +28,14 @@ from opsdesk.broker.queue_sample import QueueInfo
 from opsdesk.config import Profile
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations.browse import MAX_PAGE, WHAT_BROWSING_DOES, BrowsedMessage, BrowseResult
+from opsdesk.operations.browse_depth import MAX_BROWSE_DEPTH
 from opsdesk.operations.errors import BrowseWarning
 from opsdesk.operations.queue_facts import management_client
 from opsdesk.operations.service import Operations
 from opsdesk.ui.background_reader import BackgroundReader
 from opsdesk.ui.message_banner import BannerLevel, MessageBanner
 from opsdesk.ui.operations import browse_text
+from opsdesk.ui.operations.browse_position import BrowsePosition
 from opsdesk.ui.operations.browse_table_model import BrowseTableModel
 from opsdesk.ui.operations.delivery_limit_prompt import ask_to_accept_risk
 from opsdesk.ui.operations.message_details import MessageDetailsPane
@@ -45,14 +47,12 @@ from opsdesk.ui.settings import MAX_BROWSE_PAGE, UiSettings
 log = logging.getLogger(__name__)
 
 READER_STOP_S = 10.0
-# Any position a person can type: nothing typed is cut short (a queue deeper than this is
-# not a thing to browse). Whether a position can be reached is the browse's to say.
-MAX_POSITION = 2**31 - 1
 EXPLANATION = (
     "Browsing fetches the messages and puts them back unacknowledged: nothing is removed, but "
     "each browsed message will show redelivered=true to its consumers, and their order may "
     "change (other consumers, quorum queues). A page at #N takes the N messages before it too "
-    "(all handed back), for a few seconds, longer the deeper the page. On a quorum queue "
+    "(all handed back), for a few seconds, longer the deeper the page: a browse reaches "
+    f"#{MAX_BROWSE_DEPTH - 1:,} at most (the position's tooltip says why). On a quorum queue "
     "with a delivery limit each browse counts as a delivery: it stops at the first message "
     "it would leave at the limit, and says so."
 )
@@ -103,11 +103,8 @@ class QueueBrowserPanel(QWidget):
         self.list_button.setText("↻")
         self.list_button.setToolTip("Read the queue list from the management API")
         self.list_button.clicked.connect(self.refresh_queue_list)
-        self.offset = QSpinBox()
-        self.offset.setAccessibleName("Offset")
-        self.offset.setRange(0, MAX_POSITION)
-        self.offset.setPrefix("from #")
-        self.offset.setToolTip("The position of the first message shown; 0 is the head")
+        self.position = BrowsePosition()
+        self.offset = self.position.field
         self.limit = QSpinBox()
         self.limit.setAccessibleName("Page size")
         self.limit.setRange(1, min(MAX_BROWSE_PAGE, MAX_PAGE))
@@ -167,6 +164,7 @@ class QueueBrowserPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addWidget(self.explanation)
+        layout.addWidget(self.position.depth_line)
         layout.addWidget(self.banner)
         layout.addLayout(actions)
         layout.addWidget(self.splitter, 1)
@@ -217,7 +215,9 @@ class QueueBrowserPanel(QWidget):
         self._cancel_browse.set()
         cancel = self._cancel_browse = threading.Event()
         self.banner.hide()
-        self.result_label.setText(browse_text.browsing(name, first, limit))
+        last = self._result
+        one_at_a_time = last.one_at_a_time if last is not None and last.queue == name else None
+        self.result_label.setText(browse_text.browsing(name, first, limit, one_at_a_time))
         self._update_controls(browsing=True)
         self.reader.submit(
             "browse",
@@ -280,6 +280,7 @@ class QueueBrowserPanel(QWidget):
         if generation != self._generation:
             return
         self._result = result
+        self.position.show_reach(result)
         self.model.set_messages(result.messages)
         fit_columns(self.table)
         self.details.show_message(None, None)
