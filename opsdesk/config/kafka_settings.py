@@ -5,6 +5,7 @@
     bootstrap_servers = ["k1:9093", "k2:9093"]
     topics = ["payments.events"]             # or topic_pattern = "payments\\..*"
     consumer_groups = ["payment-processor"]  # the services' groups whose lag is watched
+    replay_topic = "payments.retry"          # payment replays go here (default: their topic)
     tls = true
     ca_file = "/etc/ssl/kafka-ca.pem"
     sasl_mechanism = "SCRAM-SHA-512"
@@ -39,6 +40,7 @@ _KNOWN = {
     "topics",
     "topic_pattern",
     "consumer_groups",
+    "replay_topic",
     "tls",
     "ca_file",
     "cert_file",
@@ -59,6 +61,8 @@ class KafkaSettings:
     topic_pattern: str | None = None  # a Python regular expression matching whole names
     name: str = DEFAULT_NAME
     consumer_groups: tuple[str, ...] = ()
+    # Where a payment replay produces a request read from this cluster; None: back to its topic.
+    replay_topic: str | None = None
     tls: bool = False
     ca_file: str | None = None  # extra CA bundle; verification stays on
     cert_file: str | None = None  # client certificate (mutual TLS)
@@ -130,6 +134,7 @@ def _cluster(raw: dict[str, Any]) -> KafkaSettings:
         topic_pattern=_pattern(where, raw.get("topic_pattern")),
         name=name,
         consumer_groups=_names(where, "consumer_groups", raw.get("consumer_groups", []), False),
+        replay_topic=_topic(where, "replay_topic", raw.get("replay_topic")),
         tls=_flag(where, raw.get("tls", False)),
         ca_file=_text(where, "ca_file", raw.get("ca_file")),
         cert_file=_text(where, "cert_file", raw.get("cert_file")),
@@ -174,6 +179,14 @@ def _names(where: str, key: str, raw: Any, topic_names: bool = True) -> tuple[st
             if not _NAME.fullmatch(topic):
                 raise ValueError(f"{where}: {topic!r} is not a Kafka topic name")
     return tuple(raw)
+
+
+def _topic(where: str, key: str, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _NAME.fullmatch(raw):
+        raise ValueError(f"{where}: {key} must be a Kafka topic name, not {raw!r}")
+    return raw
 
 
 def _pattern(where: str, raw: Any) -> str | None:

@@ -30,6 +30,7 @@ from opsdesk.operations.context import OperationContext
 from opsdesk.operations.dead_letter import run_dead_letter
 from opsdesk.operations.declare_queue import run_declare_queue
 from opsdesk.operations.errors import OperationError, ReadOnlyProfile, Refused
+from opsdesk.operations.kafka_replay_split import run_any_replay
 from opsdesk.operations.move import run_move
 from opsdesk.operations.plan import (
     Action,
@@ -45,7 +46,6 @@ from opsdesk.operations.plan import (
 )
 from opsdesk.operations.purge import run_purge
 from opsdesk.operations.queue_facts import read_queue_facts
-from opsdesk.operations.replay_sender import run_replay
 from opsdesk.operations.send_home import run_send_home
 from opsdesk.operations.sweep import SweepReport
 from opsdesk.operations.test_message import run_test_message
@@ -86,7 +86,10 @@ def _run(
 ) -> OperationResult:
     spec = plan.spec
     if isinstance(spec, ReplaySpec):
-        outcomes, cancelled = run_replay(connection, spec, plan.items, options)
+        kafka = ctx.profile.kafka
+        outcomes, cancelled = run_any_replay(
+            connection, ctx.profile.name, kafka, spec, plan.items, options
+        )
         return OperationResult(plan, tuple(outcomes), len(outcomes), cancelled)
     if isinstance(spec, PurgeSpec):
         purged = run_purge(connection, spec)

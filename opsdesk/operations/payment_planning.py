@@ -15,8 +15,11 @@ from datetime import datetime
 from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.management_api import ManagementClient
+from opsdesk.config.kafka_settings import with_password
 from opsdesk.operations.context import OperationContext
 from opsdesk.operations.errors import OperationError
+from opsdesk.operations.kafka_replay_route import replay_target
+from opsdesk.operations.kafka_replay_topics import check_topics
 from opsdesk.operations.payment_history import (
     audited_replays,
     events_by_row_id,
@@ -24,7 +27,6 @@ from opsdesk.operations.payment_history import (
     payments_matching,
 )
 from opsdesk.operations.payment_replay import (
-    destination_for,
     payment_facts,
     plan_payment_replay,
     send_step,
@@ -91,8 +93,11 @@ def read_payment_plan(
     sends = [step for f in facts.values() if (step := send_step(f, overrides)) is not None]
     full = events_by_row_id(ctx.db_path, [s.row_id for s in sends])
     events = {event.event_id: event for event in full.values()}
-    targets = [destination_for(step, settings, destination) for step in sends]
-    routes = check_routes(connection, client, targets)
+    clusters = [with_password(ctx.profile.name, c) for c in ctx.profile.kafka]
+    chosen = [replay_target(step, settings, clusters, destination) for step in sends]
+    targets = [target for target, refusal in chosen if refusal is None]
+    routes = check_routes(connection, client, [t for t in targets if not t.is_kafka])
+    routes.update(check_topics(clusters, targets))
     return plan_payment_replay(
         ids,
         facts,
@@ -105,4 +110,5 @@ def read_payment_plan(
         overrides=overrides,
         now=now,
         notes=notes,
+        kafka=clusters,
     )

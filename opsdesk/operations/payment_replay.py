@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from opsdesk.config.kafka_settings import KafkaSettings
 from opsdesk.config.profiles import ReplaySettings
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.events.replay_headers import REPLAY_ATTEMPT, REPLAY_OF
+from opsdesk.operations.kafka_replay_message import kafka_copy_problem, kafka_replay_message
+from opsdesk.operations.kafka_replay_route import replay_target
 from opsdesk.operations.payment_history import AuditedReplays, PaymentStep
 from opsdesk.operations.plan import (
     Action,
@@ -150,19 +153,6 @@ def send_step(facts: PaymentFacts, overrides: Collection[str]) -> PaymentStep | 
     return None
 
 
-def destination_for(
-    step: PaymentStep, settings: ReplaySettings, chosen: Destination | None = None
-) -> Destination:
-    """The operator's choice, else the profile's replay destination, else where it came from."""
-    if chosen is not None:
-        return chosen
-    if settings.queue:
-        return Destination.queue(settings.queue)
-    if settings.exchange is not None:
-        return Destination(settings.exchange, settings.routing_key or step.routing_key)
-    return Destination(step.exchange, step.routing_key)
-
-
 def payment_guards(
     facts: PaymentFacts,
     sent: PaymentStep | None,
@@ -225,16 +215,18 @@ def plan_payment_replay(
     overrides: Collection[str] = (),
     now: datetime,
     notes: Sequence[str] = (),
+    kafka: Sequence[KafkaSettings] = (),
 ) -> Plan:
     """A plan over `payment_ids`: each payment's facts, the full event each would send (by
-    event id), and the route verdict of each destination."""
+    event id), and the route verdict of each destination; `kafka`: the profile's clusters,
+    where requests read from Kafka go back to (kafka_replay_route.py)."""
     payments: list[ReplayPayment] = []
     items: list[PlannedMessage] = []
     messages: list[ReplayMessage] = []
     for payment_id in dict.fromkeys(payment_ids):
         payment, message = _plan_one(
             payment_id, facts.get(payment_id), events, routes, operator, reason, settings,
-            destination, overrides, now,
+            destination, overrides, now, kafka,
         )  # fmt: skip
         payments.append(payment)
         item = PlannedMessage(
@@ -275,6 +267,7 @@ def _plan_one(
     chosen: Destination | None,
     overrides: Collection[str],
     now: datetime,
+    kafka: Sequence[KafkaSettings],
 ) -> tuple[ReplayPayment, ReplayMessage | None]:
     if facts is None:
         unknown = ReplayPayment(
@@ -284,11 +277,10 @@ def _plan_one(
         return unknown, None
     sent = send_step(facts, overrides)
     trips = payment_guards(facts, sent, settings, now)
-    target = destination_for(sent, settings, chosen) if sent is not None else None
-    refusal = None
+    target, refusal = replay_target(sent, settings, kafka, chosen) if sent else (None, None)
     if sent is not None and target is not None:
         verdict = routes.get(target, RouteVerdict())
-        refusal = verdict.refusal
+        refusal = refusal or verdict.refusal
         if verdict.nowhere is not None:
             trips.append(GuardTrip(ROUTES_NOWHERE, verdict.nowhere))
         event = events.get(sent.event_id)
@@ -296,14 +288,15 @@ def _plan_one(
             refusal = refusal or f"{sent.event_id} is no longer in the history"
         elif refusal is None:
             refusal = stored_copy_problem(event)
+            if refusal is None and target.is_kafka:
+                refusal = kafka_copy_problem(event)
     guards = tuple(GuardTrip(t.guard, t.detail, t.guard in overrides) for t in trips)
     attempt = facts.attempts + 1
     message = None
     if sent is not None and target is not None and refusal is None:
         event = events[sent.event_id]
-        message = replay_message(
-            event, target, operator, reason, attempt=attempt, payment_id=payment_id
-        )
+        build = kafka_replay_message if target.is_kafka else replay_message
+        message = build(event, target, operator, reason, attempt=attempt, payment_id=payment_id)
     payment = ReplayPayment(
         payment_id=payment_id,
         merchant=facts.merchant,

@@ -15,6 +15,8 @@ from opsdesk.operations.write_specs import DeclareQueueSpec, PublishTestSpec
 
 # More messages than this need the operator to type the count, not just click OK.
 TYPED_CONFIRMATION_ABOVE = 100
+# How the history names a Kafka record's source (ingest/kafka_message.py): `kafka:TOPIC`.
+KAFKA_PREFIX = "kafka:"
 
 
 class Action(enum.StrEnum):
@@ -43,20 +45,40 @@ class OutcomeStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """An exchange and routing key; the default exchange ("") routes to the queue named by key."""
+    """An exchange and routing key; the default exchange ("") routes to the queue named by key.
+
+    A Kafka topic is `kafka:TOPIC` (as the history names a record's source) with no routing
+    key, and the cluster of the profile's `[[profiles.X.kafka]]` tables it is produced to.
+    """
 
     exchange: str
     routing_key: str
+    kafka_cluster: str | None = None
 
     @classmethod
     def queue(cls, name: str) -> Destination:
         return cls("", name)
 
+    @classmethod
+    def kafka_topic(cls, cluster: str, topic: str) -> Destination:
+        return cls(f"{KAFKA_PREFIX}{topic}", "", cluster)
+
     @property
     def is_queue(self) -> bool:
         return self.exchange == ""
 
+    @property
+    def is_kafka(self) -> bool:
+        return self.kafka_cluster is not None
+
+    @property
+    def topic(self) -> str:
+        """A Kafka destination's topic ("" for the others)."""
+        return self.exchange.removeprefix(KAFKA_PREFIX) if self.is_kafka else ""
+
     def describe(self) -> str:
+        if self.is_kafka:
+            return f"Kafka topic {self.topic!r} (cluster {self.kafka_cluster!r})"
         if self.is_queue:
             return f"queue {self.routing_key!r}"
         return f"exchange {self.exchange!r} with routing key {self.routing_key!r}"

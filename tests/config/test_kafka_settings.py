@@ -77,6 +77,7 @@ def test_a_pattern_never_matches_internal_topics() -> None:
         ('bootstrap_servers = ["k:9092"]\ntopics = ["t"]\ntls = "yes"\n', "true or false"),
         ('bootstrap_servers = ["k:9092"]\ntopics = ["t"]\nbatch_size = 0\n', "above 0"),
         ('bootstrap_servers = ["k:9092"]\ntopics = ["t"]\nname = "a/b"\n', "kafka name"),
+        ('bootstrap_servers = ["k:9092"]\ntopics = ["t"]\nreplay_topic = "a b"\n', "replay_topic"),
     ],
 )
 def test_a_wrong_table_is_refused_saying_what_is_wrong(
@@ -104,3 +105,9 @@ def test_the_password_comes_from_the_environment_never_the_file(
     assert keyring_user("prod", settings) == "prod/kafka/kafka"
     plain = KafkaSettings(("k:9092",), topics=("t",))
     assert with_password("prod", plain).password is None, "no SASL: no password looked up"
+
+
+def test_a_replay_topic_is_read(tmp_path: Path) -> None:
+    table = '[[profiles.team.kafka]]\nbootstrap_servers = ["k:9092"]\ntopics = ["t"]\n'
+    (cluster,) = profile_kafka(tmp_path, table + 'replay_topic = "t.retry"\n')
+    assert cluster.replay_topic == "t.retry"
