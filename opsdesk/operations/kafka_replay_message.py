@@ -27,6 +27,8 @@ from opsdesk.operations.replay import replay_message
 KEY = "kafka_key"  # in a Kafka ReplayMessage's properties: the record key, as stored (text)
 PARTITION = "kafka_partition"  # and the partition, when the copy goes back to the same topic
 MESSAGE_ID_HEADERS = ("message_id", "message-id")  # ingest/kafka_message.py's PROPERTY_HEADERS
+# When a dead-letter copy (kafka_dead_letter.py) was produced; a replay says x-opsdesk-replayed-at.
+DEAD_LETTERED_AT = "x-opsdesk-dead-lettered-at"
 _ESCAPED_BYTE = re.compile(r"\\x[0-9a-f]{2}")
 
 

@@ -2,10 +2,11 @@
 
 The producer is idempotent (enable.idempotence: librdkafka's retries never write a record
 twice, and the records of one partition stay in the order produced) and waits for every
-in-sync replica (acks=all) before a record counts as sent. Each record is stamped with the time
-it is produced (x-opsdesk-replayed-at), as a RabbitMQ replay is. A record goes to the partition
-its ReplayMessage names (back to its own topic: the original's), else where its key hashes with
-murmur2, the Java client's partitioner, as the payment services' producers place that key.
+in-sync replica (acks=all) before a record counts as sent. Each record is stamped with the
+time it is produced (x-opsdesk-replayed-at, as a RabbitMQ replay is; a dead-letter copy's
+x-opsdesk-dead-lettered-at). A record goes to the partition its ReplayMessage names (back to
+its own topic: the original's), else where its key hashes with murmur2, the Java client's
+partitioner, as the payment services' producers place that key.
 
 A delivery report is the confirm: DONE when the cluster acknowledged the record, FAILED with
 the cluster's reason, UNCONFIRMED when no report came before the end (the record may or may
@@ -23,10 +24,15 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from opsdesk.config.kafka_settings import KafkaSettings
-from opsdesk.events.replay_headers import REPLAYED_AT
+from opsdesk.events.replay_headers import REPLAY_OF, REPLAYED_AT
 from opsdesk.kafka.client_config import common_config
 from opsdesk.kafka.failure_text import describe_kafka_failure
-from opsdesk.operations.kafka_replay_message import KEY, PARTITION, header_pairs
+from opsdesk.operations.kafka_replay_message import (
+    DEAD_LETTERED_AT,
+    KEY,
+    PARTITION,
+    header_pairs,
+)
 from opsdesk.operations.message_copy import utc_now_text
 from opsdesk.operations.plan import (
     MessageOutcome,
@@ -146,7 +152,8 @@ def _produce_all(settings: KafkaSettings, run: _Run, options: RunOptions) -> boo
 def _produce(producer: Producer, settings: KafkaSettings, run: _Run, index: int) -> None:
     message = run.messages[index]
     sent_at = utc_now_text()
-    headers = header_pairs({**message.headers, REPLAYED_AT: sent_at})
+    stamp = REPLAYED_AT if REPLAY_OF in message.headers else DEAD_LETTERED_AT
+    headers = header_pairs({**message.headers, stamp: sent_at})
     key = message.properties.get(KEY)
     extra: dict[str, Any] = {}
     if isinstance(partition := message.properties.get(PARTITION), int):

@@ -29,6 +29,7 @@ from opsdesk.operations.declare_queue import plan_declare_queue
 from opsdesk.operations.errors import OperationError
 from opsdesk.operations.execution import audited_refusals, broker_connection, execute_plan
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
+from opsdesk.operations.kafka_dead_letter import read_kafka_dead_letter_plan
 from opsdesk.operations.move import plan_move
 from opsdesk.operations.payment_planning import MAX_PAYMENTS, PaymentChoice, read_payment_plan
 from opsdesk.operations.plan import (
@@ -246,6 +247,24 @@ class Operations:
         except StoreError as exc:
             raise OperationError(
                 f"cannot replay: the history cannot be read ({exc}); nothing was sent"
+            ) from exc
+        return self._checked(plan)
+
+    def plan_kafka_dead_letter(
+        self, event_ids: Sequence[str], *, reason: str, topic: str | None = None
+    ) -> Plan:
+        """Copy Kafka records the history holds to their dead-letter topic (`<topic>.dlq`, or
+        `topic`): kafka_dead_letter.py. The records stay on their topic."""
+        ctx = self._ctx
+        try:
+            with audited_refusals(ctx, Action.DEAD_LETTER, "history", topic or ""):
+                plan = read_kafka_dead_letter_plan(
+                    ctx.db_path, ctx.profile.name, ctx.profile.kafka, event_ids,
+                    operator=ctx.operator, reason=reason, topic=topic,
+                )  # fmt: skip
+        except StoreError as exc:
+            raise OperationError(
+                f"cannot dead-letter: the history cannot be read ({exc}); nothing was sent"
             ) from exc
         return self._checked(plan)
 

@@ -4,11 +4,13 @@ headers, audited, guarded per payment as a RabbitMQ replay; never sent into Rabb
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from opsdesk.config.kafka_settings import KafkaSettings
@@ -61,13 +63,32 @@ def store_topic(settings: KafkaSettings, db: Path, topic: str, age: timedelta) -
     return len(page.records)
 
 
-def topic_records(settings: KafkaSettings, topic: str) -> list[tuple[int, bytes | None, dict]]:
-    """(partition, key, headers) of every record of `topic`, headers as text."""
-    page = read_records(settings, topic, "earliest", limit=1000)
+def topic_records(
+    settings: KafkaSettings, topic: str, expected: int
+) -> list[tuple[int, bytes | None, dict[str, str]]]:
+    """(partition, key, headers as text) of the `expected` records of `topic`, read from its
+    start by assignment (not by the topic's ends: Tansu answers a batch's first offset + 1,
+    and the replay producer batches); a deadline, then a check that no more came."""
+    consumer = Consumer({"bootstrap.servers": tansu_of(settings), "group.id": "test-reader",
+                         "enable.auto.commit": False})  # fmt: skip
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+    records: list[Message] = []
+    try:
+        deadline = time.monotonic() + 10
+        while len(records) < expected and time.monotonic() < deadline:
+            records += [r for r in consumer.consume(10, timeout=0.2) if r.error() is None]
+        records += [r for r in consumer.consume(10, timeout=0.3) if r.error() is None]
+    finally:
+        consumer.close()
     return [
-        (r.partition(), r.key(), {k: (v or b"").decode() for k, v in r.headers() or []})
-        for r in page.records
+        (r.partition() or 0, r.key(), {k: (v or b"").decode() for k, v in r.headers() or []})
+        for r in sorted(records, key=lambda r: (r.partition() or 0, r.offset() or 0))
     ]
+
+
+def tansu_of(settings: KafkaSettings) -> str:
+    return settings.bootstrap_servers[0]
 
 
 def desk(db: Path, settings: KafkaSettings, **replay: object) -> Operations:
@@ -86,7 +107,7 @@ def test_a_kafka_payment_is_replayed_to_its_topic_with_its_key_partition_and_rep
     settings = kafka_settings(tansu.bootstrap, topic)
     produce(tansu.bootstrap, topic, payment_records(1) + payment_records(2))
     assert store_topic(settings, db, topic, timedelta(minutes=30)) == 4
-    before = topic_records(settings, topic)
+    before = topic_records(settings, topic, 4)
     original = next(r for r in before if r[2].get("trace-id") == "t-1")
     ops = desk(db, settings)
 
@@ -95,14 +116,14 @@ def test_a_kafka_payment_is_replayed_to_its_topic_with_its_key_partition_and_rep
     assert payment.destination == Destination.kafka_topic("test", topic)
     assert (payment.send_event_id, payment.attempt, payment.refusal) == ("req-1", 1, None)
     assert (
-        plan.blocked_count == 0 and topic_records(settings, topic) == before
+        plan.blocked_count == 0 and topic_records(settings, topic, 4) == before
     )  # a plan sends nothing
 
     result = ops.execute(plan)
     assert result.ok and result.done == 1
     (outcome,) = result.outcomes
     assert outcome.payment_id == "pay-1" and outcome.sent_at and outcome.new_message_id
-    after = topic_records(settings, topic)
+    after = topic_records(settings, topic, 5)
     assert len(after) == 5
     (copy,) = [r for r in after if REPLAY_OF in r[2]]
     partition, key, headers = copy
@@ -131,7 +152,7 @@ def test_a_kafka_payment_is_replayed_to_its_topic_with_its_key_partition_and_rep
     assert first.blocked and not second.blocked
     refused = desk(db, settings, max_attempts=1).execute(again)
     assert [o.status for o in refused.outcomes] == [OutcomeStatus.REFUSED, OutcomeStatus.DONE]
-    assert len(topic_records(settings, topic)) == 6, "only pay-2's request was produced"
+    assert len(topic_records(settings, topic, 6)) == 6, "only pay-2's request was produced"
 
 
 def test_a_kafka_request_never_goes_to_the_profiles_rabbitmq_replay_exchange_unasked(
@@ -149,7 +170,7 @@ def test_a_kafka_request_never_goes_to_the_profiles_rabbitmq_replay_exchange_una
     assert "replay_topic" in payment.refusal and plan.replay_messages == ()
     result = ops.execute(plan)
     assert result.outcomes[0].status is OutcomeStatus.REFUSED
-    assert len(topic_records(settings, topic)) == 2, "nothing produced"
+    assert len(topic_records(settings, topic, 2)) == 2, "nothing produced"
 
     chosen = Destination("amq.topic", "payment.requested")
     explicit = ops.plan_payment_replay(["pay-1"], reason="x", destination=chosen)
@@ -176,6 +197,6 @@ def test_a_retry_topic_gets_the_replay_and_a_missing_one_refuses_it(
         desk(db, settings).plan_payment_replay(["pay-1"], reason="x")
     )
     assert result.ok
-    ((_, key, headers),) = topic_records(settings, retry)
+    ((_, key, headers),) = topic_records(settings, retry, 1)
     assert key == b"pay-1" and headers[REPLAY_OF] == "req-1"
-    assert len(topic_records(settings, topic)) == 2, "the source topic is left alone"
+    assert len(topic_records(settings, topic, 2)) == 2, "the source topic is left alone"
