@@ -66,7 +66,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Merchant", SortKey.MERCHANT, "blue-bottle-coffee"),
     Column("Payment", SortKey.PAYMENT, "pay_0123456789abcdefghij"),
     Column("Error", None, "insufficient_funds"),
-    Column("Routing key", None, "payment.authorized", False),
+    Column("Routing key", None, "payment.authorized", False),  # Kafka: topic/partition@offset
     Column("Exchange", None, "payments.events", False),
     Column("Event id", None, "0f8fad5b-d9cb-469f-a165-70867728950e", False),
     Column("Format", None, "cloudevents", False),
@@ -93,6 +93,7 @@ STATUS_MARKS = {
 DECODE_MARK = "⚠"
 REPLAY_MARK = "↻"
 _FLAGGED = (COL_TYPE, COL_ERROR)  # where a decode failure shows
+KAFKA_PREFIX = "kafka:"  # how the history names a Kafka record's topic (ingest/kafka_message.py)
 
 
 def status_text(status: Status) -> str:
@@ -112,6 +113,14 @@ def type_text(
         # A copy opsdesk re-sent must not pass for a new message of the payment system.
         return f"{replay_badge(replay_attempt)} · {event_type}"
     return event_type
+
+
+def source_text(exchange: str, routing_key: str) -> str:
+    """The routing key; for a Kafka record (exchange `kafka:TOPIC`, routing key
+    `PARTITION@OFFSET`) where it is: `TOPIC/PARTITION@OFFSET`."""
+    if exchange.startswith(KAFKA_PREFIX):
+        return f"{exchange.removeprefix(KAFKA_PREFIX)}/{routing_key}"
+    return routing_key
 
 
 def replay_badge(replay_attempt: int | None) -> str:

@@ -129,7 +129,7 @@ def _row(event: PaymentEvent) -> _Row:
     texts[cells.COL_MERCHANT] = event.merchant or ""
     texts[cells.COL_PAYMENT_ID] = event.payment_id or ""
     texts[cells.COL_ERROR] = cells.error_text(event.error_code or "", event.decode_error)
-    texts[cells.COL_ROUTING_KEY] = event.routing_key
+    texts[cells.COL_ROUTING_KEY] = cells.source_text(event.exchange, event.routing_key)
     return _Row(event, tuple(texts))
 
 

@@ -25,6 +25,7 @@ from opsdesk.ui.history.filter_fields import (
     FieldError,
     amount_of,
     date_edit,
+    exchange_of,
     iso_text,
     line_edit,
     major_text,
@@ -100,7 +101,9 @@ class FilterBar(QWidget):
             "Error code", "Error code, e.g. gateway_timeout; commas for several"
         )
         self.routing_edit = line_edit("Routing key", "Exactly this routing key")
-        self.exchange_edit = line_edit("Exchange", "Exactly this exchange")
+        self.exchange_edit = line_edit(
+            "Exchange or topic:NAME", "Exactly this exchange, or Kafka topic (topic:NAME)"
+        )
         self.text_edit = line_edit(
             "Search message bodies…", "Words that must all occur in the body"
         )
@@ -192,7 +195,7 @@ class FilterBar(QWidget):
             payment_id=self.payment_edit.text().strip() or None,
             error_codes=words(self.error_edit.text()),
             routing_key=self.routing_edit.text().strip() or None,
-            exchange=self.exchange_edit.text().strip() or None,
+            exchange=exchange_of(self.exchange_edit.text()),
             amount_min=amount_min,
             amount_max=amount_max,
             text=self.text_edit.text().strip() or None,

@@ -6,6 +6,7 @@ from PySide6.QtCore import QDateTime, Qt, QTimeZone
 from PySide6.QtWidgets import QComboBox, QDateTimeEdit, QLineEdit, QWidget
 
 from opsdesk.store.event_filter import EventFilter, ReplayScope
+from opsdesk.ui.event_cells import KAFKA_PREFIX
 from opsdesk.ui.history.amount_input import parse_major_amount
 from opsdesk.ui.money_text import minor_unit_exponent
 
@@ -64,6 +65,17 @@ def scope_of(combo: QComboBox) -> ReplayScope | None:
 
 def show_scope(combo: QComboBox, scope: ReplayScope | None) -> None:
     combo.setCurrentIndex(combo.findData(_ANY_ORIGIN if scope is None else scope.value))
+
+
+TOPIC_PREFIX = "topic:"  # what an operator types for a Kafka topic in the exchange filter
+
+
+def exchange_of(text: str) -> str | None:
+    """The exchange filter's value: `topic:NAME` is Kafka topic NAME, stored as `kafka:NAME`."""
+    text = text.strip()
+    if text.startswith(TOPIC_PREFIX):
+        return KAFKA_PREFIX + text.removeprefix(TOPIC_PREFIX).strip()
+    return text or None
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -75,7 +75,9 @@ def history_row(values: tuple[Any, ...]) -> HistoryRow:
     cells[event_cells.COL_MERCHANT] = text("merchant")
     cells[event_cells.COL_PAYMENT_ID] = text("payment_id")
     cells[event_cells.COL_ERROR] = event_cells.error_text(text("error_code"), decode_error)
-    cells[event_cells.COL_ROUTING_KEY] = text("routing_key")
+    cells[event_cells.COL_ROUTING_KEY] = event_cells.source_text(
+        text("exchange"), text("routing_key")
+    )
     cells[event_cells.COL_EXCHANGE] = text("exchange") or "(default)"
     cells[event_cells.COL_EVENT_ID] = text("event_id")
     cells[event_cells.COL_FORMAT] = text("format")
