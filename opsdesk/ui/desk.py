@@ -37,6 +37,7 @@ from opsdesk.ui.broker.route_tools import BrokerTools
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
 from opsdesk.ui.history.history_panel import HistoryPanel
+from opsdesk.ui.kafka_taps import add_kafka_taps
 from opsdesk.ui.main_thread_gc import freeze_long_lived, thaw
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.mapping_dialog import MappingDialog
@@ -166,6 +167,7 @@ def build_desk(
     # The tap first: it creates the history file the others open.
     for worker in (tap, monitor, search, retention, alert_worker):
         workers.add(worker)
+    add_kafka_taps(window, workers.add, tap_bridge, profile, db_path)  # [[kafka]] tables
 
     tap_bridge.events_stored.connect(history.notify_events_stored)
     tap_bridge.events_stored.connect(dashboard.notify_events_stored)
