@@ -3,8 +3,8 @@
 `MemorySource` is a test double of the protocol (source.py), not of a broker: it delivers
 messages held in a list, in batches, and checks, each time a batch is acknowledged, that
 another connection to the history already sees every event of it. That the classic tap
-satisfies the same protocol is checked statically: mypy (tests/test_code_quality.py)
-checks `Tap(ClassicTapSource(profile), ...)` in ingest/collect.py and ui/desk.py.
+satisfies the same protocol is checked statically: mypy (tests/test_code_quality.py) checks
+that ingest/source_choice.py returns a ClassicTapSource or a StreamTapSource as a Source.
 """
 
 from __future__ import annotations
