@@ -1,4 +1,9 @@
-"""Status bar widget: where the tap stands with the broker, and what it has counted."""
+"""Status bar widget: where the tap stands with the broker, and what it has counted.
+
+On a cluster the tap names the node it is on ("... (node 2 of 3)"); when a reconnection
+lands on another node than before, the tooltip says where the desk was and since when it
+has moved, since a failover is worth knowing about even once it has healed.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +55,8 @@ class ConnectionStatusWidget(QWidget):
         self._down_since: float | None = None
         self._down_since_wall: datetime | None = None
         self._reason = ""  # the last failure's sentence, kept while the next attempt runs
+        self._connected_to = ""  # the URL of the node the tap was last connected to
+        self._moved = ""  # "Moved here from <node> at 14:02:11.", after a failover
         self._dot = QLabel(self)
         self._dot.setFixedSize(12, 12)
         # Shortened first when the status bar is crowded: the counters stay whole.
@@ -104,6 +111,7 @@ class ConnectionStatusWidget(QWidget):
         self._state = state
         now = self._clock()
         if state.phase == TapPhase.CONNECTED:
+            self._note_node(state.detail)
             self._down_since = self._down_since_wall = None
             self._reason = ""
         elif state.phase in (TapPhase.RECONNECTING, TapPhase.STOPPED):
@@ -122,6 +130,15 @@ class ConnectionStatusWidget(QWidget):
         self._dot.setStyleSheet(f"background: {colour}; border-radius: 6px;")
         self._dot.setToolTip(state.phase.value)
         self._render_phase()
+
+    def moved_text(self) -> str:
+        return self._moved
+
+    def _note_node(self, detail: str) -> None:
+        node = detail.split(" ", 1)[0]  # the node's URL; what follows describes the tap
+        if self._down_since is not None and self._connected_to and node != self._connected_to:
+            self._moved = f"Moved here from {self._connected_to} at {datetime.now():%H:%M:%S}."
+        self._connected_to = node or self._connected_to
 
     def show_counters(self, counters: TapCounters) -> None:
         parts = [
@@ -162,7 +179,8 @@ class ConnectionStatusWidget(QWidget):
         since = ""
         if self._down_since_wall is not None:
             since = f"Disconnected since {self._down_since_wall:%H:%M:%S}."
-        tooltip = "\n".join(t for t in (text, self._reason, since) if t)
+        moved = self._moved if state.phase == TapPhase.CONNECTED else ""
+        tooltip = "\n".join(t for t in (text, self._reason, since, moved) if t)
         self._phase.set_full_text(text, tooltip)
         shown_reason = self._reason if state.phase != TapPhase.CONNECTED else ""
         self._reason_label.set_full_text(
