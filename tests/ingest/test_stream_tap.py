@@ -67,7 +67,7 @@ def test_a_restarted_desk_resumes_exactly_where_its_history_ends(
     assert history_positions(profile, db) == LogPositions(live=499)
 
 
-def test_a_new_desk_starts_at_next_and_backfills_what_came_before(
+def test_a_new_desk_starts_at_next_and_backfills_the_last_hour_later(
     stream_setup, broker: BrokerObjects
 ) -> None:
     exchange, stream, db = stream_setup
@@ -87,7 +87,8 @@ def test_a_new_desk_starts_at_next_and_backfills_what_came_before(
     assert Counter(event_ids(db)) == ids(100, 50), "from next: nothing from before"
 
     again = Recorder()
-    tap, source = stream_tap(profile, db, again, BackfillStart.parse("first"))
+    # An age: the stream is asked from a timestamp (x-stream-offset as an AMQP timestamp).
+    tap, source = stream_tap(profile, db, again, BackfillStart.parse("1h"))
     tap.start()
     try:
         again.wait_for(lambda: backfill_done(source))
