@@ -74,9 +74,7 @@ def test_a_position_without_events_is_still_stored(tmp_path: Path) -> None:
     assert positions(path).live == 7
 
 
-def test_a_backfill_moves_on_and_ends_in_the_history(
-    tmp_path: Path, make_event: MakeEvent
-) -> None:
+def test_a_backfill_moves_on_and_ends_in_the_history(tmp_path: Path, make_event: MakeEvent) -> None:
     path = tmp_path / "history.sqlite"
     with EventStore(path) as store:
         store.insert_batch([make_event(100)], Position(LOG, 100))
