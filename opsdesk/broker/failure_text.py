@@ -48,12 +48,34 @@ def describe_connect_failure(cause: BaseException, peer: Peer, at: str) -> str |
     if isinstance(cause, TimeoutError | socket.timeout):
         return f"The {peer.noun}{at} did not answer in time ({peer.timeout_hint})."
     if isinstance(cause, ssl.SSLCertVerificationError):
-        return (
-            f"The {peer.noun}'s TLS certificate{at} could not be verified: {cause.verify_message}."
-        )
+        return _unverified(cause, peer, at)
     if isinstance(cause, ssl.SSLError):
         return f"The TLS handshake with the {peer.noun}{at} failed: {cause.reason or cause}."
     return None
+
+
+# OpenSSL's verify codes (x509_vfy.h) for what an operator can act on.
+_UNTRUSTED = {18, 19, 20, 21}  # self-signed, self-signed in chain, issuer unknown, no chain
+_WRONG_NAME = {62, 64}  # host name, IP address mismatch
+_EXPIRED = 10
+
+
+def _unverified(cause: ssl.SSLCertVerificationError, peer: Peer, at: str) -> str:
+    start = f"The {peer.noun}'s TLS certificate{at}"
+    if cause.verify_code in _UNTRUSTED:
+        return (
+            f"{start} is not signed by a certificate authority the profile trusts (set its "
+            "ca_file to the CA that signed it)."
+        )
+    if cause.verify_code in _WRONG_NAME:
+        detail = str(cause.verify_message).rstrip(".")
+        return (
+            f"{start} was not issued for that host name ({detail}): use the name on the "
+            "certificate in the profile's URL."
+        )
+    if cause.verify_code == _EXPIRED:
+        return f"{start} has expired."
+    return f"{start} could not be verified: {cause.verify_message}."
 
 
 def describe_broker_failure(exc: BaseException, where: str = "") -> str:
