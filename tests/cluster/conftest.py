@@ -220,3 +220,18 @@ def cluster_majority(test_cluster: TestCluster) -> TestCluster:
 @pytest.fixture
 def cluster_name() -> str:
     return f"test.cluster.{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def cluster_exchange(cluster: TestCluster, cluster_name: str) -> str:
+    """A durable topic exchange on the cluster; it and the test's tap queue (`NAME.tap`)
+    deleted at the end."""
+    name = cluster_name + ".payments"
+    connection = cluster.connect(cluster.nodes[2])
+    try:
+        connection.channel().exchange_declare(name, "topic", durable=True)
+    finally:
+        connection.close()
+    cluster.delete_later("exchange", name)
+    cluster.delete_later("queue", cluster_name + ".tap")
+    return name
