@@ -136,3 +136,18 @@ def test_a_cluster_lists_its_management_apis(tmp_path: Path) -> None:
         CLUSTER + '[profiles.team.monitor]\nmanagement_url = ["https://m1:15671", "https://m2"]\n'
     )
     assert load_profiles(path)["team"].monitor.management_url == "https://m1:15671, https://m2"
+
+
+def test_the_readme_cluster_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("[profiles.cluster]")
+    example = tmp_path / "profiles.toml"
+    example.write_text(readme[start : readme.index("```", start)])
+    profile = load_profiles(example)["cluster"]
+    assert profile.endpoint.node_addresses() == (
+        "rabbit-1.prod.example:5671",
+        "rabbit-2.prod.example:5671",
+        "rabbit-3.prod.example:5671",
+    )
+    assert profile.tap.queue_arguments()["x-queue-type"] == "quorum"
+    assert profile.read_only
