@@ -228,6 +228,15 @@ class StreamTapSource:
         if self._backfill is not None:
             self._backfill.close_channel()  # its batches in flight only touch its own request
             self._backfill = None
+        if self._live_start is None and self._live.first_offset is None:
+            # Nothing live has arrived: on a quiet stream the backfill would never learn where
+            # to end. From the last chunk instead, the live reader says so at once; whatever
+            # lies between is the backfill's to read.
+            self._live.close_channel()
+            self._live.consume(
+                connection, self._tap.queue, "last", self._tap.prefetch, self._generation
+            )
+            self._live_requested = "last"
         self._consume_backfill(connection, requested)
 
     def _backfill_for(self, end: Position) -> StreamReader | None:
