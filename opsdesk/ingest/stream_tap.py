@@ -1,24 +1,18 @@
 """The stream tap: the team's RabbitMQ stream, read from where this desk's history ends; a Source.
 
-One durable stream per team (its name is the profile's tap `queue`), bound to the payment
-exchanges and declared by whichever desk comes first (stream_declare.py), instead of a queue
-per desk: ten desks cost the broker one copy of the traffic, and a reader takes nothing away
-from another. Each batch ends at a stream offset, which the writer stores in the batch's own
-transaction (store/source_positions.py); the source is built with the offsets the history
-holds and resumes after them, so a restart, a reconnection or a SIGKILL loses and doubles
-nothing. Acks still go back after each commit: a stream consumer needs them for its flow
-(credit), and acking after the commit keeps what a slow history has not stored bounded.
+One durable stream per team (the profile's tap `queue`), bound to the payment exchanges and
+declared by whichever desk comes first (stream_declare.py): ten desks cost the broker one copy
+of the traffic. Each batch ends at a stream offset, stored in the batch's own transaction
+(store/source_positions.py); the source resumes after the offsets the history holds, so a
+restart, a reconnection or a SIGKILL loses and doubles nothing. Acks still follow each commit:
+a stream consumer needs them for its credit, and they bound what the history has not stored.
 
-A new desk with no offset starts at "next" (what is published from now on) unless a backfill
-is asked for. A backfill is a second reader on the same connection (stream_reader.py), from
-its start to where the live reader started, writing through the same writer; its prefetch is
-two batches, so live batches wait behind at most two of its batches in the writer's queue.
-benchmarks/backfill.py (a 100k-event backlog, live events at 200/s, the window's writer, two
-cores): filling the history first with one reader kept live events waiting 7.6 s at the
-median and up to 15.4 s; a backfill with 1, 2 or 4 batches in flight stored every live event
-within 0.42, 0.36 and 0.47 s while reading the backlog at 5.6k, 8.4k and 9.3k events/s (16
-batches: up to 2.8 s, on a busier run). Two batches: live stays under half a second, and the
-backfill keeps most of its speed.
+A new desk starts at "next" unless it backfills: a second reader on the same connection
+(stream_reader.py) from its start to where the live reader started, through the same writer,
+with two batches in flight. benchmarks/backfill.py (100k backlog, live at 200/s, two cores):
+history first with one reader kept live events waiting 7.6 s (median; 15.4 s max); with 1, 2
+or 4 backfill batches in flight every live event was stored within 0.42, 0.36 and 0.47 s, the
+backlog read at 5.6k, 8.4k and 9.3k events/s (16 batches: up to 2.8 s, on a busier run).
 
 Why AMQP 0.9.1 and not RabbitMQ's stream protocol (port 5552, the `rstream` client):
 benchmarks/fanout.py read 50k ~1 KB messages from one stream in each of four runs on this
