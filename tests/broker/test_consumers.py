@@ -60,9 +60,12 @@ def test_consumers_of_a_queue_with_their_connection(
 
     def both_listed() -> bool:
         found[:] = [read_consumers(client, queue)]
-        return len(found[0].consumers) == 2
+        # A consumer is listed before its channel's details, which come with the broker's next
+        # statistics emission (~5 s later).
+        consumers = found[0].consumers
+        return len(consumers) == 2 and all(c.channel_number is not None for c in consumers)
 
-    poll_until(both_listed, 15.0, f"two consumers never listed: {found}")
+    poll_until(both_listed, 20.0, f"two consumers never listed: {found}")
     by_tag = {c.consumer_tag: c for c in found[0].consumers}
     first, second = by_tag[f"{unique_name}.manual"], by_tag["auto"]
     assert (first.prefetch, first.ack_required, second.prefetch, second.ack_required) == (
