@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.store.database import HistoryConnection, Synchronous, open_history
 from opsdesk.store.errors import SchemaTooNew, StoreError, store_failures
-from opsdesk.store.multi_outcomes import note_new_outcomes
+from opsdesk.store.multi_outcome_upkeep import note_new_outcomes
 from opsdesk.store.source_positions import Position, record_position
 from opsdesk.store.transaction import write_transaction
 

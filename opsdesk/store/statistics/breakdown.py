@@ -6,8 +6,9 @@ import math
 import sqlite3
 
 from opsdesk.events.model import Status
-from opsdesk.store.statistics.by_payment import left_out
+from opsdesk.store.statistics.by_payment import not_counted
 from opsdesk.store.statistics.left_out import RECEIVED_AT, LeftOut
+from opsdesk.store.statistics.replay_copies import outcome_copies
 from opsdesk.store.statistics.values import (
     NO_VALUE,
     BreakdownRow,
@@ -28,7 +29,7 @@ def breakdown(
 ) -> list[BreakdownRow]:
     """Rows for the `limit` values with the most failures in [start, end) (by attempt)."""
     column = dimension.value  # an enum member, safe to interpolate
-    copies = left_out(conn, CountBasis.ATTEMPT, RECEIVED_AT, start, end)
+    copies = outcome_copies(conn, RECEIVED_AT, start, end)
     # Each copy lowers one row by one: the first limit + len(copies) rows hold the top `limit`.
     fetch = limit + len(copies)
     if dimension is Dimension.ERROR_CODE:
@@ -81,6 +82,8 @@ def outcomes(
     By attempt every outcome event, by payment each payment by its last outcome received in
     the range (by_payment.py); replay copies on neither.
     """
+    extra = None if merchant is None else ("merchant", merchant)
+    less = not_counted(conn, basis, RECEIVED_AT, [start, end], "status", extra=extra)
     counts = []
     for status in _OUTCOMES:
         where = "status = ? AND received_at >= ? AND received_at < ?"
@@ -88,10 +91,7 @@ def outcomes(
         if merchant is not None:
             where += " AND merchant = ?"
             params += (merchant,)
-        counts.append(_count(conn, where, params))
-    extra = None if merchant is None else ("merchant", merchant)
-    for gone in left_out(conn, basis, RECEIVED_AT, start, end, extra=extra):
-        counts[_OUTCOMES.index(gone.status)] -= 1
+        counts.append(_count(conn, where, params) - less.get(status, [0])[0])
     return counts[0], counts[1]
 
 
@@ -104,7 +104,7 @@ def latency(conn: sqlite3.Connection, start: str, end: str) -> LatencyStats:
     where = "status IN (?, ?) AND received_at >= ? AND received_at < ?"
     params = (*_OUTCOMES, start, end)
     count = _count(conn, where, params)
-    count -= len(left_out(conn, CountBasis.ATTEMPT, RECEIVED_AT, start, end))
+    count -= len(outcome_copies(conn, RECEIVED_AT, start, end))
     stride = max(1, math.ceil(count / LATENCY_SAMPLE))
     # The row id comes with the (status, received_at) index entry, so rows left out of the
     # sample cost no table lookup. It is hashed (Knuth's multiplicative hash) because plain

@@ -1,18 +1,20 @@
 """Outcome events a count leaves out, and taking them off counts already made.
 
 The counts walk covering indexes over every event (queries.py). Some of what they find is
-not an outcome to count: replay copies always (replay_copies.py), and by payment the outcomes
-a later outcome of the same payment supersedes (by_payment.py). Both are few, so they are
-read apart, as these rows, and taken off: the common counts stay as fast as they were.
+not an outcome to count: replay copies always (replay_copies.py, read as LeftOut rows), and
+by payment the outcomes a later outcome of the same payment supersedes (by_payment.py, counted
+per bucket in SQL). Both are few, so they are read apart and taken off: the common counts
+stay as fast as they were.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from opsdesk.store.statistics.queries import COUNTABLE
+from opsdesk.store.statistics.values import NO_VALUE
 
 # The time a count orders and windows events by: the series count by event time (when it
 # occurred, else when it was received: queries.py), whole-window counts by received time.
@@ -62,17 +64,37 @@ def per_bucket(times: Iterable[str], bounds: Sequence[str]) -> list[int]:
     return counts
 
 
-def take_off(
-    counts: MutableMapping[str, list[int]],
-    left_out: Sequence[LeftOut],
-    bounds: Sequence[str],
-    key: Callable[[LeftOut], str],
-) -> None:
-    """Take `left_out` off per-bucket `counts` (key -> counts per bucket of `bounds`), in place.
+def tally(rows: Sequence[LeftOut], bounds: Sequence[str], key: str) -> dict[str, list[int]]:
+    """Per value of the column `key` (None as NO_VALUE), `rows` per bucket of `bounds`."""
+    values = [_value(row, key) for row in rows]
+    return {
+        value: per_bucket(
+            (row.time for row, v in zip(rows, values, strict=True) if v == value), bounds
+        )
+        for value in set(values)
+    }
 
-    A count never goes below zero: the rows were counted in the same read transaction.
+
+def take_off(counts: MutableMapping[str, list[int]], less: Mapping[str, Sequence[int]]) -> None:
+    """Take `less` off `counts` (value -> counts per bucket), in place.
+
+    A count never goes below zero: what is taken off was counted in the same read transaction.
     """
-    for value in {key(row) for row in left_out}:
-        less = per_bucket((row.time for row in left_out if key(row) == value), bounds)
-        before = counts.get(value, [0] * len(less))
-        counts[value] = [max(0, n - k) for n, k in zip(before, less, strict=True)]
+    for value, fewer in less.items():
+        before = counts.get(value, [0] * len(fewer))
+        counts[value] = [max(0, n - k) for n, k in zip(before, fewer, strict=True)]
+
+
+def add_up(
+    total: MutableMapping[str, list[int]], more: Mapping[str, Sequence[int]]
+) -> MutableMapping[str, list[int]]:
+    """`more` added to `total` (value -> counts per bucket), in place; `total` returned."""
+    for value, extra in more.items():
+        before = total.get(value, [0] * len(extra))
+        total[value] = [n + k for n, k in zip(before, extra, strict=True)]
+    return total
+
+
+def _value(row: LeftOut, key: str) -> str:
+    value = getattr(row, key)
+    return NO_VALUE if value is None else str(value)

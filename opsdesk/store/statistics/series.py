@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from opsdesk.events.model import Status
 from opsdesk.events.timestamps import utc_iso
-from opsdesk.store.statistics.by_payment import earliest_affected, left_out
-from opsdesk.store.statistics.left_out import EVENT_TIME, LeftOut, take_off
+from opsdesk.store.statistics.by_payment import earliest_affected, not_counted
+from opsdesk.store.statistics.left_out import EVENT_TIME, take_off
 from opsdesk.store.statistics.queries import (
     bucket_bounds,
     counts_by_index,
@@ -99,8 +99,7 @@ def status_counts(conn: sqlite3.Connection, window: Window, first: int = 0) -> d
     counts = counts_by_index(conn, "status", STATUSES, window, first)
     bounds = bucket_bounds(window, first)
     if len(bounds) > 1:
-        gone = left_out(conn, CountBasis.ATTEMPT, EVENT_TIME, bounds[0], bounds[-1])
-        take_off(counts, gone, bounds, _status_of)
+        take_off(counts, not_counted(conn, CountBasis.ATTEMPT, EVENT_TIME, bounds, "status"))
     return counts
 
 
@@ -163,8 +162,7 @@ def rate_counts(
     counts = counts_by_index(conn, "status", OUTCOMES, window, first, extra)
     bounds = bucket_bounds(window, first)
     if len(bounds) > 1:
-        gone = left_out(conn, basis, EVENT_TIME, bounds[0], bounds[-1], extra=extra)
-        take_off(counts, gone, bounds, _status_of)
+        take_off(counts, not_counted(conn, basis, EVENT_TIME, bounds, "status", extra=extra))
     return counts
 
 
@@ -214,8 +212,8 @@ def code_series(
         conn, "error_code", window, where="e.status = ?", params=(Status.FAILED.value,)
     )
     bounds = bucket_bounds(window)
-    gone = left_out(conn, basis, EVENT_TIME, bounds[0], bounds[-1], status=Status.FAILED)
-    take_off(counts, gone, bounds, _code_of)
+    failed = Status.FAILED
+    take_off(counts, not_counted(conn, basis, EVENT_TIME, bounds, "error_code", status=failed))
     counts = {code: column for code, column in counts.items() if any(column)}
     ranked = sorted(counts, key=lambda code: (-sum(counts[code]), code))
     by_code = {code: tuple(counts[code]) for code in ranked[:top]}
@@ -227,11 +225,3 @@ def code_series(
     return CodeSeries(
         window=window, bucket_starts=window.bucket_starts(), by_code=by_code, basis=basis
     )
-
-
-def _status_of(row: LeftOut) -> str:
-    return row.status
-
-
-def _code_of(row: LeftOut) -> str:
-    return NO_VALUE if row.error_code is None else row.error_code
