@@ -154,7 +154,8 @@ def build_big(path: Path, rows: int) -> float:
                'payments.events', 'payment.succeeded', 'payment.succeeded',
                CASE k % 10 WHEN 0 THEN 'failed' WHEN 1 THEN 'pending' ELSE 'succeeded' END,
                'pay_' || substr(eid, 1, 16), 'merchant-' || (k % 200), k % 100000, 'EUR',
-               NULL, NULL, NULL, '{{}}', '{{}}', ?1, length(?1), 'native'
+               NULL, NULL, NULL, '{{}}', '{{}}', ?1, length(?1), 'native',
+               NULL, NULL
         FROM numbered
         """,
         (BODY, rows),
