@@ -25,6 +25,7 @@ import urllib.request
 import uuid
 from base64 import b64encode
 from pathlib import Path
+from typing import Any
 
 import pika
 from move import BODY, URL, pipelined_publish
@@ -47,7 +48,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
 }
 
 
-def api(path: str) -> object:
+def api(path: str) -> Any:
     request = urllib.request.Request(API + path, headers={"Authorization": AUTH})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
@@ -62,7 +63,7 @@ class MemoryWatch:
     """
 
     def __init__(self) -> None:
-        (node,) = api("/nodes")  # type: ignore[misc]
+        (node,) = api("/nodes")
         self._pid = int(node["os_pid"])
         self._node = str(node["name"])
         self._stop = threading.Event()
