@@ -50,7 +50,7 @@ class ReplayDialog(OperationDialog):
         db_path: Path,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(f"Replay {len(events)} Event(s)", profile, db_path, parent)
+        super().__init__(f"Replay {len(events)} Exact Message(s)", profile, db_path, parent)
         self.setObjectName("replayDialog")
         self.events = tuple(events)
         self._tripped: dict[str, int] = {}
