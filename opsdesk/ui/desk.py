@@ -42,6 +42,7 @@ from opsdesk.ui.main_thread_gc import freeze_long_lived, thaw
 from opsdesk.ui.main_window import MainWindow
 from opsdesk.ui.mapping_dialog import MappingDialog
 from opsdesk.ui.operations.audit_panel import AuditPanel
+from opsdesk.ui.operations.kafka_browser_dialog import install_kafka_browser
 from opsdesk.ui.operations.payment_replay_dialog import PaymentReplayDialogs
 from opsdesk.ui.operations.payment_replay_pick import PaymentPick
 from opsdesk.ui.operations.queue_browser_panel import QueueBrowserPanel
@@ -234,6 +235,7 @@ def build_desk(
             broker_panel.shutdown,
             audit.shutdown,
             install_backfill(window, source, db_path),  # a stream tap's backfill action
+            install_kafka_browser(window, tools.menu, profile, db_path),  # [[kafka]] tables
         ],
     )
 

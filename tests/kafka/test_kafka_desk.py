@@ -70,6 +70,8 @@ def test_a_kafka_record_shows_in_live_and_history_as_topic_partition_offset(
     window = desk.window
     status = window.findChild(ConnectionStatusWidget, "kafkaStatus-test")
     assert status is not None and status.toolTip() == f"Kafka cluster 'test': topic {topic}"
+    menus = [a.menu() for a in window.menuBar().actions() if a.text() == "T&ools"]
+    assert "Browse &Kafka Topic…" in [a.text() for a in menus[0].actions()]
     db = tmp_path / "history.sqlite"
     # A new desk starts at each partition's end: produce once it has stored where that is.
     qtbot.waitUntil(lambda: len(positions(db, "test", topic)) == 3, timeout=WAIT_MS)
