@@ -27,19 +27,25 @@ from opsdesk.operations.replay_sender import run_replay
 
 
 def run_any_replay(
-    connection: BlockingConnection,
+    connection: BlockingConnection | None,
     profile_name: str,
     clusters: Sequence[KafkaSettings],
     spec: ReplaySpec,
     items: Sequence[PlannedMessage],
     options: RunOptions,
 ) -> tuple[list[MessageOutcome], bool]:
-    """Send the spec's messages where each goes; (one outcome per item, in order; cancelled)."""
+    """Send the spec's messages where each goes; (one outcome per item, in order; cancelled).
+    `connection` may be None when no message goes to RabbitMQ (kafka_execution.py)."""
     to_kafka = [m for m in spec.messages if m.destination.is_kafka]
-    if not to_kafka:
-        return run_replay(connection, spec, items, options)
     rabbit = tuple(m for m in spec.messages if not m.destination.is_kafka)
-    outcomes, cancelled = run_replay(connection, replace(spec, messages=rabbit), items, options)
+    if rabbit and connection is None:
+        raise ValueError("a replay to RabbitMQ needs a RabbitMQ connection")
+    if not to_kafka and connection is not None:
+        return run_replay(connection, spec, items, options)
+    if connection is not None:
+        outcomes, cancelled = run_replay(connection, replace(spec, messages=rabbit), items, options)
+    else:
+        outcomes, cancelled = [_unsent(i, spec) for i in items], False
     by_key: dict[str, MessageOutcome] = {}
     if not cancelled:
         named = {c.name: with_password(profile_name, c) for c in clusters}
@@ -56,3 +62,14 @@ def run_any_replay(
 def _skipped(outcome: MessageOutcome) -> MessageOutcome:
     why = "not sent: the replay was cancelled or stopped first"
     return replace(outcome, status=OutcomeStatus.SKIPPED, detail=why)
+
+
+def _unsent(item: PlannedMessage, spec: ReplaySpec) -> MessageOutcome:
+    """An item's outcome until a producer's report replaces it: refused, as
+    replay_sender.py says of the items a guard or a refusal kept back."""
+    why = item.refusal or "; ".join(g.detail for g in item.guards if not g.overridden)
+    payment_id = item.key if item.key in {p.payment_id for p in spec.payments} else None
+    return MessageOutcome(
+        item.key, OutcomeStatus.REFUSED, None, item.destination, why, item.event_id,
+        payment_id=payment_id,
+    )  # fmt: skip

@@ -8,13 +8,13 @@ built by payment_replay.py from these facts, without touching anything.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
 from pika.adapters.blocking_connection import BlockingConnection
 
-from opsdesk.broker.management_api import ManagementClient
 from opsdesk.config.kafka_settings import with_password
 from opsdesk.operations.context import OperationContext
 from opsdesk.operations.errors import OperationError
@@ -71,8 +71,7 @@ def chosen_payments(ctx: OperationContext, choice: PaymentChoice) -> tuple[list[
 
 def read_payment_plan(
     ctx: OperationContext,
-    connection: BlockingConnection,
-    client: ManagementClient | None,
+    connect: Callable[[], AbstractContextManager[BlockingConnection]],
     choice: PaymentChoice,
     *,
     reason: str,
@@ -80,7 +79,8 @@ def read_payment_plan(
     overrides: Collection[str],
     now: datetime,
 ) -> Plan:
-    """Read the history and the broker, and plan the payments' replay."""
+    """Read the history and the broker, and plan the payments' replay. RabbitMQ (`connect`)
+    is asked only when a request would go there: a replay to Kafka alone needs none."""
     settings = ctx.profile.replay
     ids, notes = chosen_payments(ctx, choice)
     steps = payment_steps(ctx.db_path, ids)
@@ -96,7 +96,11 @@ def read_payment_plan(
     clusters = [with_password(ctx.profile.name, c) for c in ctx.profile.kafka]
     chosen = [replay_target(step, settings, clusters, destination) for step in sends]
     targets = [target for target, refusal in chosen if refusal is None]
-    routes = check_routes(connection, client, [t for t in targets if not t.is_kafka])
+    rabbitmq = [t for t in targets if not t.is_kafka]
+    routes = {}
+    if rabbitmq:
+        with connect() as connection:
+            routes = check_routes(connection, ctx.management(), rabbitmq)
     routes.update(check_topics(clusters, targets))
     return plan_payment_replay(
         ids,

@@ -20,7 +20,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from opsdesk.broker.deliveries import PROPERTY_NAMES
@@ -72,6 +72,11 @@ __all__ = [
 ]
 
 METHOD = "publish the stored body and properties with confirms (mandatory), new message_id"
+KAFKA_METHOD = (
+    "produce the stored value, key and headers with an idempotent producer, each record "
+    "acknowledged, new message_id header"
+)
+MessageBuilder = Callable[..., ReplayMessage]  # replay_message's signature
 
 # What mask_pans leaves of a card number: 6 digits, stars, 4 digits (separators kept).
 _MASKED_PAN = re.compile(r"[0-9](?:[ +-]?[0-9]){5}(?:[ +-]?\*)+(?:[ +-]?[0-9]){4}")
@@ -207,18 +212,27 @@ def plan_replay(
     overrides: Collection[str] = (),
     unknown_event_ids: Sequence[str] = (),
     now: datetime | None = None,
+    kafka_targets: Mapping[str, tuple[Destination, str | None]] | None = None,
+    kafka_message: MessageBuilder = replay_message,
 ) -> Plan:
-    """An event replay plan; `succeeded` and `replayed` come from the history and the audit."""
+    """An event replay plan; `succeeded` and `replayed` come from the history and the audit.
+    `kafka_targets`: where Kafka records go and why not, by event id (kafka_replay_events.py),
+    their records built by `kafka_message` (kafka_replay_message.py's, which imports this)."""
     now = now or datetime.now(UTC)
     items: list[PlannedMessage] = []
     messages: list[ReplayMessage] = []
+    kafka = kafka_targets or {}
     for event in dict((e.event_id, e) for e in events).values():
         target = destination or Destination(event.exchange, event.routing_key)
         refusal = stored_copy_problem(event)
-        if refusal is None and target.exchange in missing_exchanges:
+        if event.event_id in kafka:
+            target, why = kafka[event.event_id]
+            refusal = refusal or why
+        elif refusal is None and target.exchange in missing_exchanges:
             refusal = f"exchange {target.exchange!r} does not exist"
         guards = _guards(event, succeeded, replayed, overrides, now)
-        message = replay_message(event, target, operator, reason) if refusal is None else None
+        build = kafka_message if target.is_kafka else replay_message
+        message = build(event, target, operator, reason) if refusal is None else None
         item = PlannedMessage(
             key=event.event_id,
             destination=target,
@@ -241,7 +255,7 @@ def plan_replay(
         destinations=tuple(dict.fromkeys(i.destination for i in items if i.destination)),
         count=len(items),
         count_is_exact=True,
-        method=METHOD,
+        method=KAFKA_METHOD if all(m.destination.is_kafka for m in messages) and kafka else METHOD,
         spec=ReplaySpec(tuple(messages), reason),
         items=tuple(items),
         warnings=blocked_warnings(items, "event"),

@@ -20,6 +20,7 @@ from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.management_api import ManagementClient
 from opsdesk.config import Profile
+from opsdesk.config.kafka_settings import with_password
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations import browse as browsing
 from opsdesk.operations.audit_trail import audit_problem
@@ -30,6 +31,10 @@ from opsdesk.operations.errors import OperationError
 from opsdesk.operations.execution import audited_refusals, broker_connection, execute_plan
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
 from opsdesk.operations.kafka_dead_letter import read_kafka_dead_letter_plan
+from opsdesk.operations.kafka_execution import execute_kafka_replay, without_rabbitmq
+from opsdesk.operations.kafka_replay_events import KafkaTargets, kafka_event_targets
+from opsdesk.operations.kafka_replay_message import kafka_replay_message
+from opsdesk.operations.kafka_replay_route import from_kafka
 from opsdesk.operations.move import plan_move
 from opsdesk.operations.payment_planning import MAX_PAYMENTS, PaymentChoice, read_payment_plan
 from opsdesk.operations.plan import (
@@ -198,9 +203,14 @@ class Operations:
             raise OperationError(
                 f"cannot replay: the history cannot be read ({exc}); nothing was sent"
             ) from exc
+        kafka = self._kafka_targets(rows, destination)
         exchanges = {destination.exchange} if destination else {e.exchange for e in rows}
-        with self._connection() as connection:
-            missing = {x for x in exchanges if not exchange_exists(connection, x)}
+        if destination is None or destination.is_kafka:
+            exchanges = {e.exchange for e in rows if e.event_id not in kafka}
+        missing: set[str] = set()
+        if exchanges:  # Kafka records alone need no RabbitMQ
+            with self._connection() as connection:
+                missing = {x for x in exchanges if not exchange_exists(connection, x)}
         plan = plan_replay(
             rows,
             operator=self._ctx.operator,
@@ -211,8 +221,21 @@ class Operations:
             missing_exchanges=missing,
             overrides=overrides,
             unknown_event_ids=[i for i in ids if i not in found],
+            kafka_targets=kafka,
+            kafka_message=kafka_replay_message,
         )
         return self._checked(plan)
+
+    def _kafka_targets(
+        self, rows: Sequence[PaymentEvent], destination: Destination | None
+    ) -> KafkaTargets:
+        """Where the Kafka records among `rows` go (kafka_replay_events.py); the keyring is
+        asked only when there are some."""
+        profile = self._ctx.profile
+        if not any(from_kafka(e.exchange) for e in rows):
+            return {}
+        clusters = [with_password(profile.name, c) for c in profile.kafka]
+        return kafka_event_targets(rows, clusters, destination)
 
     def plan_payment_replay(
         self,
@@ -230,14 +253,10 @@ class Operations:
         profile's replay destination and the requests' own."""
         choice = PaymentChoice(tuple(payment_ids), event_filter, limit)
         try:
-            with (
-                audited_refusals(self._ctx, Action.REPLAY, "history", ""),
-                self._connection() as connection,
-            ):
+            with audited_refusals(self._ctx, Action.REPLAY, "history", ""):
                 plan = read_payment_plan(
                     self._ctx,
-                    connection,
-                    self._ctx.management(),
+                    self._connection,
                     choice,
                     reason=reason,
                     destination=destination,
@@ -301,7 +320,10 @@ class Operations:
         cancel: threading.Event | None = None,
         rate_limit: float | None = None,
     ) -> OperationResult:
-        """Run `plan` (audit first, see execution.py); the outcomes, with the audit record's id."""
+        """Run `plan` (audit first, see execution.py); the outcomes, with the audit record's id.
+        A replay with nothing for RabbitMQ opens no RabbitMQ connection (kafka_execution.py)."""
+        if without_rabbitmq(plan):
+            return execute_kafka_replay(self._ctx, plan, on_progress, cancel, rate_limit)
         return execute_plan(self._ctx, plan, on_progress, cancel, rate_limit)
 
     # -- internals ----------------------------------------------------------------------------
