@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,22 +32,24 @@ from tests.kafka.kafka_desk import (
 PAN = "4111111111111111"
 
 
-def foreign_records() -> list[Record]:
-    """What a foreign producer puts on a payments topic: keys, headers, several shapes."""
+def foreign_records(n: int = 0) -> list[Record]:
+    """What a foreign producer puts on a payments topic: keys, headers, several shapes; ids of
+    their own for each `n` (the topics of one test)."""
+    tag = f"-{n}" if n else ""
     stripe = {"id": "evt_1", "object": "event", "type": "charge.failed",
               "data": {"object": {"id": "ch_1", "amount": 500, "currency": "eur"}}}  # fmt: skip
-    cloud = {"specversion": "1.0", "id": "c-1", "source": "/psp", "type": "payment.succeeded",
-             "data": {"payment_id": "pay-c", "card": PAN}}  # fmt: skip
+    cloud = {"specversion": "1.0", "id": f"c-1{tag}", "source": "/psp",
+             "type": "payment.succeeded", "data": {"payment_id": "pay-c", "card": PAN}}  # fmt: skip
     return [
-        *native_records(0, 30),
-        (b"ch_1", json.dumps(stripe).encode(), [("message_id", b"m-stripe")]),
+        *native_records(1000 * n, 30),
+        (b"ch_1", json.dumps(stripe).encode(), [("message_id", f"m-stripe{tag}".encode())]),
         (b"pay-c", json.dumps(cloud).encode(), [("content-type", b"application/cloudevents+json")]),
         (
             b"pay-b",
             b'{"payment_id": "pay-b"}',
             [
                 ("ce_specversion", b"1.0"),
-                ("ce_id", b"b-1"),
+                ("ce_id", f"b-1{tag}".encode()),
                 ("ce_source", b"/psp"),
                 ("ce_type", b"payment.failed"),
             ],
@@ -64,25 +67,31 @@ def backfill_done(source: KafkaSource) -> bool:
 
 
 def test_every_record_of_every_partition_is_stored_once_and_a_restart_resumes_exactly(
-    tansu: Tansu, topic: str, tmp_path: Path
+    tansu: Tansu, admin: AdminClient, topic: str, tmp_path: Path
 ) -> None:
+    """3 topics x 3 partitions, each with the foreign producer's mixed records."""
     db = tmp_path / "history.sqlite"
-    settings = kafka_settings(tansu.bootstrap, topic, batch_size=7)
+    others = [create_topic(admin, f"{topic}.{n}") for n in (1, 2)]
+    settings = kafka_settings(tansu.bootstrap, topic, batch_size=7, topics=(topic, *others))
     produced = produce(tansu.bootstrap, topic, foreign_records())
+    by_topic = {t: produce(tansu.bootstrap, t, foreign_records(n)) for n, t in enumerate(others, 1)}
+    everything = produced + sum(by_topic.values(), Counter())
     recorder = Recorder()
     tap, source = kafka_tap(settings, db, recorder, BackfillStart.parse("first"))
     tap.start()
     try:
-        recorder.wait_for(lambda: recorder.counters.stored == len(produced))
+        recorder.wait_for(lambda: recorder.counters.stored == len(everything))
         poll_until(lambda: backfill_done(source), 30, "the backfill did not end")
     finally:
         tap.stop()
-    assert stored_places(db) == produced, "each record once, where the producer put it"
+    assert len(everything) == 3 * len(produced) and len({t for t, _ in everything}) == 3
+    assert stored_places(db) == everything, "each record once, where the producer put it"
     assert recorder.counters.duplicates == 0
-    ends = [LogPositions(live=high - 1) for high in partition_ends(produced)]
-    assert positions(db, settings.name, topic) == ends, "live from the end, backfill row removed"
+    for name, places in [(topic, produced), *by_topic.items()]:
+        ends = [LogPositions(live=high - 1) for high in partition_ends(places)]
+        assert positions(db, settings.name, name) == ends, "live from the end, no backfill row"
     with EventStore(db, readonly=True) as store:
-        events = {e.event_id: e for e in store.latest(100)}
+        events = {e.event_id: e for e in store.latest(1000)}
         text = store.db.execute("SELECT group_concat(body || headers || properties) FROM events")
         assert PAN not in text.fetchone()[0]
     assert events["e-4"].payment_id == "pay-1" and events["e-4"].status is Status.SUCCEEDED
@@ -101,7 +110,7 @@ def test_every_record_of_every_partition_is_stored_once_and_a_restart_resumes_ex
     finally:
         tap.stop()
     assert again.counters.received == 40 and again.counters.duplicates == 0, "nothing re-read"
-    assert stored_places(db) == produced + more
+    assert stored_places(db) == everything + more
 
 
 def test_a_new_desk_reads_from_now_on_and_holds_its_start_before_any_record(
