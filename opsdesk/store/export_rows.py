@@ -1,29 +1,31 @@
 """Rows to CSV or JSON Lines text, chunk by chunk, masked and (for CSV) formula-safe.
 
-SQLite shapes each row in C (the formula prefix for CSV, the whole object for JSON Lines) and
-card numbers are masked over each chunk's text: per-cell Python work would cap an export near
-80k rows/s. See store/export.py for the format rules.
+SQLite shapes each row in C (the whole CSV line, store/csv_lines.py, or the whole JSON Lines
+object) and card numbers are masked over each chunk's text: per-cell Python work capped an export
+near 85k rows/s. See store/export.py for the format rules.
 """
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from opsdesk.events.masking import mask_pans
+from opsdesk.store.csv_lines import (
+    FORMULA_START,
+    csv_line_expression,
+    formula_safe_expression,
+    lines_to_reshape,
+    write_csv_rows,
+)
 from opsdesk.store.event_query import EventQuery
 
 __all__ = ["CHUNK_ROWS", "FORMULA_START", "ExportCancelled", "ExportFormat", "write_rows"]
 
 CHUNK_ROWS = 2000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SQL_FORMULA_START = ", ".join(str(ord(ch)) for ch in FORMULA_START)
-_SQL_QUOTE = "''''"  # the SQL literal for one single quote
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -48,14 +50,14 @@ def write_rows(
 ) -> tuple[int, str | None, str | None]:
     """Stream the rows; return (rows written, first and last received_at)."""
     csv_format = fmt is ExportFormat.CSV
-    # SQLite shapes each row (formula prefix for CSV, the whole JSON object for JSONL) in C;
-    # received_at rides along as the last value, for the manifest's time range.
-    expressions = [*_row_expressions(columns, csv_format), "events.received_at"]
-    width = len(expressions) - 1
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # SQLite shapes each row (the whole CSV line, or the whole JSON object) in C; received_at
+    # rides along for the manifest's time range, and the id for a CSV line left to Python.
     if csv_format:
-        writer.writerow(columns)
+        expressions = [csv_line_expression(columns), "events.received_at", "events.id"]
+        stream.write(write_csv_rows([columns])[0] + "\r\n")
+    else:
+        pairs = ", ".join(f"'{name}', events.{name}" for name in columns)
+        expressions = [f"json_object({pairs})", "events.received_at"]
     first: str | None = None
     last: str | None = None
     written = 0
@@ -64,19 +66,17 @@ def write_rows(
             raise ExportCancelled("export cancelled")
         rows = query.select_by_ids(ids[start : start + CHUNK_ROWS], expressions)
         if rows:
-            received = [row[-1] for row in rows]
+            received = [row[1] for row in rows]
             first = min(first or received[0], min(received))
             last = max(last or received[0], max(received))
-        if csv_format:
-            writer.writerows(row[:width] for row in rows)
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            # Masking keeps lengths and only turns digits of a run into "*"; a run cannot
-            # cross a comma, quote or line break, so this equals masking cell by cell.
-            stream.write(mask_pans(text))
-        elif rows:
-            stream.write(_masked_json_lines("\n".join(row[0] for row in rows) + "\n"))
+            lines = [row[0] for row in rows]
+            if csv_format:
+                _shape_in_python(query, rows, lines, columns)
+                # Masking keeps lengths and only turns digits of a run into "*"; a run cannot
+                # cross a comma, quote or line break, so this equals masking cell by cell.
+                stream.write(mask_pans("\r\n".join(lines) + "\r\n"))
+            else:
+                stream.write(_masked_json_lines("\n".join(lines) + "\n"))
         written += len(rows)
         if on_progress:
             on_progress(min(start + CHUNK_ROWS, len(ids)), len(ids))
@@ -85,18 +85,18 @@ def write_rows(
     return written, first, last
 
 
-def _row_expressions(columns: Sequence[str], csv_format: bool) -> list[str]:
-    """SQL for one output row; column names come from the EXPORTABLE_COLUMNS whitelist."""
-    if not csv_format:
-        pairs = ", ".join(f"'{name}', events.{name}" for name in columns)
-        return [f"json_object({pairs})"]
-    # unicode() first: it rules out nearly every cell before typeof() is asked.
-    return [
-        f"CASE WHEN unicode(events.{name}) IN ({_SQL_FORMULA_START}) "
-        f"AND typeof(events.{name}) = 'text' "
-        f"THEN {_SQL_QUOTE} || events.{name} ELSE events.{name} END"
-        for name in columns
-    ]
+def _shape_in_python(
+    query: EventQuery, rows: Sequence[Sequence[Any]], lines: list[str], columns: Sequence[str]
+) -> None:
+    """Shape again with csv.writer the lines SQLite's join may have got wrong (few)."""
+    redo = lines_to_reshape(lines, len(columns))
+    if not redo:
+        return
+    values = query.select_by_ids(
+        [rows[index][2] for index in redo], [formula_safe_expression(c) for c in columns]
+    )
+    for index, line in zip(redo, write_csv_rows(values), strict=True):
+        lines[index] = line
 
 
 def _masked_json_lines(text: str) -> str:
