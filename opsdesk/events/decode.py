@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+import orjson
 
 from opsdesk.events import adyen, cloudevents, stripe
 from opsdesk.events.identity import HASH_PREFIX, content_hash, event_identity
@@ -36,6 +39,9 @@ _MASK_MARGIN = 64
 _EMPTY = PaymentFields()
 _EMPTY_BODY = "empty body"
 _ORIGINAL: tuple[str | None, int | None] = (None, None)  # no replay headers
+# orjson turns an integer past 64 bits into a float, where json keeps it exact: such a number
+# has 19+ digits in a row, which a body cleared by may_hold_pan (no 13 in a row) cannot hold.
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
 _JSON_TYPE_NAMES: dict[type, str] = {
     list: "array",
     str: "string",
@@ -265,7 +271,7 @@ def _read_body(body: bytes) -> _Body:
     masked = mask_pans(text) if candidate else text
     try:
         # A UTF-8 byte-order mark is not JSON, but harmless: skip it rather than reject the body.
-        parsed = json.loads(text[1:] if text.startswith("\ufeff") else text)
+        parsed = _parse(text[1:] if text.startswith("\ufeff") else text, candidate)
     except json.JSONDecodeError as exc:
         if not text.strip():
             return _Body(masked, None, _EMPTY_BODY)
@@ -277,6 +283,20 @@ def _read_body(body: bytes) -> _Body:
     except RecursionError:
         return _Body(masked, None, "not JSON: nested too deeply")
     return _Body(masked, parsed, None, clean=not candidate and "\\u" not in text)
+
+
+def _parse(text: str, candidate: bool) -> Any:
+    """json.loads(text), through orjson (3x faster) where both give the same value.
+
+    Elsewhere orjson raises (NaN, 1e400, a lone surrogate escape, deep nesting, bad JSON) or
+    could differ (a long integer): json.loads then decides, its errors and messages included.
+    """
+    if not candidate or _LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _json_text(value: Any) -> str:
