@@ -27,6 +27,7 @@ from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_store import event_from_row
 from opsdesk.store.retention import history_size
 from opsdesk.store.search import SearchProgress, search_progress
+from opsdesk.store.text_first_page import text_first_page
 
 __all__ = ["EXPORTABLE_COLUMNS", "SUGGESTABLE_COLUMNS", "EventQuery", "FileStats", "SortKey"]
 
@@ -93,6 +94,11 @@ class EventQuery(HistoryConnection):
         limit: int | None = None,
     ) -> array[int]:
         """Row ids of matching events in display order (ties broken by id), at most `limit`."""
+        if limit is not None and filter.text is not None and order_by is SortKey.RECEIVED:
+            with store_failures(f"cannot read {self._path}"):
+                page = text_first_page(self._db.conn, filter, descending, int(limit))
+            if page is not None:
+                return page
         where, params = filter.to_sql()
         sql = f"SELECT id FROM events WHERE {where} ORDER BY {_order(order_by, descending)}"
         if limit is not None:
