@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 
@@ -66,10 +67,19 @@ def lag_samples(cluster: str, lags: list[GroupLag]) -> list[QueueSample]:
 class LagSampler:
     """Samples every `interval` seconds on a thread of its own, until stop()."""
 
-    def __init__(self, settings: KafkaSettings, db_path: Path, interval: float) -> None:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        db_path: Path,
+        interval: float,
+        on_samples: Callable[[list[QueueSample]], None] | None = None,
+    ) -> None:
+        """`on_samples`: each stored round, from the sampler's thread (the window's
+        dashboard appends it live, as it does the queue monitor's rounds)."""
         self._settings = settings
         self._db_path = db_path
         self._interval = interval
+        self._on_samples = on_samples
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kafka-lag-sampler")
 
@@ -87,6 +97,8 @@ class LagSampler:
                 log.warning("kafka lag of %s: %s", lag.group, lag.problem)
         samples = lag_samples(self._settings.name, lags)
         store.add(samples)
+        if samples and self._on_samples is not None:
+            self._on_samples(samples)
         return samples
 
     def _run(self) -> None:

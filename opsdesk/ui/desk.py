@@ -168,7 +168,7 @@ def build_desk(
     # The tap first: it creates the history file the others open.
     for worker in (tap, monitor, search, retention, alert_worker):
         workers.add(worker)
-    add_kafka_taps(window, workers.add, tap_bridge, profile, db_path)  # [[kafka]] tables
+    add_kafka_taps(window, workers.add, tap_bridge, profile, db_path, monitor_bridge.on_samples)
 
     tap_bridge.events_stored.connect(history.notify_events_stored)
     tap_bridge.events_stored.connect(dashboard.notify_events_stored)

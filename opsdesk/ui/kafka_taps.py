@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
+from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.config import Profile
 from opsdesk.config.kafka_settings import KafkaSettings, with_password
 from opsdesk.ingest.kafka_history import held_positions
@@ -55,8 +56,10 @@ def add_kafka_taps(
     tap_bridge: TapBridge,
     profile: Profile,
     db_path: Path,
+    on_lag_samples: Callable[[list[QueueSample]], None] | None = None,
 ) -> list[TapBridge]:
-    """A tap per Kafka cluster of the profile, its events into `tap_bridge`; their bridges."""
+    """A tap per Kafka cluster of the profile, its events into `tap_bridge`; their bridges.
+    `on_lag_samples` gets each lag round as it is stored (the dashboard's live queue data)."""
     bridges = []
     for table in profile.kafka:
         # The keyring is asked only for a cluster with SASL (the table names its user).
@@ -66,7 +69,8 @@ def add_kafka_taps(
         source = KafkaSource(settings, partial(held_positions, db_path))
         add_worker(Tap(source, tap_writer(profile, db_path, shows_events=True), bridge))
         if settings.consumer_groups:
-            add_worker(_LagWorker(LagSampler(settings, db_path, profile.monitor.interval)))
+            interval = profile.monitor.interval
+            add_worker(_LagWorker(LagSampler(settings, db_path, interval, on_lag_samples)))
         bridges.append(bridge)
     return bridges
 

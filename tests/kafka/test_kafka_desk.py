@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from opsdesk.config import Profile
 from opsdesk.config.tap_settings import TapSettings
 from opsdesk.ingest.tap_state import TapPhase
 from opsdesk.ui.connection_status import ConnectionStatusWidget
@@ -40,10 +42,17 @@ def desk(
     qtbot: QtBot, tansu: Tansu, topic: str, broker: BrokerObjects, unique_name: str,
     tmp_path: Path,
 ) -> Iterator[Desk]:  # fmt: skip
-    """A desk on the real broker (its own tap queue) and on `topic`; every thread it started
-    ends when it stops."""
+    """A desk on the real broker (its own tap queue) and on `topic`."""
     tap = TapSettings(queue=broker.track_queue(f"{unique_name}.tap"))
     profile = replace(make_profile(), tap=tap, kafka=(kafka_settings(tansu.bootstrap, topic),))
+    with running_desk(qtbot, profile, tmp_path) as built:
+        yield built
+
+
+@contextmanager
+def running_desk(qtbot: QtBot, profile: Profile, tmp_path: Path) -> Iterator[Desk]:
+    """The whole desk as build_desk makes it, history in `tmp_path`; every thread it started
+    ends when it stops."""
     settings = UiSettings(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
     before = set(threading.enumerate())
     built = build_desk(profile, tmp_path / "history.sqlite", settings)
