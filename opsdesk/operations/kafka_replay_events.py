@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from opsdesk.config.kafka_settings import KafkaSettings
+from opsdesk.config.kafka_settings import KafkaSettings, with_password
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations.kafka_replay_message import kafka_copy_problem
 from opsdesk.operations.kafka_replay_route import cluster_reading, from_kafka
@@ -27,12 +27,27 @@ RABBITMQ_TO_KAFKA = (
 KafkaTargets = dict[str, tuple[Destination, str | None]]  # event id -> (where, why not)
 
 
+def profile_kafka_targets(
+    profile_name: str,
+    clusters: Sequence[KafkaSettings],
+    events: Sequence[PaymentEvent],
+    chosen: Destination | None = None,
+) -> KafkaTargets:
+    """kafka_event_targets with the profile's clusters; the keyring is asked (for a SASL
+    cluster) only when a Kafka record, or a chosen Kafka topic, is involved."""
+    if not any(from_kafka(e.exchange) for e in events) and not (chosen and chosen.is_kafka):
+        return {}
+    with_passwords = [with_password(profile_name, c) for c in clusters]
+    return kafka_event_targets(events, with_passwords, chosen)
+
+
 def kafka_event_targets(
     events: Iterable[PaymentEvent],
     clusters: Sequence[KafkaSettings],
     chosen: Destination | None = None,
 ) -> KafkaTargets:
-    """Where each Kafka record of `events` goes, and why it may not (the others left out)."""
+    """Where each Kafka record of `events` goes (every event, to a chosen Kafka topic), and
+    why it may not; the others are left out."""
     targets: KafkaTargets = {}
     to_kafka = chosen is None or chosen.is_kafka
     for event in events:

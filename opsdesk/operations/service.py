@@ -20,7 +20,6 @@ from pika.adapters.blocking_connection import BlockingConnection
 
 from opsdesk.broker.management_api import ManagementClient
 from opsdesk.config import Profile
-from opsdesk.config.kafka_settings import with_password
 from opsdesk.events.model import PaymentEvent
 from opsdesk.operations import browse as browsing
 from opsdesk.operations.audit_trail import audit_problem
@@ -32,9 +31,8 @@ from opsdesk.operations.execution import audited_refusals, broker_connection, ex
 from opsdesk.operations.history_lookup import events_by_id, succeeded_payments
 from opsdesk.operations.kafka_dead_letter import read_kafka_dead_letter_plan
 from opsdesk.operations.kafka_execution import execute_kafka_replay, without_rabbitmq
-from opsdesk.operations.kafka_replay_events import KafkaTargets, kafka_event_targets
+from opsdesk.operations.kafka_replay_events import profile_kafka_targets
 from opsdesk.operations.kafka_replay_message import kafka_replay_message
-from opsdesk.operations.kafka_replay_route import from_kafka
 from opsdesk.operations.move import plan_move
 from opsdesk.operations.payment_planning import MAX_PAYMENTS, PaymentChoice, read_payment_plan
 from opsdesk.operations.plan import (
@@ -203,7 +201,8 @@ class Operations:
             raise OperationError(
                 f"cannot replay: the history cannot be read ({exc}); nothing was sent"
             ) from exc
-        kafka = self._kafka_targets(rows, destination)
+        profile = self._ctx.profile
+        kafka = profile_kafka_targets(profile.name, profile.kafka, rows, destination)
         exchanges = {destination.exchange} if destination else {e.exchange for e in rows}
         if destination is None or destination.is_kafka:
             exchanges = {e.exchange for e in rows if e.event_id not in kafka}
@@ -225,17 +224,6 @@ class Operations:
             kafka_message=kafka_replay_message,
         )
         return self._checked(plan)
-
-    def _kafka_targets(
-        self, rows: Sequence[PaymentEvent], destination: Destination | None
-    ) -> KafkaTargets:
-        """Where the Kafka records among `rows` go (kafka_replay_events.py); the keyring is
-        asked only when there are some."""
-        profile = self._ctx.profile
-        if not any(from_kafka(e.exchange) for e in rows):
-            return {}
-        clusters = [with_password(profile.name, c) for c in profile.kafka]
-        return kafka_event_targets(rows, clusters, destination)
 
     def plan_payment_replay(
         self,

@@ -13,11 +13,14 @@ from opsdesk.commands import replay
 from opsdesk.config import Profile
 from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.config.kafka_settings import KafkaSettings
+from opsdesk.events.decode import decode
+from opsdesk.events.model import RawMessage
 from opsdesk.events.replay_headers import REPLAY_OF, REPLAY_REASON
 from opsdesk.operations.plan import Destination, OutcomeStatus
 from opsdesk.operations.replay_guards import ALREADY_REPLAYED
 from opsdesk.operations.service import Operations
 from opsdesk.store.audit import AuditLog
+from opsdesk.store.event_store import EventStore
 from tests.commands.conftest import run_command
 from tests.kafka.conftest import Tansu
 from tests.kafka.kafka_desk import kafka_settings, produce
@@ -87,6 +90,13 @@ def test_the_body_goes_unchanged_with_its_idempotency_key_and_a_missing_topic_re
     elsewhere = kafka_only(replace(settings, replay_topic=f"{topic}.nowhere"))
     (item,) = Operations(elsewhere, db).plan_replay(["fail-5"], reason="x").items
     assert item.refusal == f"Kafka topic '{topic}.nowhere' does not exist on cluster 'test'"
+
+    body = b'{"event_id": "amqp-1", "payment_id": "pay-r", "idempotency_key": "k"}'
+    with EventStore(db) as history:  # a RabbitMQ message the tap stored
+        history.insert_batch([decode(RawMessage(body, "payments", "payment.requested"), "")])
+    to_topic = Destination.kafka_topic("test", topic)
+    (rabbit,) = ops.plan_replay(["amqp-1"], reason="x", destination=to_topic).items
+    assert rabbit.refusal is not None and rabbit.refusal.startswith("it came from RabbitMQ")
 
 
 def test_a_payment_replay_to_kafka_plans_and_runs_without_rabbitmq(
