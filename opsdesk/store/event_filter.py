@@ -27,6 +27,10 @@ __all__ = ["EventFilter", "ReplayScope", "TimePreset", "fts_query", "preset_rang
 
 _TUPLE_FIELDS = ("statuses", "types", "merchants", "currencies", "error_codes")
 _TEXT_FIELDS = ("payment_id", "routing_key", "exchange", "text")
+# Conditions SQLite must not answer from the sort indexes of migration 14 (unary `+`: same
+# values, no index): on a merchant or an amount range it would read every matching row and
+# sort them before the first page, where the time-ordered indexes stop after a page.
+_UNINDEXED = {"merchant": "+events.merchant", "amount_minor": "+events.amount_minor"}
 
 
 class TimePreset(enum.StrEnum):
@@ -170,10 +174,11 @@ class EventFilter:
             ("currency", self.currencies),
             ("error_code", self.error_codes),
         ):
+            column = _UNINDEXED.get(column, f"events.{column}")
             if len(values) == 1:
-                where.append(f"events.{column} = ?")
+                where.append(f"{column} = ?")
             elif values:
-                where.append(f"events.{column} IN ({', '.join('?' * len(values))})")
+                where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params.extend(_bindable(v) for v in values)
         for column, value in (
             ("payment_id", self.payment_id),
@@ -184,10 +189,10 @@ class EventFilter:
                 where.append(f"events.{column} = ?")
                 params.append(_bindable(value))
         if self.amount_min is not None:
-            where.append("events.amount_minor >= ?")
+            where.append(f"{_UNINDEXED['amount_minor']} >= ?")
             params.append(self.amount_min)
         if self.amount_max is not None:
-            where.append("events.amount_minor <= ?")
+            where.append(f"{_UNINDEXED['amount_minor']} <= ?")
             params.append(self.amount_max)
         if self.decode_errors_only:
             where.append("events.decode_error IS NOT NULL")

@@ -14,7 +14,7 @@ import logging
 import time
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,10 @@ class SortKey(enum.StrEnum):
     STATUS = "status"
     TYPE = "type"
     PAYMENT = "payment_id"
+
+
+# Sorts served by an index of their own (migration 14), ending in the id as the tie-break.
+_SORT_INDEXED = frozenset({SortKey.AMOUNT, SortKey.MERCHANT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,11 @@ class EventQuery(HistoryConnection):
             if page is not None:
                 return page
         where, params = filter.to_sql()
-        sql = f"SELECT id FROM events WHERE {where} ORDER BY {_order(order_by, descending)}"
+        # A sort index (migration 14) serves an unfiltered list; with a filter, the rows it
+        # keeps are found first and sorted, as before the index existed.
+        unfiltered = replace(filter, up_to_id=None).is_empty
+        order = _order(order_by, descending, by_index=unfiltered)
+        sql = f"SELECT id FROM events WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += " LIMIT ?"
             params = [*params, int(limit)]
@@ -207,13 +215,16 @@ class EventQuery(HistoryConnection):
             return self._db.conn.execute(sql, params).fetchall()
 
 
-def _order(key: SortKey, descending: bool) -> str:
+def _order(key: SortKey, descending: bool, by_index: bool = True) -> str:
     """ORDER BY text from the whitelist; NULLs sort as the smallest values either way."""
     direction = "DESC" if descending else "ASC"
     key = SortKey(key)
     if key is SortKey.RECEIVED:
         return f"events.received_at {direction}, events.id {direction}"
-    return f"events.{key.value} {direction}, events.id {direction}"
+    column = f"events.{key.value}"
+    if key in _SORT_INDEXED and not by_index:
+        column = "+" + column  # same order, not read off the index
+    return f"{column} {direction}, events.id {direction}"
 
 
 def _json_ints(values: Sequence[int]) -> str:

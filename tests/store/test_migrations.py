@@ -79,6 +79,9 @@ def test_new_file_gets_events_table_with_required_columns_and_indexes(tmp_path: 
         ("payment_id", "replay_of"): False,  # partial: replay copies only (migration 10)
         # Partial too: the copies the statistics leave out of every count (migration 11).
         ("status", "occurred_at", "received_at", "merchant", "currency", "error_code"): False,
+        # The history table's sorts by amount and by merchant (migration 14).
+        ("amount_minor",): False,
+        ("merchant",): False,
     }
     assert db.journal_mode == "wal"
     assert schema_version(db) == LATEST_VERSION
