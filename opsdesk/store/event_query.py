@@ -27,6 +27,7 @@ from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_store import event_from_row
 from opsdesk.store.retention import history_size
 from opsdesk.store.search import SearchProgress, search_progress
+from opsdesk.store.sorted_first_page import SORT_INDEXED_COLUMNS, sorted_first_page
 from opsdesk.store.text_first_page import text_first_page
 
 __all__ = ["EXPORTABLE_COLUMNS", "SUGGESTABLE_COLUMNS", "EventQuery", "FileStats", "SortKey"]
@@ -55,7 +56,7 @@ class SortKey(enum.StrEnum):
 
 
 # Sorts served by an index of their own (migration 14), ending in the id as the tie-break.
-_SORT_INDEXED = frozenset({SortKey.AMOUNT, SortKey.MERCHANT})
+_SORT_INDEXED = frozenset(SortKey(c) for c in SORT_INDEXED_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +99,8 @@ class EventQuery(HistoryConnection):
         limit: int | None = None,
     ) -> array[int]:
         """Row ids of matching events in display order (ties broken by id), at most `limit`."""
-        if limit is not None and filter.text is not None and order_by is SortKey.RECEIVED:
-            with store_failures(f"cannot read {self._path}"):
-                page = text_first_page(self._db.conn, filter, descending, int(limit))
+        if limit is not None:
+            page = self._first_page(filter, order_by, descending, int(limit))
             if page is not None:
                 return page
         where, params = filter.to_sql()
@@ -120,6 +120,18 @@ class EventQuery(HistoryConnection):
                 result.extend(row[0] for row in chunk)
         log.debug("ids: %d rows in %.1f ms", len(result), (time.perf_counter() - started) * 1e3)
         return result
+
+    def _first_page(
+        self, filter: EventFilter, order_by: SortKey, descending: bool, limit: int
+    ) -> array[int] | None:
+        """A first page read without sorting every match, when it can be proved; else None."""
+        conn = self._db.conn
+        with store_failures(f"cannot read {self._path}"):
+            if order_by is SortKey.RECEIVED:
+                return text_first_page(conn, filter, descending, limit)
+            if replace(filter, up_to_id=None).is_empty:
+                return None  # the plain query reads the page straight off the index
+            return sorted_first_page(conn, filter, SortKey(order_by).value, descending, limit)
 
     def rows(self, ids: Iterable[int]) -> dict[int, PaymentEvent]:
         """The events with these row ids (ids that no longer exist are absent)."""

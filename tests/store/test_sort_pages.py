@@ -11,6 +11,7 @@ import pytest
 from opsdesk.events.model import PaymentEvent
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_query import EventQuery, SortKey
+from opsdesk.store.sorted_first_page import sorted_first_page
 from tests.store import history_builder as hb
 
 FILTERS = (
@@ -91,3 +92,36 @@ def test_unfiltered_page_comes_off_its_index_and_filtered_ones_do_not(
         filtered = f"SELECT id FROM events WHERE {where} ORDER BY received_at DESC LIMIT 1"
         plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + filtered, params))
         assert index not in plan
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("column", ["amount_minor", "merchant"])
+@pytest.mark.parametrize("event_filter", FILTERS[1:], ids=lambda f: f.describe())
+def test_a_page_from_a_short_walk_of_the_index_is_the_full_querys(
+    history: tuple[Path, list[tuple[int, PaymentEvent]]],
+    event_filter: EventFilter,
+    column: str,
+    descending: bool,
+) -> None:
+    path, rows = history
+    expected = _expected(rows, event_filter, SortKey(column), descending)
+    proved = 0
+    with EventQuery(path) as query:
+        for limit in (1, 10, 50):
+            for batch in (10, 60, 1000):  # walks that hold a page, or not
+                page = sorted_first_page(
+                    query._db.conn, event_filter, column, descending, limit, batch=batch
+                )
+                assert page is None or list(page) == expected[:limit]
+                proved += page is not None
+    assert proved  # the largest walk always holds a page
+
+
+def test_text_filters_are_left_to_the_full_query(
+    history: tuple[Path, list[tuple[int, PaymentEvent]]],
+) -> None:
+    path, _ = history
+    with EventQuery(path) as query:
+        f = EventFilter(text="payment")
+        assert sorted_first_page(query._db.conn, f, "amount_minor", True, 10) is None
+        assert sorted_first_page(query._db.conn, EventFilter(), "status", True, 10) is None
