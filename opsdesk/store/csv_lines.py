@@ -53,7 +53,8 @@ def lines_to_reshape(lines: Sequence[str], width: int) -> list[int]:
     or a line feed (the counts are off) or for a single column is each line looked at alone.
     """
     text = "\n".join(lines)
-    if width == 1 or text.count(",") != (width - 1) * len(lines) or "\n" in "".join(lines):
+    lf_inside = text.count("\n") != len(lines) - 1
+    if width == 1 or lf_inside or text.count(",") != (width - 1) * len(lines):
         return [i for i, line in enumerate(lines) if _suspect_line(line, width)]
     starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
     found = {bisect_right(starts, at) - 1 for at in _positions(text, _SUSPECT_IN_TEXT)}
