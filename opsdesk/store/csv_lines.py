@@ -1,13 +1,14 @@
 """CSV lines shaped by SQLite in C, byte for byte what `csv.writer` writes for the same cells.
 
 Shaping each cell in Python (`csv.writer` over fetched tuples) capped an export near 85k
-rows/s. Here one SQL expression per row joins the cells with commas in C (NULL as an empty
-cell, an integer as its digits), and Python only looks at each chunk of finished lines: a line
-whose cells might need quoting or a formula prefix (a quote, CR, LF or tab anywhere, a cell
-starting with `=`, `+`, `-` or `@`, a comma inside a cell) is shaped again by `csv.writer` from
-its formula-safe values (see store/export.py), as every line was before. Few lines need that:
-negative amounts (refunds) and odd text. A REAL or BLOB cell, which opsdesk never stores,
-becomes a quote in the SQL line, so its row goes the `csv.writer` way too.
+rows/s. Here one `printf` per row joins the cells with commas in C (NULL as an empty cell, an
+integer as its digits), and Python only looks at each chunk of finished lines: a line whose
+cells might need quoting or a formula prefix (a quote, CR, LF or tab anywhere, a cell starting
+with `=`, `+`, `-` or `@`, a comma inside a cell) is shaped again by `csv.writer` from its
+formula-safe values (see store/export.py), as every line was before. Few lines need that:
+negative amounts (refunds) and odd text. Rows printf would get wrong come back NULL and go the
+`csv.writer` way too: a text holding NUL (printf stops there) and a REAL or BLOB in a numeric
+column. A BLOB in a text column, which opsdesk never stores, is written as its bytes' text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "FORMULA_START",
@@ -37,28 +38,44 @@ _SUSPECT_IN_LINE = re.compile(r'["\r\n\t]|,[=+@-]')
 # The same over lines joined by LF, as substrings: str.find outruns a regex here 10-fold.
 _SUSPECT_IN_TEXT = ('"', "\r", "\t", *(f"{sep}{ch}" for sep in ",\n" for ch in "=+@-"))
 _FORMULA_CELL_START = frozenset("=+-@")
+# Columns of INTEGER affinity, which could hold a REAL; text columns convert one to text.
+_INTEGER_COLUMNS = frozenset({"id", "amount_minor", "body_size", "replay_attempt"})
 
 
 def csv_line_expression(columns: Sequence[str]) -> str:
-    """SQL giving one CSV line (no terminator) per `events` row, to be checked by
-    `lines_to_reshape`. Column names come from the EXPORTABLE_COLUMNS whitelist."""
-    # `||`, not printf('%s'): printf stops a text at its first NUL character.
-    return "'' || " + " || ',' || ".join(_cell(name) for name in columns)
+    """SQL giving one CSV line (no terminator) per `events` row, or NULL for csv.writer to
+    shape; to be checked by `lines_to_reshape`. Columns come from the EXPORTABLE_COLUMNS
+    whitelist."""
+    # printf joins in one pass (`||` copies the growing line once per cell: half the speed),
+    # but it stops a text at its first NUL and writes a REAL its own way: such rows are NULL.
+    template = ",".join(["%s"] * len(columns))
+    line = f"printf('{template}', {', '.join(f'events.{name}' for name in columns)})"
+    odd = [
+        f"instr(events.{name}, char(0))"
+        if name not in _INTEGER_COLUMNS
+        else f"typeof(events.{name}) IN ('real', 'blob')"
+        for name in columns
+        if name != "id"  # the rowid: always an integer
+    ]
+    return f"iif({' OR '.join(odd)}, NULL, {line})" if odd else line
 
 
-def lines_to_reshape(lines: Sequence[str], width: int) -> list[int]:
+def lines_to_reshape(lines: Sequence[str | None], width: int) -> list[int]:
     """Indexes of the SQL lines that csv.writer might write otherwise, for `width` columns.
 
     Checked over the chunk's joined text in C where it can be: only when a cell holds a comma
     or a line feed (the counts are off) or for a single column is each line looked at alone.
     """
-    text = "\n".join(lines)
-    lf_inside = text.count("\n") != len(lines) - 1
-    if width == 1 or lf_inside or text.count(",") != (width - 1) * len(lines):
-        return [i for i, line in enumerate(lines) if _suspect_line(line, width)]
-    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    if None in lines:  # rows SQLite left to csv.writer; rare: each line is looked at
+        return [i for i, line in enumerate(lines) if line is None or _suspect_line(line, width)]
+    shaped = cast(Sequence[str], lines)
+    text = "\n".join(shaped)
+    lf_inside = text.count("\n") != len(shaped) - 1
+    if width == 1 or lf_inside or text.count(",") != (width - 1) * len(shaped):
+        return [i for i, line in enumerate(shaped) if _suspect_line(line, width)]
+    starts = list(accumulate((len(line) + 1 for line in shaped), initial=0))
     found = {bisect_right(starts, at) - 1 for at in _positions(text, _SUSPECT_IN_TEXT)}
-    if lines and lines[0][:1] in _FORMULA_CELL_START:
+    if shaped and shaped[0][:1] in _FORMULA_CELL_START:
         found.add(0)
     return sorted(found)
 
@@ -105,14 +122,3 @@ def write_csv_rows(rows: Sequence[Sequence[Any]]) -> list[str]:
         buffer.seek(0)
         buffer.truncate()
     return lines
-
-
-def _cell(name: str) -> str:
-    if name == "id":  # the rowid: always an integer
-        return "events.id"
-    column = f"events.{name}"
-    odd = "'\"'"  # a REAL or BLOB: a quote sends the line to csv.writer
-    return (
-        f"CASE typeof({column}) WHEN 'null' THEN '' "
-        f"WHEN 'real' THEN {odd} WHEN 'blob' THEN {odd} ELSE {column} END"
-    )
