@@ -255,8 +255,14 @@ def _add_sort_indexes(db: Database) -> None:
     Without them a sorted page reads the whole table (amount) or a whole covering index
     (merchant) and keeps the top rows: 268 and 103 ms at 1M events, five times that at 5M.
     Each entry ends in the row id, the table's tie-break, so the page comes off the index end.
-    The merchant index grows at the end of each merchant's run, like the time-ordered ones;
-    the amount index is random-keyed, the dearer one at ingest (figures in the commit).
+    A filtered list is sorted as before unless a short walk of the index fills its first page
+    (store/sorted_first_page.py); EventFilter keeps its merchant and amount conditions off
+    these indexes, so no other plan changes.
+    Measured cost: insert_batch into copies of one 1M-row file (store_insert.py's batches:
+    200 merchants, random amounts), 60 interleaved 500-row batches, median per row on a
+    loaded 2-core machine: 44.9 us without either, 49.6 with the amount index, 55.0 with the
+    merchant one, 60.2 with both (+15 us, 1.34x of insert_batch alone). Adding them to a
+    history takes 2 s at 1M events and 24 s at 5M.
     """
     db.execute("CREATE INDEX events_amount_minor ON events(amount_minor)")
     db.execute("CREATE INDEX events_merchant ON events(merchant)")
