@@ -255,11 +255,12 @@ def collector_rate(db: Path, since: str) -> tuple[int, float]:
     return count, count / span if span > 0 else float("nan")
 
 
-Round = tuple[float, float, float, float, float]
+Round = tuple[float, float, float, float, float, float]
 
 
 def one_round(args: argparse.Namespace, template: Path) -> Round:
-    """(raw msg/s, collector events/s, peak MB, straightforward loop events/s, store ceiling)."""
+    """(raw msg/s, collector events/s, peak MB, straightforward loop events/s, store ceiling,
+    the collector's CPU per stored event over the raw consumer's per message)."""
     n = args.events
     tag = uuid.uuid4().hex[:8]
     exchange, raw_q, tap_q = f"bench.{tag}.x", f"bench.{tag}.raw", f"bench.{tag}.tap"
@@ -318,8 +319,9 @@ def one_round(args: argparse.Namespace, template: Path) -> Round:
             f"    CPU per message: raw consumer {_us(raw_cpu[0], n)} + broker {_us(raw_cpu[1], n)}"
             f"; collector with its child {_us(collect_cpu[0], n)} + broker {_us(collect_cpu[1], n)}"
             f" -> at most {2 / (sum(collect_cpu) / n):,.0f} events/s on 2 cores"
+            f" (CPU ratio {collect_cpu[0] / raw_cpu[0]:.2f}x)"
         )
-        return raw, rate, peak_mb, loop, ceiling
+        return raw, rate, peak_mb, loop, ceiling, collect_cpu[0] / raw_cpu[0]
     finally:
         for q in (raw_q, tap_q, loop_q):
             ch.queue_delete(q)
@@ -366,6 +368,10 @@ def main() -> None:
     print(
         f"store ceiling (median)    : {ceiling:10,.0f} events/s into the same history, no broker "
         f"= {ceiling / raw:.0%} of raw; the collector reaches {rate / ceiling:.0%} of it"
+    )
+    print(
+        f"collector CPU per stored event over the raw consumer's per message (median): "
+        f"{statistics.median(r[5] for r in rounds):.2f}x (target <= 2.5x)"
     )
     peak = max(r[2] for r in rounds)
     print(f"collector peak RSS (max)  : {peak:10.0f} MB, children included (target < 150 MB)")
