@@ -6,6 +6,7 @@ compared with what the events say, computed here in plain Python.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections import Counter
 from dataclasses import fields, replace
@@ -115,6 +116,26 @@ def test_a_late_outcome_that_occurred_earlier_takes_its_place_in_the_order(
     assert table == _expected(path)
     assert table[backlog.event_id][5:] == (failed.occurred_at, None, 0)
     assert table[succeeded.event_id][5:] == (None, backlog.received_at, 1)
+
+
+def test_batches_to_payments_the_table_holds_keep_every_row_in_order(tmp_path: Path) -> None:
+    # A payment the table holds adds only its new outcomes and is ordered again: here many
+    # batches of outcomes, some occurring before ones already stored, some failures, and
+    # payments that join the table on the way.
+    path = tmp_path / "history.sqlite"
+    rng = random.Random(7)
+    for batch in range(12):
+        events = []
+        for n in range(8):
+            status = "payment.failed" if rng.random() < 0.3 else "payment.succeeded"
+            late = replace(
+                event(at(batch * 100 + n), status, payment_id=f"pay-{rng.randrange(4)}"),
+                occurred_at=utc_iso(at(rng.uniform(0, 1200))),
+            )
+            events.append(late)
+        write(path, events)
+        assert _table(path) == _expected(path), f"after batch {batch}"
+    assert len(_table(path)) == 96
 
 
 def test_two_outcomes_in_one_batch_and_duplicates_are_counted_as_duplicates(
