@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,9 @@ class Desk:
                 self.connected.set()
 
 
+RATE = 1_000.0  # events per second the publisher keeps to
+
+
 class Publisher(threading.Thread):
     """Publishes TOTAL native events (message ids m-0...) with confirms, ~1,000 a second."""
 
@@ -115,6 +119,9 @@ class Publisher(threading.Thread):
         connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
         channel = connection.channel()
         channel.confirm_delivery()
+        # Paced on a schedule (not synchronisation): the desks are stopped and killed while
+        # it publishes, so it must last seconds, not finish in a burst.
+        start = time.monotonic()
         try:
             for i in range(TOTAL):
                 properties = pika.BasicProperties(message_id=f"m-{i}")
@@ -122,8 +129,9 @@ class Publisher(threading.Thread):
                     self.exchange, "payment.succeeded", native_event(i), properties
                 )
                 self.published = i + 1
-                if i % 50 == 49:
-                    connection.sleep(0.04)
+                ahead = start + self.published / RATE - time.monotonic()
+                if ahead > 0:
+                    connection.process_data_events(time_limit=ahead)
         finally:
             connection.close()
 
