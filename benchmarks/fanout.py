@@ -220,7 +220,7 @@ def collect(
         "--max-events", str(n), "--idle-exit", "10", "--json", *extra,
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600)
-    stored, rate = collector_rate(db, since)
+    stored, rate, _first, _last = collector_rate(db, since)
     if stored != n:
         raise SystemExit(f"collect {name} stored {stored:,} of {n:,}: {out.stderr[-2000:]}")
     return rate, int(json.loads(out.stdout)["duplicates"])
@@ -245,7 +245,7 @@ def ingest_rates(n: int) -> None:
             wait_for_depth(channel, queue, n)
         rates, cpu = {}, {}
         for label, consume in (
-            ("raw pika consumer, classic queue", lambda: raw_consume(raw_q, n)),
+            ("raw pika consumer, classic queue", lambda: raw_consume(raw_q, n)[0]),
             ("raw pika consumer, stream", lambda: raw_stream_consume(stream, n)),
             ("raw rstream consumer, stream", lambda: rstream_consume(stream, n, False)),
             ("raw rstream consumer, stream, decoding", lambda: rstream_consume(stream, n, True)),
