@@ -35,7 +35,7 @@ class QueueDepthDialog(QDialog):
         self.vhost, self.queue = vhost, queue
         self._depths = depths
         self._stored: Sequence[QueueSample] | None = None  # None: not read yet
-        self.chart = TimeChart(f"{queue} ({vhost})", "messages")
+        self.chart = TimeChart(f"{queue} ({vhost})", "messages", whole_numbers=True)
         self.note = QLabel("Reading the monitor's stored samples…")
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.PlainText)

@@ -17,7 +17,7 @@ class ChartStack(QSplitter):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
-        self.queue_depth = TimeChart("Queue depth", "messages")
+        self.queue_depth = TimeChart("Queue depth", "messages", whole_numbers=True)
         self.throughput = TimeChart(
             "Throughput by status, when events occurred", "events / min", value_format=rate_text
         )

@@ -22,6 +22,7 @@ from opsdesk.ui.dashboard.chart_style import (
     READOUT_LINE,
     line_pen,
 )
+from opsdesk.ui.dashboard.count_axis import CountAxis
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,10 @@ class TimeChart(QWidget):
         y_label: str,
         *,
         value_format: ValueFormat = count_text,
+        whole_numbers: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """`whole_numbers`: the values are counts, so the value axis ticks whole numbers only."""
         super().__init__(parent)
         self._value_format = value_format
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -84,7 +87,10 @@ class TimeChart(QWidget):
         self._readout.setStyleSheet("color: #505050;")
 
         axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
-        self.plot = pg.PlotWidget(axisItems={"bottom": axis}, background=BACKGROUND)
+        axes: dict[str, pg.AxisItem] = {"bottom": axis}
+        if whole_numbers:
+            axes["left"] = CountAxis(orientation="left")
+        self.plot = pg.PlotWidget(axisItems=axes, background=BACKGROUND)
         item = self.plot.getPlotItem()
         # Measured: a 1M-point curve viewed in part repaints in ~10 ms with clipping to the
         # view, ~70 ms without; set_series clips only big curves, since clipping recomputes

@@ -99,3 +99,26 @@ def test_a_vhost_of_queues_leaves_the_plot_readable(qtbot):
     assert "+12 more" in widget.legend_text()
     assert widget.legend_tooltip().splitlines() == names  # every name, on hover
     assert widget.legend_entries() == names
+
+
+def test_a_count_chart_ticks_whole_numbers_only_where_a_plain_one_would_not(qtbot):
+    counts = TimeChart("Queue depth", "messages", whole_numbers=True)
+    plain = TimeChart("Success rate", "success rate (%)")
+    for widget in (counts, plain):
+        qtbot.addWidget(widget)
+    # A queue holding 0 to 2 messages, on a 200 px axis: pyqtgraph alone ticks halves.
+    plain_ticks = [
+        v for _, values in plain.plot.getAxis("left").tickValues(0, 2, 200) for v in values
+    ]
+    assert any(v != int(v) for v in plain_ticks)
+    count_levels = counts.plot.getAxis("left").tickValues(0, 2, 200)
+    count_ticks = [v for _, values in count_levels for v in values]
+    assert count_ticks and all(v == int(v) for v in count_ticks)
+    assert {0.0, 1.0, 2.0} <= set(count_ticks)
+    # Nothing in the queue at all: still a whole tick, not none.
+    assert [
+        v for _, values in counts.plot.getAxis("left").tickValues(-0.5, 0.5, 200) for v in values
+    ] == [0.0]
+    # Large counts keep pyqtgraph's own spacing.
+    big = counts.plot.getAxis("left").tickValues(0, 1_000_000, 200)
+    assert big[0][0] >= 100_000
