@@ -100,9 +100,11 @@ def observe_success_rate(rule: AlertRule, stats: StatsInputs) -> list[Observatio
     percent = 100.0 * outcomes.succeeded / total
     below = percent < rule.threshold
     relation = "below" if below else "back at or above"
+    # Counted by attempt (every outcome event, replay copies left out), where the dashboard
+    # counts by payment by default: the text says so, or the two figures seem to disagree.
     message = (
         f"success rate{who} {percent:.1f}% over {window} ({outcomes.failed:,} of {total:,} "
-        f"failed), {relation} {_n(rule.threshold)}%"
+        f"attempts failed), {relation} {_n(rule.threshold)}%"
     )
     return [Observation(subject, below, percent, message)]
 
