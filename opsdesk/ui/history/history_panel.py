@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opsdesk.events.model import PaymentEvent
 from opsdesk.store.errors import StoreError
 from opsdesk.store.event_filter import EventFilter, TimePreset
 from opsdesk.store.event_query import EventQuery
@@ -183,10 +185,12 @@ class HistoryPanel(QWidget):
         self.go_to_payment.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.go_to_payment.selectAll()
 
-    def notify_events_stored(self) -> None:
-        """New events were recorded: look for matching ones now rather than at the next tick."""
+    def notify_events_stored(self, events: Sequence[PaymentEvent] = ()) -> None:
+        """New events were recorded: look for matching ones now rather than at the next tick,
+        and show them in the open timelines of their payments."""
         if self.live_check.isChecked():
             self.model.poll_newer()
+        self.timelines.notify_events_stored(events)
 
     def open_timeline(self, payment_id: str) -> PaymentTimelineDialog:
         """Open (or raise) the timeline of `payment_id`; its events are read in the background."""

@@ -128,7 +128,12 @@ class PaymentTimelineDialog(QDialog):
         return list(self._attempts)
 
     def show_timeline(self, rows: Sequence[tuple[int, PaymentEvent]]) -> None:
-        """Fill in the payment's events, in the store's timeline order."""
+        """Fill in the payment's events, in the store's timeline order.
+
+        Read again when the payment gets an event: the selection stays where the operator
+        put it, unless it was on the last step, which it follows."""
+        previous = self.steps_table.currentRow()
+        follow_last = previous < 0 or previous >= self.steps_table.rowCount() - 1
         self._steps = timeline_steps(rows)
         self.export_button.setEnabled(bool(self._steps))
         result = outcome(self._steps)
@@ -170,8 +175,8 @@ class PaymentTimelineDialog(QDialog):
                     item.setForeground(QBrush(fg))
                     item.setBackground(QBrush(bg))
                 table.setItem(row, column, item)
-        if self._steps:
-            table.selectRow(len(self._steps) - 1)  # the outcome is what one looks at first
+        if self._steps:  # the outcome is what one looks at first
+            table.selectRow(len(self._steps) - 1 if follow_last else previous)
         else:
             self.details.show_event(None)
 

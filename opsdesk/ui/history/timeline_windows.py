@@ -1,7 +1,9 @@
-"""The open payment timelines: one window per payment, filled from the query thread."""
+"""The open payment timelines: one window per payment, filled from the query thread, and
+read again when the tap stores an event of its payment (a replay's outcome, a late refund)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -32,20 +34,29 @@ class TimelineWindows(QObject):
             dialog.export_requested.connect(self.export_requested)
             dialog.destroyed.connect(partial(self._on_destroyed, payment_id))
             self._open[payment_id] = dialog
-            self._reader.submit(
-                f"timeline:{payment_id}",
-                lambda query: query.timeline(payment_id),
-                partial(self._on_read, payment_id),
-                partial(self._on_failed, payment_id),
-            )
+            self._read(payment_id)
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
         return dialog
 
+    def notify_events_stored(self, events: Iterable[PaymentEvent]) -> None:
+        """Read the open timelines these newly stored events belong to again."""
+        touched = {event.payment_id for event in events if event.payment_id is not None}
+        for payment_id in touched & self._open.keys():
+            self._read(payment_id)  # one read per payment in flight: the reader keeps the last
+
     def close_all(self) -> None:
         for dialog in list(self._open.values()):
             dialog.close()
+
+    def _read(self, payment_id: str) -> None:
+        self._reader.submit(
+            f"timeline:{payment_id}",
+            lambda query: query.timeline(payment_id),
+            partial(self._on_read, payment_id),
+            partial(self._on_failed, payment_id),
+        )
 
     def _on_read(self, payment_id: str, rows: list[tuple[int, PaymentEvent]]) -> None:
         dialog = self._open.get(payment_id)

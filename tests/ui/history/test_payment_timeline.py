@@ -102,6 +102,38 @@ def test_a_replayed_step_is_marked(qtbot, open_panel, tmp_path):
     assert "1 replay" in dialog.summary.text()
 
 
+def test_an_open_timeline_shows_the_payments_new_events_as_they_are_stored(
+    qtbot, open_panel, tmp_path
+):
+    db = tmp_path / "history.sqlite"
+    failed = [event(i) for i in range(3)]  # payment 0 failed
+    with EventStore(db) as store:
+        store.insert_batch(failed)
+    panel = open_panel(db)
+    dialog = panel.open_timeline(Lifecycle.payment_id(0))
+    qtbot.waitUntil(lambda: dialog.steps_table.rowCount() == 3)
+    dialog.steps_table.selectRow(0)  # the operator reads the request meanwhile
+    retried = replace(
+        failed[2],
+        event_id="evt-retry-succeeded",
+        type="payment.succeeded",
+        status=Status.SUCCEEDED,
+        error_code=None,
+        received_at="2026-03-02T09:05:00.000Z",
+        occurred_at="2026-03-02T09:05:00.000Z",
+    )
+    other = event(4)  # another payment's: no read for this window
+    with EventStore(db) as store:
+        store.insert_batch([retried, other])
+
+    panel.notify_events_stored([retried, other])
+
+    qtbot.waitUntil(lambda: dialog.steps_table.rowCount() == 4)
+    assert _types(dialog)[3] == "payment.succeeded"
+    assert dialog.outcome_label.text() == "✓ succeeded"
+    assert dialog.steps_table.currentRow() == 0  # left where the operator put it
+
+
 def test_reopening_a_payment_raises_the_same_window(qtbot, open_panel, small_history):
     panel = open_panel(small_history)
     first = panel.open_timeline(Lifecycle.payment_id(1))
