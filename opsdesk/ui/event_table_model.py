@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,10 +23,25 @@ _Index = QModelIndex | QPersistentModelIndex
 _TIME_COLUMNS = (cells.COL_RECEIVED, cells.COL_OCCURRED)
 
 
-@dataclass(frozen=True, slots=True)
 class _Row:
-    event: PaymentEvent
-    cells: tuple[str, ...]
+    """An event and its cell texts, formatted the first time a view asks for them.
+
+    Not when the row is added: at the tap's full rate a flush adds over a thousand rows, and
+    formatting them all (~12 us each) held the UI thread for 15 ms alone, 40-120 ms with the
+    tap's threads on both cores (benchmarks/ui_stall.py); a view asks for the few it shows.
+    """
+
+    __slots__ = ("_cells", "event")
+
+    def __init__(self, event: PaymentEvent) -> None:
+        self.event = event
+        self._cells: tuple[str, ...] | None = None
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        if self._cells is None:
+            self._cells = _cell_texts(self.event)
+        return self._cells
 
 
 class EventTableModel(RowsTableModel[_Row]):
@@ -68,7 +82,7 @@ class EventTableModel(RowsTableModel[_Row]):
 
     def set_events(self, newest_first: Sequence[PaymentEvent]) -> None:
         """Replace the contents, e.g. with the latest events from the store."""
-        self.replace_rows([_row(event) for event in newest_first[: self._row_cap]])
+        self.replace_rows([_Row(event) for event in newest_first[: self._row_cap]])
 
     def append_live(self, arrival_order: Iterable[PaymentEvent]) -> None:
         """Queue newly stored events (oldest first); they are shown at the next flush."""
@@ -84,7 +98,7 @@ class EventTableModel(RowsTableModel[_Row]):
         self._flush_timer.stop()
         if not self._pending:
             return
-        batch = [_row(event) for event in reversed(self._pending)]
+        batch = [_Row(event) for event in reversed(self._pending)]
         self._pending.clear()
         # Remove first, so the table never holds more than row_cap rows.
         excess = len(self._rows) + len(batch) - self._row_cap
@@ -116,8 +130,8 @@ class EventTableModel(RowsTableModel[_Row]):
         return cells.cell_style(row.event, column, role)
 
 
-def _row(event: PaymentEvent) -> _Row:
-    # Formatted once here, not on every paint.
+def _cell_texts(event: PaymentEvent) -> tuple[str, ...]:
+    # Once per row, not on every paint.
     texts = [""] * cells.LIVE_COLUMN_COUNT
     texts[cells.COL_RECEIVED] = cells.format_timestamp(event.received_at)
     texts[cells.COL_OCCURRED] = cells.format_timestamp(event.occurred_at)
@@ -130,7 +144,7 @@ def _row(event: PaymentEvent) -> _Row:
     texts[cells.COL_PAYMENT_ID] = event.payment_id or ""
     texts[cells.COL_ERROR] = cells.error_text(event.error_code or "", event.decode_error)
     texts[cells.COL_ROUTING_KEY] = cells.source_text(event.exchange, event.routing_key)
-    return _Row(event, tuple(texts))
+    return tuple(texts)
 
 
 def _utc_today() -> str:

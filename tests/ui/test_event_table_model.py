@@ -8,6 +8,7 @@ from opsdesk.events.model import Status
 from opsdesk.ui import event_cells
 from opsdesk.ui.event_cells import format_timestamp
 from opsdesk.ui.event_table_model import EventTableModel
+from opsdesk.ui.live_event_view import LiveEventTableView
 from tests.ui.sample_events import numbered, payment_event
 
 
@@ -66,6 +67,35 @@ def test_one_huge_burst_is_capped_before_it_is_shown(qtbot):
     assert model.rowCount() == 5_000
     assert model.event_at(0).event_id == "evt-012100"
     assert model.event_at(4_999).event_id == "evt-007101"
+
+
+def test_rows_are_formatted_when_a_view_shows_them_not_when_added(qtbot, monkeypatch):
+    """At the tap's full rate a flush adds over a thousand rows; formatting them all on the
+    UI thread stalled the window 40-120 ms per flush (benchmarks/ui_stall.py)."""
+    formatted = []
+    real_type_text = event_cells.type_text  # called once per row formatted
+
+    def counting_type_text(*args):
+        formatted.append(args)
+        return real_type_text(*args)
+
+    monkeypatch.setattr(event_cells, "type_text", counting_type_text)
+    model = EventTableModel(row_cap=5_000)
+    model.set_events(list(reversed(numbered(1, 2_000))))
+    model.append_live(numbered(2_001, 7_000))
+    model.flush()
+    assert model.rowCount() == 5_000
+    assert formatted == []
+
+    view = LiveEventTableView(model)
+    view.resize(900, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: len(formatted) > 0)
+    shown = len(formatted)
+    assert shown < 100  # the rows in view (and a few around), not the 5,000 held
+    assert _cell(model, 0, event_cells.COL_TYPE) == "payment.captured"
+    assert len(formatted) == shown  # formatted once, kept
 
 
 def test_set_events_respects_the_cap():
