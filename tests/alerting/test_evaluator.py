@@ -134,7 +134,8 @@ def test_success_rate_needs_its_minimum_sample_count() -> None:
     fired = rate(50, 50, 5)
     assert states(fired) == [("fired", "overall")]
     assert (fired[0].value, fired[0].threshold) == (50.0, 90)
-    assert "success rate 50.0% over 10 min (50 of 100 attempts failed), below 90%" in fired[0].message
+    expected = "success rate 50.0% over 10 min (50 of 100 attempts failed), below 90%"
+    assert expected in fired[0].message
     assert rate(89, 11, 10) == []
     assert states(rate(95, 5, 15)) == [("cleared", "overall")]
     assert evaluator.evaluate(at(20), {}, NO_STATS) == []  # not measured: no change
