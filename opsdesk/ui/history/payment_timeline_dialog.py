@@ -155,7 +155,7 @@ class PaymentTimelineDialog(QDialog):
             kind = type_text(event.type or "(no type)", None, step.replay_of, event.replay_attempt)
             texts = (
                 str(row + 1),
-                format_timestamp(event.occurred_at or event.received_at),
+                _step_time(step),
                 format_gap(step.since_previous),
                 kind,
                 status_text(event.status),
@@ -239,7 +239,7 @@ def _table(columns: Sequence[str]) -> QTableWidget:
 
 def _attempt_texts(attempt: Attempt) -> tuple[str, ...]:
     request = attempt.request.event if attempt.request else None
-    sent = format_timestamp(request.received_at) if request else ""
+    sent = _step_time(attempt.request) if attempt.request else ""
     what = f"{request.type or '(no type)'} · {request.event_id}" if request else "(not stored)"
     by = attempt.by or ""
     if attempt.reason:
@@ -249,6 +249,13 @@ def _attempt_texts(attempt: Attempt) -> tuple[str, ...]:
         gap = _moment_gap(attempt.request.event.received_at, attempt.outcome.event.received_at)
         after = format_gap(gap).lstrip("+")
     return attempt.label, sent, what, by, outcome_text(attempt), after
+
+
+def _step_time(step: TimelineStep) -> str:
+    """When the step happened; a replay copy's own body holds its original's time."""
+    if step.replay_of and step.at is not None:
+        return format_timestamp(step.at.isoformat())
+    return format_timestamp(step.event.occurred_at or step.event.received_at)
 
 
 def _moment_gap(start: str, end: str) -> timedelta | None:

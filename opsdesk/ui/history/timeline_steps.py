@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from opsdesk.events.model import PaymentEvent, Status
-
-REPLAY_HEADER = "x-opsdesk-replay-of"
+from opsdesk.events.replay_headers import REPLAY_OF, REPLAYED_AT
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +30,14 @@ def timeline_steps(rows: Sequence[tuple[int, PaymentEvent]]) -> list[TimelineSte
     """Steps in the order given (the store's timeline order) with the gaps between them.
 
     A replay copy carries its original's body, producer time included: it is placed (and
-    timed) when the desk received it, which is when it was re-sent.
+    timed) when it was re-sent, by its replayed-at header, else when the desk received it.
+    The header matters: the desk stores its own copy up to a batch later, after the
+    payment system may already have answered it.
     """
     placed = []
     for row_id, event in rows:
-        replay_of = event.replay_of or _replay_of(event)
-        when = None if replay_of else _moment(event.occurred_at)
+        replay_of = event.replay_of or _header(event, REPLAY_OF)
+        when = _moment(_header(event, REPLAYED_AT)) if replay_of else _moment(event.occurred_at)
         placed.append((row_id, event, when or _moment(event.received_at), replay_of))
     if any(replay_of for *_, replay_of in placed):
         placed.sort(key=lambda p: (p[2] is None, p[2] or datetime.min.replace(tzinfo=UTC)))
@@ -109,12 +110,12 @@ def _moment(iso: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _replay_of(event: PaymentEvent) -> str | None:
-    if REPLAY_HEADER not in event.headers:  # cheap test before parsing
+def _header(event: PaymentEvent, name: str) -> str | None:
+    if name not in event.headers:  # cheap test before parsing
         return None
     try:
         headers = json.loads(event.headers)
     except ValueError:
         return None
-    value = headers.get(REPLAY_HEADER) if isinstance(headers, dict) else None
+    value = headers.get(name) if isinstance(headers, dict) else None
     return str(value) if value else None

@@ -134,6 +134,40 @@ def test_an_open_timeline_shows_the_payments_new_events_as_they_are_stored(
     assert dialog.steps_table.currentRow() == 0  # left where the operator put it
 
 
+def test_a_replay_copy_is_placed_and_timed_when_it_was_sent(qtbot, open_panel, tmp_path):
+    # The desk stores its own copy a batch after sending it: by then the payment system
+    # may have answered. Its body holds the original's time, which it must not show.
+    db = tmp_path / "history.sqlite"
+    steps = [event(i) for i in range(3)]  # payment 0: requested, authorized, failed
+    copy = replace(
+        steps[0],
+        event_id="evt-replay-1",
+        received_at="2026-03-02T09:05:00.600Z",
+        headers=json.dumps(
+            {
+                "x-opsdesk-replay-of": steps[0].event_id,
+                "x-opsdesk-replayed-at": "2026-03-02T09:05:00.100Z",
+            }
+        ),
+    )
+    answer = replace(
+        steps[2],
+        event_id="evt-answer",
+        received_at="2026-03-02T09:05:00.650Z",
+        occurred_at="2026-03-02T09:05:00.300Z",
+    )
+    with EventStore(db) as store:
+        store.insert_batch([*steps, copy, answer])
+    panel = open_panel(db)
+    dialog = panel.open_timeline(Lifecycle.payment_id(0))
+    qtbot.waitUntil(lambda: dialog.steps_table.rowCount() == 5)
+    assert _types(dialog)[3:] == ["↻ replay · payment.requested", "payment.failed"]
+    assert dialog.steps_table.item(3, 1).text() == "2026-03-02 09:05:00.100"
+    assert dialog.steps_table.item(4, 2).text() == "+200 ms"
+    sent = [dialog.attempts_table.item(r, 1).text() for r in range(2)]
+    assert sent[1] == "2026-03-02 09:05:00.100"
+
+
 def test_reopening_a_payment_raises_the_same_window(qtbot, open_panel, small_history):
     panel = open_panel(small_history)
     first = panel.open_timeline(Lifecycle.payment_id(1))
