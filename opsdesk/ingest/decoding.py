@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from opsdesk.events.decode import decode_many
 from opsdesk.events.mapping import FieldMapping
-from opsdesk.events.model import PaymentEvent
+from opsdesk.events.model import PaymentEvent, RawMessage
 from opsdesk.ingest.source import Batch
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(PaymentEvent))
@@ -29,12 +29,13 @@ def received_stamp() -> str:
 
 
 def decode_batch(batch: Batch, mappings: Sequence[FieldMapping]) -> list[PaymentEvent]:
-    received_at = received_stamp()
-    return [
-        event
-        for message in batch.raw_messages()
-        for event in decode_many(message, received_at, mappings)
-    ]
+    return decode_messages(batch.raw_messages(), received_stamp(), mappings)
+
+
+def decode_messages(
+    messages: Iterable[RawMessage], received_at: str, mappings: Sequence[FieldMapping]
+) -> list[PaymentEvent]:
+    return [event for message in messages for event in decode_many(message, received_at, mappings)]
 
 
 def decode_fields(batch: Batch, mappings: Sequence[FieldMapping]) -> list[EventFields]:

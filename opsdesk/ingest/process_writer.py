@@ -4,8 +4,13 @@ With this Writer the tap's process consumes, decodes and acks; one child process
 (and checkpoints), with a GIL of its own. Decoded events cross as field tuples; what comes
 back per batch is three counts, plus the stored events only when the listener shows them
 (the window does, `collect` not). Acks still wait for the commit: the child reports each
-batch after its COMMIT, in order. Decoding in the child instead measured no faster: the
-child was then the busy one (80% of a core) and this process idled at 30%.
+batch after its COMMIT, in order.
+
+Where decoding runs is the builder's choice. For `collect`, here: decoding in the child
+measured no faster (the child was then the busy one, 80% of a core, and this process idled
+at 30%). For the window, in the child (`decode_in_child`): this process is the UI's, and
+every microsecond its tap threads hold the GIL is one the UI thread may wait at a timer or a
+paint (benchmarks/ui_stall.py).
 """
 
 from __future__ import annotations
@@ -23,8 +28,15 @@ from functools import partial
 from pathlib import Path
 
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.events.model import RawMessage
 from opsdesk.ingest.commit_report import CommitReport, report_of
-from opsdesk.ingest.decoding import EventFields, decode_fields, to_events
+from opsdesk.ingest.decoding import (
+    EventFields,
+    decode_fields,
+    decode_messages,
+    received_stamp,
+    to_events,
+)
 from opsdesk.ingest.source import Batch, Position
 from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
@@ -34,6 +46,7 @@ log = logging.getLogger(__name__)
 
 _STOP = object()
 PARENT_CHECK_S = 0.5
+CHILD_NICENESS = 5
 
 
 class _Child:
@@ -41,9 +54,18 @@ class _Child:
 
     store: EventStore | None = None
     checkpointer: WalCheckpointer | None = None
+    mappings: tuple[FieldMapping, ...] = ()
 
 
-def _open(db_path: Path, parent: int) -> None:
+def _open(
+    db_path: Path, parent: int, mappings: tuple[FieldMapping, ...] = (), *, below: bool = False
+) -> None:
+    """`below`: run at a lower CPU priority than the parent (the window's UI thread)."""
+    if below and hasattr(os, "nice"):
+        # On two cores shared with the broker, the UI thread otherwise waits its turn behind
+        # the commits: a core goes to it first, and ingest takes what is left.
+        os.nice(CHILD_NICENESS)
+    _Child.mappings = mappings
     _Child.store = EventStore(db_path, autocheckpoint=False)
     _Child.checkpointer = WalCheckpointer(db_path)
     _Child.checkpointer.start()
@@ -67,6 +89,14 @@ def _store(fields: list[EventFields], position: Position | None, with_events: bo
     return report_of(_Child.store.insert_batch(to_events(fields), position), with_events)
 
 
+def _decode_and_store(
+    messages: list[RawMessage], received_at: str, position: Position | None, with_events: bool
+) -> CommitReport:
+    assert _Child.store is not None, "the history is not open in this process"
+    events = decode_messages(messages, received_at, _Child.mappings)
+    return report_of(_Child.store.insert_batch(events, position), with_events)
+
+
 def _close() -> None:
     if _Child.checkpointer is not None:
         _Child.checkpointer.stop()
@@ -79,9 +109,15 @@ class ProcessWriter(WriterBase):
     """A Writer whose commits run in a child; `committed` runs on the pool's result thread."""
 
     def __init__(
-        self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
+        self,
+        db_path: Path,
+        mappings: Sequence[FieldMapping] = (),
+        *,
+        with_events: bool = True,
+        decode_in_child: bool = False,
     ) -> None:
         super().__init__(db_path, mappings, with_events=with_events)
+        self._decode_in_child = decode_in_child
         self._batches: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._lock = threading.Lock()
         self._pending = 0
@@ -123,7 +159,9 @@ class ProcessWriter(WriterBase):
 
     def _open(self, pool: ProcessPoolExecutor) -> bool:
         try:
-            pool.submit(_open, self._db_path, os.getpid()).result()
+            mappings = self._mappings if self._decode_in_child else ()
+            below = self._decode_in_child  # the window's writer: the UI comes first
+            pool.submit(_open, self._db_path, os.getpid(), mappings, below=below).result()
             return True
         except StoreError as exc:
             self._fail(exc)
@@ -138,17 +176,24 @@ class ProcessWriter(WriterBase):
             if pool is None or self._failed.is_set():
                 self._done()
                 continue
-            # Decoded here, beside the consumer: measured, the child then only writes, and
-            # the two processes share the work more evenly than with decoding in the child.
-            fields = decode_fields(batch, self._mappings)
             try:
-                future = pool.submit(_store, fields, batch.position, self._with_events)
+                future = self._submit(pool, batch)
             except BrokenProcessPool as exc:  # died with nothing in flight to report it
                 self._fail(StoreError(f"the history writer process died: {exc}"))
                 self._done()
                 continue
             # One worker, FIFO: results arrive in submission order, so acks keep their order.
             future.add_done_callback(partial(self._on_result, committed))
+
+    def _submit(self, pool: ProcessPoolExecutor, batch: Batch) -> Future[CommitReport]:
+        if self._decode_in_child:
+            messages = list(batch.raw_messages())
+            stamp = received_stamp()  # when it arrived here, not when the child got to it
+            return pool.submit(
+                _decode_and_store, messages, stamp, batch.position, self._with_events
+            )
+        fields = decode_fields(batch, self._mappings)
+        return pool.submit(_store, fields, batch.position, self._with_events)
 
     def _on_result(self, committed: Committed, future: Future[CommitReport]) -> None:
         try:

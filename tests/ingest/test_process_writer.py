@@ -90,6 +90,37 @@ def test_stored_events_come_back_when_asked(tmp_path: Path) -> None:
     assert len(report.events) == report.stored == 4
 
 
+def test_decoding_in_the_child_stores_and_returns_the_same_events(tmp_path: Path) -> None:
+    # The window's writer: messages cross raw, the child decodes (card numbers masked there).
+    pan = "4111111111111111"
+    card = Delivery(
+        99, "payments.events", "payment.failed", False, pika.BasicProperties(message_id="m-card"),
+        json.dumps({"type": "payment.failed", "payment_id": "p-card", "note": pan}).encode(),
+    )  # fmt: skip
+    with_card = batch(0, 3)
+    with_card.deliveries.append(card)
+    reports = Reports()
+    writer = ProcessWriter(tmp_path / "h.sqlite", decode_in_child=True)
+    writer.start(reports.on_fatal)
+    try:
+        reports.put(writer, with_card)
+        reports.put(writer, batch(0, 3))  # again: duplicates, counted in the child
+    finally:
+        writer.stop()
+    assert reports.fatal == []
+    (_, first), (_, again) = reports.committed
+    assert (first.stored, first.duplicates, first.decode_errors) == (5, 0, 1)
+    assert (again.stored, again.duplicates) == (0, 4)
+    events = {e.event_id: e for e in first.events}
+    assert {"m-0", "m-1", "m-2", "m-card"} <= events.keys()
+    assert pan not in events["m-card"].body and "411111" in events["m-card"].body
+    assert events["m-card"].payment_id == "p-card"
+    assert len({e.received_at for e in first.events}) == 1  # stamped once, on arrival
+    with EventStore(tmp_path / "h.sqlite", readonly=True) as store:
+        stored = {e.event_id: e for e in store.latest(10)}
+    assert stored["m-card"] == events["m-card"]
+
+
 def test_a_history_that_cannot_open_is_one_store_error_and_nothing_committed(
     tmp_path: Path,
 ) -> None:
