@@ -21,6 +21,7 @@ from opsdesk.ingest.source import B, Source, SourceUnavailable
 from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
 from opsdesk.ingest.writer import Writer
 from opsdesk.store.errors import StoreError
+from opsdesk.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,12 @@ DRAIN_TIMEOUT = 5.0  # on stop, how long to wait for what already arrived to be 
 class Tap(Generic[B]):
     """Ingest worker: `start()`, then `stop()`; state and counters go to the listener."""
 
-    def __init__(self, source: Source[B], writer: Writer, listener: TapListener) -> None:
+    def __init__(
+        self, source: Source[B], writer: Writer, listener: TapListener, *, background: bool = False
+    ) -> None:
+        """`background`: the consumer thread runs below the process's priority (the window's)."""
         self._source = source
+        self._background = background
         self._writer = writer
         self._listener = listener
         self._stopping = threading.Event()
@@ -72,6 +77,8 @@ class Tap(Generic[B]):
     # -- consumer thread ----------------------------------------------------------------
 
     def _consume_forever(self) -> None:
+        if self._background:
+            lower_this_thread()
         try:
             self._writer.ready.wait()
             self._reconnect_loop()

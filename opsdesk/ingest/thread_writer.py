@@ -20,6 +20,7 @@ from opsdesk.ingest.source import Batch, Position
 from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
+from opsdesk.thread_priority import lower_this_thread
 
 _STOP = object()
 
@@ -32,9 +33,16 @@ class ThreadWriter(WriterBase):
     """
 
     def __init__(
-        self, db_path: Path, mappings: Sequence[FieldMapping] = (), *, with_events: bool = True
+        self,
+        db_path: Path,
+        mappings: Sequence[FieldMapping] = (),
+        *,
+        with_events: bool = True,
+        background: bool = False,
     ) -> None:
+        """`background`: both threads run below the process's priority (the window's)."""
         super().__init__(db_path, mappings, with_events=with_events)
+        self._background = background
         self._to_decode: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._to_store: queue.Queue[tuple[list[PaymentEvent], Position | None, Committed] | object]
         self._to_store = queue.Queue()
@@ -64,6 +72,8 @@ class ThreadWriter(WriterBase):
         return self._decoder.is_alive() or self._writer.is_alive()
 
     def _decode_forever(self) -> None:
+        if self._background:
+            lower_this_thread()
         try:
             while (item := self._to_decode.get()) is not _STOP:
                 try:
@@ -80,6 +90,8 @@ class ThreadWriter(WriterBase):
             self._to_store.put(_STOP)  # also after a bug, so the writer thread ends
 
     def _store_forever(self) -> None:
+        if self._background:
+            lower_this_thread()
         try:
             store: EventStore | None = EventStore(self._db_path, autocheckpoint=False)
         except StoreError as exc:

@@ -21,7 +21,10 @@ def tap_writer(profile: Profile, db_path: Path, *, shows_events: bool) -> Writer
     if in_child is None:
         in_child = not shows_events
     if not in_child:
-        return ThreadWriter(db_path, profile.mappings, with_events=shows_events)
+        # Where events are shown, this process is the window's: its threads yield to the UI.
+        return ThreadWriter(
+            db_path, profile.mappings, with_events=shows_events, background=shows_events
+        )
     # Where events are shown, this process is the window's: decoding goes to the child too.
     return ProcessWriter(
         db_path, profile.mappings, with_events=shows_events, decode_in_child=shows_events

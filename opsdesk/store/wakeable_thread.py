@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from opsdesk.thread_priority import lower_this_thread
+
 
 class WakeableThread:
     """Subclasses implement `_run`, waiting on `_wake` between rounds and checking `_stop`."""
@@ -18,7 +20,7 @@ class WakeableThread:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError(f"{self._name} was already started")
-        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+        self._thread = threading.Thread(target=self._run_below, name=self._name, daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
@@ -35,6 +37,10 @@ class WakeableThread:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def _run_below(self) -> None:
+        lower_this_thread()  # indexing and retention wait; the window's UI thread does not
+        self._run()
 
     def _run(self) -> None:
         raise NotImplementedError

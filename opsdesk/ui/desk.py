@@ -163,7 +163,7 @@ def build_desk(
     # The window shows what is stored: the thread writer, unless the profile says otherwise.
     writer = tap_writer(profile, db_path, shows_events=True)
     source = tap_source(profile, db_path)  # the classic tap queue, or the team's stream
-    tap = Tap(source, writer, tap_bridge)
+    tap = Tap(source, writer, tap_bridge, background=True)
     workers = Workers()
     # The tap first: it creates the history file the others open.
     for worker in (tap, monitor, search, retention, alert_worker):

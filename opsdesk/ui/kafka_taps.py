@@ -67,7 +67,8 @@ def add_kafka_taps(
         bridge = _status_bridge(window, settings)
         bridge.events_stored.connect(tap_bridge.events_stored)
         source = KafkaSource(settings, partial(held_positions, db_path))
-        add_worker(Tap(source, tap_writer(profile, db_path, shows_events=True), bridge))
+        writer = tap_writer(profile, db_path, shows_events=True)
+        add_worker(Tap(source, writer, bridge, background=True))
         if settings.consumer_groups:
             interval = profile.monitor.interval
             add_worker(_LagWorker(LagSampler(settings, db_path, interval, on_lag_samples)))

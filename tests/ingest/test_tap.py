@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -17,8 +19,10 @@ from opsdesk.events.model import PaymentEvent, Status
 from opsdesk.ingest.classic_tap import ClassicTapSource, DeliveryBatch
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
+from opsdesk.ingest.thread_writer import ThreadWriter
 from opsdesk.ingest.writer_choice import tap_writer
 from opsdesk.store.event_store import EventStore
+from opsdesk.thread_priority import BACKGROUND_NICENESS, MAX_NICENESS
 from tests.conftest import BROKER_URL, BrokerObjects
 from tests.ingest.conftest import rabbitmqctl
 
@@ -142,6 +146,48 @@ def test_stores_each_event_once_and_acks_after_commit(
     assert all("4111 1111 1111 1111" not in e.body for e in events), "card number masked"
     assert {e.status for e in events if e.decode_error is None} == {Status.SUCCEEDED}
     assert sorted(e.event_id for e in recorder.stored) == sorted(e.event_id for e in events)
+
+
+class PriorityRecorder(Recorder):
+    """Also notes the CPU priority (nice) of the thread each report came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state_nice: set[int] = set()  # the consumer thread's
+        self.stored_nice: set[int] = set()  # the writer thread's (commits report there)
+
+    def on_state(self, state: TapState) -> None:
+        if state.phase is TapPhase.CONNECTED:
+            self.state_nice.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        super().on_state(state)
+
+    def on_stored(self, events: Sequence[PaymentEvent]) -> None:
+        self.stored_nice.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        super().on_stored(events)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+@pytest.mark.parametrize("background", [True, False], ids=["window", "collect"])
+def test_the_windows_tap_threads_run_below_the_ui_thread(
+    tap_setup, broker: BrokerObjects, background: bool
+) -> None:
+    exchange, queue, db = tap_setup
+    recorder = PriorityRecorder()
+    profile = make_profile(exchange, queue)
+    writer = ThreadWriter(db, with_events=True, background=background)
+    tap = Tap(ClassicTapSource(profile), writer, recorder, background=background)
+    ui_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    tap.start()
+    try:
+        recorder.wait_connected()
+        publish_native(broker, exchange, 3)
+        recorder.wait_for(lambda: recorder.counters.stored == 3)
+    finally:
+        tap.stop()
+    lowered = {min(ui_nice + BACKGROUND_NICENESS, MAX_NICENESS)}
+    assert recorder.state_nice == (lowered if background else {ui_nice})
+    assert recorder.stored_nice == (lowered if background else {ui_nice})
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ui_nice
 
 
 def test_tap_queue_is_bounded_and_durable(tap_setup, broker: BrokerObjects) -> None:
