@@ -23,6 +23,15 @@ class SchemaTooNew(StoreError):
         self.known = known
 
 
+def is_busy(exc: StoreError) -> bool:
+    """True when another connection held the write lock past the busy timeout: worth a retry."""
+    cause = exc.__cause__
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    name = getattr(cause, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(cause)
+
+
 @contextmanager
 def store_failures(action: str) -> Iterator[None]:
     """Turn SQLite's environmental failures into StoreError; let programming errors through."""

@@ -23,10 +23,10 @@ from sqlite_utils import Database
 
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.database import HistoryConnection, open_history
-from opsdesk.store.errors import store_failures
+from opsdesk.store.errors import StoreError, is_busy, store_failures
 from opsdesk.store.search import delete_indexed
 from opsdesk.store.transaction import write_transaction
-from opsdesk.store.wakeable_thread import WakeableThread
+from opsdesk.store.wakeable_thread import BUSY_RETRY_S, WakeableThread
 
 __all__ = ["PruneResult", "Retention", "RetentionThread", "history_size"]
 
@@ -227,13 +227,21 @@ class RetentionThread(WakeableThread):
                     self._wake.clear()
                     with self._lock:
                         max_age_days, max_bytes = self._limits
+                    wait = self._interval
                     if max_age_days is not None or max_bytes is not None:
-                        result = retention.prune(
-                            max_age_days, max_bytes, self._batch, stop_event=self._stop
-                        )
-                        if self._on_result is not None and not self._stop.is_set():
-                            self._on_result(result)
-                    self._wake.wait(self._interval)
+                        try:
+                            result = retention.prune(
+                                max_age_days, max_bytes, self._batch, stop_event=self._stop
+                            )
+                        except StoreError as exc:
+                            if not is_busy(exc):
+                                raise
+                            log.info("retention waits for the history: %s", exc)
+                            wait = min(self._interval, BUSY_RETRY_S)  # the next round soon
+                        else:
+                            if self._on_result is not None and not self._stop.is_set():
+                                self._on_result(result)
+                    self._wake.wait(wait)
         except BaseException as exc:
             self.error = exc
             log.error("retention stopped: %s", exc)

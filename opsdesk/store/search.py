@@ -17,9 +17,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from opsdesk.store.database import HistoryConnection, open_history
-from opsdesk.store.errors import StoreError, store_failures
+from opsdesk.store.errors import StoreError, is_busy, store_failures
 from opsdesk.store.transaction import write_transaction
-from opsdesk.store.wakeable_thread import WakeableThread
+from opsdesk.store.wakeable_thread import BUSY_RETRY_S, WakeableThread
 
 __all__ = [
     "INDEXED_UPTO_KEY",
@@ -160,7 +160,16 @@ class SearchIndexerThread(WakeableThread):
         try:
             with SearchIndexer(self._path, batch_rows=self._batch_rows) as indexer:
                 while not self._stop.is_set():
-                    indexed = indexer.index_some(self._batch_rows)
+                    try:
+                        indexed = indexer.index_some(self._batch_rows)
+                    except StoreError as exc:
+                        if not is_busy(exc):
+                            raise
+                        # A tap draining a backlog holds the write lock nearly all the time;
+                        # the index catches up once it lets go, rather than stopping for good.
+                        log.info("search indexing waits for the history: %s", exc)
+                        self._stop.wait(BUSY_RETRY_S)
+                        continue
                     if self._stop.is_set():
                         break
                     if indexed:

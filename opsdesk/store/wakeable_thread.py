@@ -6,6 +6,8 @@ import threading
 
 from opsdesk.thread_priority import lower_this_thread
 
+BUSY_RETRY_S = 1.0  # a worker that found the history's write lock held tries again after this
+
 
 class WakeableThread:
     """Subclasses implement `_run`, waiting on `_wake` between rounds and checking `_stop`."""

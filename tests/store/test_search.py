@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from dataclasses import replace
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from opsdesk.store import database
+from opsdesk.store.errors import StoreError, is_busy, store_failures
 from opsdesk.store.event_filter import EventFilter
 from opsdesk.store.event_query import EventQuery
 from opsdesk.store.event_store import EventStore
 from opsdesk.store.search import INDEXED_UPTO_KEY, SearchIndexer, SearchIndexerThread
+from opsdesk.store.transaction import write_transaction
 from tests.store import history_builder as hb
 
 
@@ -105,6 +109,53 @@ def test_thread_follows_ingest_and_stops_promptly(tmp_path: Path) -> None:
     assert not worker.running and worker.error is None
     with pytest.raises(RuntimeError):
         worker.start()
+
+
+def test_thread_waits_out_a_write_lock_held_past_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A tap draining a backlog holds the write lock nearly all the time: the indexer used to
+    # stop for good at its first "database is locked", and search then missed every new row.
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    path = tmp_path / "h.sqlite"
+    hb.write(path, list(hb.generate(300)))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding on
+    worker = SearchIndexerThread(path, idle_interval=60.0, batch_rows=128)
+    caplog.set_level(logging.INFO, logger="opsdesk.store.search")
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10.0
+        while not any("waits for the history" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the indexer never met the held lock"
+            time.sleep(0.02)
+        assert worker.running and worker.error is None
+        holder.execute("COMMIT")
+        _wait_caught_up(worker, path, time.monotonic() + 10.0)
+    finally:
+        holder.close()
+        worker.stop()
+    assert worker.error is None
+    assert _meta_upto(path) == 300
+
+
+def test_is_busy_tells_a_held_lock_from_other_failures(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite"
+    hb.write(path, list(hb.generate(3)))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    conn = sqlite3.connect(path, timeout=0.05)
+    try:
+        with pytest.raises(StoreError) as locked, write_transaction(conn, "cannot write"):
+            pass
+    finally:
+        conn.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert is_busy(locked.value)
+    with pytest.raises(StoreError) as broken, store_failures("cannot read"):
+        raise sqlite3.DatabaseError("file is not a database")
+    assert not is_busy(broken.value)
 
 
 def test_thread_reports_why_it_ended(tmp_path: Path) -> None:
