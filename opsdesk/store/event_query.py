@@ -30,7 +30,14 @@ from opsdesk.store.search import SearchProgress, search_progress
 from opsdesk.store.sorted_first_page import SORT_INDEXED_COLUMNS, sorted_first_page
 from opsdesk.store.text_first_page import text_first_page
 
-__all__ = ["EXPORTABLE_COLUMNS", "SUGGESTABLE_COLUMNS", "EventQuery", "FileStats", "SortKey"]
+__all__ = [
+    "EXPORTABLE_COLUMNS",
+    "SUGGESTABLE_COLUMNS",
+    "EventQuery",
+    "FileStats",
+    "SortKey",
+    "pages_in_time_order",
+]
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +193,43 @@ class EventQuery(HistoryConnection):
         rows = self._fetch(sql, [int(after_id), *params, int(limit)])
         return array("q", (row[0] for row in rows))
 
+    def count_up_to(self, filter: EventFilter, up_to_id: int) -> int:
+        """Matching rows stored up to row `up_to_id`, counted off an index (`+id`: the rowid
+        range would read every page of the table)."""
+        where, params = replace(filter, up_to_id=None).to_sql()
+        sql = f"SELECT count(*) FROM events WHERE {where} AND +events.id <= ?"
+        return int(self._fetch(sql, [*params, int(up_to_id)])[0][0])
+
+    def select_in_time_order(
+        self,
+        filter: EventFilter,
+        expressions: Sequence[str],
+        up_to_id: int,
+        after: tuple[str, int] | None,
+        limit: int,
+    ) -> list[tuple[Any, ...]]:
+        """SQL `expressions` over the next `limit` matching rows stored up to row `up_to_id`,
+        in time order (received_at, id), after the row whose (received_at, id) is `after`.
+
+        A page by keyset off the received_at index, for a filter of time bounds only (see
+        `pages_in_time_order`): each page costs the same however deep into the history.
+        """
+        if not pages_in_time_order(filter):
+            raise ValueError(f"not a filter of time bounds only: {filter}")
+        # One lower bound at a time: given `since` and a key, SQLite may range over `since`
+        # and filter out every row before the key, reading more on each page.
+        where, params = replace(
+            filter, up_to_id=None, since=None if after else filter.since
+        ).to_sql()
+        if after is not None:
+            where += " AND (events.received_at, events.id) > (?, ?)"
+            params += [after[0], int(after[1])]
+        sql = (
+            f"SELECT {', '.join(expressions)} FROM events WHERE {where} AND +events.id <= ? "
+            "ORDER BY events.received_at, events.id LIMIT ?"
+        )
+        return self._fetch(sql, [*params, int(up_to_id), int(limit)])
+
     def max_id(self) -> int:
         """The newest row id, 0 for an empty history."""
         return int(self._fetch("SELECT coalesce(max(id), 0) FROM events", [])[0][0])
@@ -225,6 +269,13 @@ class EventQuery(HistoryConnection):
         # fetchall() so no half-read cursor keeps a WAL snapshot (and blocks checkpoints).
         with store_failures(f"cannot read {self._path}"):
             return self._db.conn.execute(sql, params).fetchall()
+
+
+def pages_in_time_order(filter: EventFilter) -> bool:
+    """Whether `select_in_time_order` serves `filter`: time bounds and a row bound only, which
+    the received_at index answers in order. (Other conditions could lead SQLite to another index
+    and a sort of every remaining match on each page; the body search index grows meanwhile.)"""
+    return replace(filter, since=None, until=None, up_to_id=None).is_empty
 
 
 def _order(key: SortKey, descending: bool, by_index: bool = True) -> str:

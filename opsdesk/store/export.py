@@ -1,12 +1,13 @@
 """Streaming export of history rows to CSV or JSON Lines, with a manifest and an audit record.
 
-Memory stays flat: the rows' ids are listed first (8 bytes each), then the rows are read and
-written a chunk at a time, each chunk in its own short read so a long export holds no WAL
-snapshot. Card numbers are masked again on the way out (they were masked at ingest; this is
-the second line of defence). The file is written to a temp file in the target folder and
-renamed only when complete, after the export has been recorded in the audit log, so a
-published export always has its manifest and its audit record; a cancelled or failed export
-leaves neither file behind.
+Memory stays flat: the rows are read and written a chunk at a time, each chunk in its own
+short read so a long export holds no WAL snapshot. A filter of time bounds only is read by
+keyset in time order, any other scope from its listed ids (store/export_source.py); rows
+stored after the export started are left out either way. Card numbers are masked again on
+the way out (they were masked at ingest; this is the second line of defence). The file is
+written to a temp file in the target folder and renamed only when complete, after the export
+has been recorded in the audit log, so a published export always has its manifest and its
+audit record; a cancelled or failed export leaves neither file behind.
 
 CSV: UTF-8 without a byte-order mark, RFC 4180 quoting, NULL as an empty cell. A text cell
 that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so that a
@@ -42,6 +43,7 @@ from opsdesk.store.export_rows import (
     ProgressCallback,
     write_rows,
 )
+from opsdesk.store.export_source import ExportSource, source_size, time_ordered
 
 __all__ = [
     "ALL_COLUMNS",
@@ -213,15 +215,15 @@ def _export(
     temps: list[Path] = []
     try:
         with EventQuery(db_path) as query:
-            ids = _scope_ids(query, request.scope)
-            total = len(ids)
+            source = _scope_source(query, request.scope)
+            total = source_size(source)
             if on_progress:
                 on_progress(0, total)
             fd, temp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
             temps.append(Path(temp))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
                 written, first, last = write_rows(
-                    query, ids, request.format, request.columns, stream, on_progress, cancel
+                    query, source, request.format, request.columns, stream, on_progress, cancel
                 )
         digest = file_sha256(Path(temp))
         scope = request.scope
@@ -264,9 +266,12 @@ def _export(
     return result
 
 
-def _scope_ids(query: EventQuery, scope: ExportScope) -> Sequence[int]:
+def _scope_source(query: EventQuery, scope: ExportScope) -> ExportSource:
     if scope.kind == "filter":
-        return query.ids(scope.filter or EventFilter(), SortKey.RECEIVED, descending=False)
+        event_filter = scope.filter or EventFilter()
+        return time_ordered(query, event_filter) or query.ids(
+            event_filter, SortKey.RECEIVED, descending=False
+        )
     if scope.kind == "selection":
         return scope.row_ids
     return [row_id for row_id, _ in query.timeline(scope.payment_id or "")]

@@ -22,10 +22,9 @@ from opsdesk.store.csv_lines import (
     write_csv_rows,
 )
 from opsdesk.store.event_query import EventQuery
+from opsdesk.store.export_source import CHUNK_ROWS, ExportSource, chunks, source_size
 
 __all__ = ["CHUNK_ROWS", "FORMULA_START", "ExportCancelled", "ExportFormat", "write_rows"]
-
-CHUNK_ROWS = 2000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -41,7 +40,7 @@ class ExportCancelled(Exception):
 
 def write_rows(
     query: EventQuery,
-    ids: Sequence[int],
+    source: ExportSource,
     fmt: ExportFormat,
     columns: Sequence[str],
     stream: IO[str],
@@ -51,22 +50,23 @@ def write_rows(
     """Stream the rows; return (rows written, first and last received_at)."""
     csv_format = fmt is ExportFormat.CSV
     # SQLite shapes each row (the whole CSV line, or the whole JSON object) in C; received_at
-    # rides along for the manifest's time range, and the id for a CSV line left to Python.
+    # and the id ride along (store/export_source.py) for the manifest's time range and for a
+    # CSV line left to Python.
     if csv_format:
-        expressions = [csv_line_expression(columns), "events.received_at", "events.id"]
+        expressions = [csv_line_expression(columns)]
         stream.write(write_csv_rows([columns])[0] + "\r\n")
     else:
         pairs = ", ".join(f"'{name}', events.{name}" for name in columns)
-        expressions = [f"json_object({pairs})", "events.received_at"]
+        expressions = [f"json_object({pairs})"]
     first: str | None = None
     last: str | None = None
     written = 0
-    for start in range(0, len(ids), CHUNK_ROWS):
+    total = source_size(source)
+    for rows, done in chunks(query, source, expressions):
         if cancel is not None and cancel.is_set():
             raise ExportCancelled("export cancelled")
-        rows = query.select_by_ids(ids[start : start + CHUNK_ROWS], expressions)
         if rows:
-            received = [row[1] for row in rows]
+            received = [row[-2] for row in rows]
             first = min(first or received[0], min(received))
             last = max(last or received[0], max(received))
             lines = [row[0] for row in rows]
@@ -74,12 +74,16 @@ def write_rows(
                 _shape_in_python(query, rows, lines, columns)
                 # Masking keeps lengths and only turns digits of a run into "*"; a run cannot
                 # cross a comma, quote or line break, so this equals masking cell by cell.
-                stream.write(mask_pans("\r\n".join(lines) + "\r\n"))
+                text = mask_pans("\r\n".join(lines) + "\r\n")
             else:
-                stream.write(_masked_json_lines("\n".join(lines) + "\n"))
+                text = _masked_json_lines("\n".join(lines) + "\n")
+            # `text` lives on until the next chunk's replaces it: freed with the rest of the
+            # chunk, it let glibc hand the heap top back to the OS after every chunk and fault
+            # it in again (1M rows: 440k page faults and 1.4 s of system time; 110k, 0.6 s).
+            stream.write(text)
         written += len(rows)
         if on_progress:
-            on_progress(min(start + CHUNK_ROWS, len(ids)), len(ids))
+            on_progress(done, total)
     if cancel is not None and cancel.is_set():
         raise ExportCancelled("export cancelled")
     return written, first, last
@@ -93,7 +97,7 @@ def _shape_in_python(
     if not redo:
         return
     values = query.select_by_ids(
-        [rows[index][2] for index in redo], [formula_safe_expression(c) for c in columns]
+        [rows[index][-1] for index in redo], [formula_safe_expression(c) for c in columns]
     )
     for index, line in zip(redo, write_csv_rows(values), strict=True):
         lines[index] = line
