@@ -41,12 +41,12 @@ from opsdesk.ingest.source import Batch, Position
 from opsdesk.ingest.writer import Committed, WriterBase
 from opsdesk.store.checkpointer import WalCheckpointer
 from opsdesk.store.event_store import EventStore, StoreError
+from opsdesk.thread_priority import lower_this_thread
 
 log = logging.getLogger(__name__)
 
 _STOP = object()
 PARENT_CHECK_S = 0.5
-CHILD_NICENESS = 5
 
 
 class _Child:
@@ -60,11 +60,11 @@ class _Child:
 def _open(
     db_path: Path, parent: int, mappings: tuple[FieldMapping, ...] = (), *, below: bool = False
 ) -> None:
-    """`below`: run at a lower CPU priority than the parent (the window's UI thread)."""
-    if below and hasattr(os, "nice"):
-        # On two cores shared with the broker, the UI thread otherwise waits its turn behind
-        # the commits: a core goes to it first, and ingest takes what is left.
-        os.nice(CHILD_NICENESS)
+    """`below`: run at a lower CPU priority than the parent (the window's UI thread).
+
+    Lowered before the checkpointer and the parent watch start: they inherit it."""
+    if below:
+        lower_this_thread()
     _Child.mappings = mappings
     _Child.store = EventStore(db_path, autocheckpoint=False)
     _Child.checkpointer = WalCheckpointer(db_path)

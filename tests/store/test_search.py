@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -111,8 +112,21 @@ def test_thread_follows_ingest_and_stops_promptly(tmp_path: Path) -> None:
         worker.start()
 
 
+class _Heard(logging.Handler):
+    """Sets `event` when a record containing `text` is logged, from whichever thread."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(logging.INFO)
+        self.text = text
+        self.event = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.event.set()
+
+
 def test_thread_waits_out_a_write_lock_held_past_the_busy_timeout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A tap draining a backlog holds the write lock nearly all the time: the indexer used to
     # stop for good at its first "database is locked", and search then missed every new row.
@@ -122,19 +136,22 @@ def test_thread_waits_out_a_write_lock_held_past_the_busy_timeout(
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer, holding on
     worker = SearchIndexerThread(path, idle_interval=60.0, batch_rows=128)
-    caplog.set_level(logging.INFO, logger="opsdesk.store.search")
+    heard = _Heard("waits for the history")
+    search_log = logging.getLogger("opsdesk.store.search")
+    search_log.addHandler(heard)
+    level = search_log.level
+    search_log.setLevel(logging.INFO)
     worker.start()
     try:
-        deadline = time.monotonic() + 10.0
-        while not any("waits for the history" in r.getMessage() for r in caplog.records):
-            assert time.monotonic() < deadline, "the indexer never met the held lock"
-            time.sleep(0.02)
+        assert heard.event.wait(10.0), "the indexer never met the held lock"
         assert worker.running and worker.error is None
         holder.execute("COMMIT")
         _wait_caught_up(worker, path, time.monotonic() + 10.0)
     finally:
         holder.close()
         worker.stop()
+        search_log.removeHandler(heard)
+        search_log.setLevel(level)
     assert worker.error is None
     assert _meta_upto(path) == 300
 
