@@ -146,7 +146,7 @@ def cell_style(event: ShownEvent, column: int, role: int) -> Any:
     if role == Qt.ItemDataRole.TextAlignmentRole:
         return alignment(column)
     if role == Qt.ItemDataRole.FontRole:
-        if column == COL_STATUS and event.status == Status.FAILED:
+        if is_bold(event, column):
             font = QFont()
             font.setBold(True)
             return font
@@ -156,6 +156,11 @@ def cell_style(event: ShownEvent, column: int, role: int) -> Any:
         if pair is not None:
             return QBrush(pair[0] if role == Qt.ItemDataRole.ForegroundRole else pair[1])
     return None
+
+
+def is_bold(event: ShownEvent, column: int) -> bool:
+    """A failure's status stands out in bold."""
+    return column == COL_STATUS and event.status == Status.FAILED
 
 
 def colours(event: ShownEvent, column: int) -> tuple[QColor, QColor] | None:

@@ -114,6 +114,13 @@ class EventTableModel(RowsTableModel[_Row]):
     def _on_flush_timer(self) -> None:
         self.flush()
 
+    def shown_cell(self, row: int, column: int) -> tuple[PaymentEvent, str] | None:
+        """The row's event and the cell's text, for EventCellDelegate."""
+        shown = self.row_at(row)
+        if shown is None or not 0 <= column < cells.LIVE_COLUMN_COUNT:
+            return None
+        return shown.event, _display_text(shown, column)
+
     # -- QAbstractTableModel ------------------------------------------------------------
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -122,12 +129,16 @@ class EventTableModel(RowsTableModel[_Row]):
         row = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column in _TIME_COLUMNS:
-                return _short_timestamp(row.cells[column], _utc_today())
-            return row.cells[column]
+            return _display_text(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return cells.tooltip(row.event, column)
         return cells.cell_style(row.event, column, role)
+
+
+def _display_text(row: _Row, column: int) -> str:
+    if column in _TIME_COLUMNS:
+        return _short_timestamp(row.cells[column], _utc_today())
+    return row.cells[column]
 
 
 def _cell_texts(event: PaymentEvent) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QWidget
 
 from opsdesk.events.model import PaymentEvent
 from opsdesk.ui import event_cells
+from opsdesk.ui.event_cell_delegate import EventCellDelegate
 from opsdesk.ui.event_table_model import EventTableModel
 from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
@@ -33,6 +34,7 @@ class LiveEventTableView(PinnedTableView):
     def __init__(self, model: EventTableModel, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self._model = model
+        self.setItemDelegate(EventCellDelegate(model, self))
         self._shown_event: PaymentEvent | None = None
         padding = 24
         for column, sample in _COLUMN_SAMPLES.items():

@@ -167,6 +167,13 @@ class HistoryTableModel(QAbstractTableModel):
             cached = self._cache.get(row_id)
         return cached
 
+    def shown_cell(self, row: int, column: int) -> tuple[HistoryRow, str] | None:
+        """The row and the cell's text, for EventCellDelegate."""
+        shown = self.row_at(row)
+        if shown is None or not 0 <= column < len(shown.cells):
+            return None
+        return shown, shown.cells[column]
+
     def poll_newer(self) -> None:
         """Ask for rows stored since the ids were read that match the filter."""
         if self._failed:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QMenu, QWidget
 
 from opsdesk.ui import event_cells
+from opsdesk.ui.event_cell_delegate import EventCellDelegate
 from opsdesk.ui.history.history_table_model import HistoryTableModel
 from opsdesk.ui.pinned_table_view import Index, PinnedTableView
 
@@ -27,6 +28,7 @@ class HistoryTableView(PinnedTableView):
         super().__init__(model, parent)
         self.setObjectName("historyTable")
         self._model = model
+        self.setItemDelegate(EventCellDelegate(model, self))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._on_context_menu_requested)
         header = self.horizontalHeader()
