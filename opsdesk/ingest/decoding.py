@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +28,19 @@ def received_stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def decode_batch(batch: Batch, mappings: Sequence[FieldMapping]) -> list[PaymentEvent]:
-    return decode_messages(batch.raw_messages(), received_stamp(), mappings)
+def decode_batch(
+    batch: Batch, mappings: Sequence[FieldMapping], between: Callable[[], object] | None = None
+) -> list[PaymentEvent]:
+    """`between`: called before each message (the window's give_way)."""
+    messages = batch.raw_messages()
+    if between is None:
+        return decode_messages(messages, received_stamp(), mappings)
+    received_at = received_stamp()
+    events: list[PaymentEvent] = []
+    for message in messages:
+        between()
+        events.extend(decode_many(message, received_at, mappings))
+    return events
 
 
 def decode_messages(

@@ -16,6 +16,7 @@ import time
 from functools import partial
 from typing import Generic
 
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.commit_report import CommitReport
 from opsdesk.ingest.source import B, Source, SourceUnavailable
 from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
@@ -35,11 +36,17 @@ class Tap(Generic[B]):
     """Ingest worker: `start()`, then `stop()`; state and counters go to the listener."""
 
     def __init__(
-        self, source: Source[B], writer: Writer, listener: TapListener, *, background: bool = False
+        self,
+        source: Source[B],
+        writer: Writer,
+        listener: TapListener,
+        *,
+        foreground: Foreground | None = None,
     ) -> None:
-        """`background`: the consumer thread runs below the process's priority (the window's)."""
+        """`foreground`: the window's UI thread; the consumer thread runs below its priority
+        and gives way to it between batches when it is late."""
         self._source = source
-        self._background = background
+        self._foreground = foreground
         self._writer = writer
         self._listener = listener
         self._stopping = threading.Event()
@@ -77,7 +84,7 @@ class Tap(Generic[B]):
     # -- consumer thread ----------------------------------------------------------------
 
     def _consume_forever(self) -> None:
-        if self._background:
+        if self._foreground is not None:
             lower_this_thread()
         try:
             self._writer.ready.wait()
@@ -124,6 +131,8 @@ class Tap(Generic[B]):
         return self._stopping.is_set() or self._fatal is not None
 
     def _hand_over(self, batch: B) -> None:
+        if self._foreground is not None:
+            self._foreground.give_way()
         with self._counters_lock:
             c = self._counters
             self._counters = TapCounters(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from opsdesk.events.mapping import FieldMapping
 from opsdesk.events.model import PaymentEvent
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.commit_report import report_of
 from opsdesk.ingest.decoding import decode_batch
 from opsdesk.ingest.source import Batch, Position
@@ -38,11 +39,12 @@ class ThreadWriter(WriterBase):
         mappings: Sequence[FieldMapping] = (),
         *,
         with_events: bool = True,
-        background: bool = False,
+        foreground: Foreground | None = None,
     ) -> None:
-        """`background`: both threads run below the process's priority (the window's)."""
+        """`foreground`: the window's UI thread; both threads run below its priority and give
+        way to it when it is late, between events while decoding and between commits."""
         super().__init__(db_path, mappings, with_events=with_events)
-        self._background = background
+        self._foreground = foreground
         self._to_decode: queue.Queue[tuple[Batch, Committed] | object] = queue.Queue()
         self._to_store: queue.Queue[tuple[list[PaymentEvent], Position | None, Committed] | object]
         self._to_store = queue.Queue()
@@ -72,15 +74,16 @@ class ThreadWriter(WriterBase):
         return self._decoder.is_alive() or self._writer.is_alive()
 
     def _decode_forever(self) -> None:
-        if self._background:
+        if self._foreground is not None:
             lower_this_thread()
+        give_way = None if self._foreground is None else self._foreground.give_way
         try:
             while (item := self._to_decode.get()) is not _STOP:
                 try:
                     assert isinstance(item, tuple)
                     batch, committed = item
                     if not self._failed.is_set():
-                        events = decode_batch(batch, self._mappings)
+                        events = decode_batch(batch, self._mappings, give_way)
                         self._to_store.put((events, batch.position, committed))
                 finally:
                     # Only now, after the hand-over: `pending()` never reads 0 in between.
@@ -90,7 +93,7 @@ class ThreadWriter(WriterBase):
             self._to_store.put(_STOP)  # also after a bug, so the writer thread ends
 
     def _store_forever(self) -> None:
-        if self._background:
+        if self._foreground is not None:
             lower_this_thread()
         try:
             store: EventStore | None = EventStore(self._db_path, autocheckpoint=False)
@@ -121,6 +124,8 @@ class ThreadWriter(WriterBase):
                 if store is not None and not self._failed.is_set():
                     assert isinstance(item, tuple)
                     events, position, committed = item
+                    if self._foreground is not None:
+                        self._foreground.give_way()
                     result = store.insert_batch(events, position)
                     committed(report_of(result, self._with_events))
             except StoreError as exc:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from opsdesk.config import Profile
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.process_writer import ProcessWriter
 from opsdesk.ingest.thread_writer import ThreadWriter
 from opsdesk.ingest.writer import Writer
 
 
-def tap_writer(profile: Profile, db_path: Path, *, shows_events: bool) -> Writer:
+def tap_writer(
+    profile: Profile, db_path: Path, *, shows_events: bool, foreground: Foreground | None = None
+) -> Writer:
     """The profile's `store_process` decides; unset, commits run in a child process exactly
     when nobody shows the stored events (`collect`): the window shows them, and they would
     cross back from the child. A window that asks for the child gets decoding there too, at
@@ -21,9 +24,9 @@ def tap_writer(profile: Profile, db_path: Path, *, shows_events: bool) -> Writer
     if in_child is None:
         in_child = not shows_events
     if not in_child:
-        # Where events are shown, this process is the window's: its threads yield to the UI.
+        # The window's threads give way to its UI thread (`foreground`).
         return ThreadWriter(
-            db_path, profile.mappings, with_events=shows_events, background=shows_events
+            db_path, profile.mappings, with_events=shows_events, foreground=foreground
         )
     # Where events are shown, this process is the window's: decoding goes to the child too.
     return ProcessWriter(

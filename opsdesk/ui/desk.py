@@ -17,6 +17,7 @@ from opsdesk.config import Profile
 from opsdesk.config.alert_rules import AlertRule, rule_to_dict
 from opsdesk.config.profile_file import save_alert_rules, save_mappings
 from opsdesk.events.mapping import FieldMapping
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.source_choice import tap_source
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.writer_choice import tap_writer
@@ -36,6 +37,7 @@ from opsdesk.ui.broker.broker_panel import BrokerPanel
 from opsdesk.ui.broker.route_tools import BrokerTools
 from opsdesk.ui.dashboard.dashboard_panel import DashboardPanel
 from opsdesk.ui.dashboard.monitor_bridge import MonitorBridge
+from opsdesk.ui.foreground_beat import ForegroundBeat
 from opsdesk.ui.history.history_panel import HistoryPanel
 from opsdesk.ui.kafka_taps import add_kafka_taps
 from opsdesk.ui.main_thread_gc import freeze_long_lived, thaw
@@ -161,14 +163,17 @@ def build_desk(
         profile, SampleRecorder(db_path, profile.monitor.retention_days, forward=monitor_bridge)
     )
     # The window shows what is stored: the thread writer, unless the profile says otherwise.
-    writer = tap_writer(profile, db_path, shows_events=True)
+    beat = ForegroundBeat(Foreground())
+    fg = beat.foreground
+    writer = tap_writer(profile, db_path, shows_events=True, foreground=fg)
     source = tap_source(profile, db_path)  # the classic tap queue, or the team's stream
-    tap = Tap(source, writer, tap_bridge, background=True)
+    tap = Tap(source, writer, tap_bridge, foreground=fg)
     workers = Workers()
     # The tap first: it creates the history file the others open.
     for worker in (tap, monitor, search, retention, alert_worker):
         workers.add(worker)
-    add_kafka_taps(window, workers.add, tap_bridge, profile, db_path, monitor_bridge.on_samples)
+    add_kafka_taps(window, workers.add, tap_bridge, profile, db_path, fg, monitor_bridge.on_samples)
+    workers.add(beat)  # the last added is the first stopped: nobody waits for a closed window
 
     tap_bridge.events_stored.connect(history.notify_events_stored)
     tap_bridge.events_stored.connect(dashboard.notify_events_stored)

@@ -18,6 +18,7 @@ from typing import Protocol
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.config import Profile
 from opsdesk.config.kafka_settings import KafkaSettings, with_password
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.kafka_history import held_positions
 from opsdesk.ingest.kafka_lag_samples import LagSampler
 from opsdesk.ingest.kafka_source import KafkaSource
@@ -56,6 +57,7 @@ def add_kafka_taps(
     tap_bridge: TapBridge,
     profile: Profile,
     db_path: Path,
+    foreground: Foreground | None = None,
     on_lag_samples: Callable[[list[QueueSample]], None] | None = None,
 ) -> list[TapBridge]:
     """A tap per Kafka cluster of the profile, its events into `tap_bridge`; their bridges.
@@ -67,8 +69,8 @@ def add_kafka_taps(
         bridge = _status_bridge(window, settings)
         bridge.events_stored.connect(tap_bridge.events_stored)
         source = KafkaSource(settings, partial(held_positions, db_path))
-        writer = tap_writer(profile, db_path, shows_events=True)
-        add_worker(Tap(source, writer, bridge, background=True))
+        writer = tap_writer(profile, db_path, shows_events=True, foreground=foreground)
+        add_worker(Tap(source, writer, bridge, foreground=foreground))
         if settings.consumer_groups:
             interval = profile.monitor.interval
             add_worker(_LagWorker(LagSampler(settings, db_path, interval, on_lag_samples)))

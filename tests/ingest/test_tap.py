@@ -16,6 +16,7 @@ import pytest
 from opsdesk.config import Binding, Profile, TapSettings
 from opsdesk.config.endpoint import BrokerEndpoint
 from opsdesk.events.model import PaymentEvent, Status
+from opsdesk.foreground import Foreground
 from opsdesk.ingest.classic_tap import ClassicTapSource, DeliveryBatch
 from opsdesk.ingest.tap import Tap
 from opsdesk.ingest.tap_state import TapCounters, TapListener, TapPhase, TapState
@@ -174,8 +175,9 @@ def test_the_windows_tap_threads_run_below_the_ui_thread(
     exchange, queue, db = tap_setup
     recorder = PriorityRecorder()
     profile = make_profile(exchange, queue)
-    writer = ThreadWriter(db, with_events=True, background=background)
-    tap = Tap(ClassicTapSource(profile), writer, recorder, background=background)
+    front = Foreground() if background else None  # the window's UI thread, or none
+    writer = ThreadWriter(db, with_events=True, foreground=front)
+    tap = Tap(ClassicTapSource(profile), writer, recorder, foreground=front)
     ui_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     tap.start()
     try:
