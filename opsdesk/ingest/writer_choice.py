@@ -17,9 +17,10 @@ def tap_writer(
     """The profile's `store_process` decides; unset, commits run in a child process exactly
     when nobody shows the stored events (`collect`): the window shows them, and they would
     cross back from the child. A window that asks for the child gets decoding there too, at
-    a lower CPU priority: longer UI stalls halve, and ingest drops to ~60 % of the threads'
-    (benchmarks/ui_stall.py, 40k events into a 1M history, paired runs on 2 cores: longest
-    stall 42-80 ms against 69-161 ms; 2,400-2,800 against 4,000-4,500 events/s)."""
+    a lower CPU priority, and about half the threads' ingest rate; since the threads give way
+    to a late UI thread, no shorter stalls (benchmarks/ui_stall.py, 60k events into a 1M
+    history, 2 rounds each on 2 cores: longest stall 52-64 ms at 2,000-2,400 events/s in the
+    child, 42-75 ms at 4,000-5,000 on the threads)."""
     in_child = profile.tap.store_process
     if in_child is None:
         in_child = not shows_events
