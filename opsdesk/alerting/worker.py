@@ -17,7 +17,7 @@ from opsdesk.broker.node_health import ClusterHealth
 from opsdesk.config.alert_rules import QUEUE_KINDS, AlertRule
 from opsdesk.events.timestamps import utc_iso
 from opsdesk.store.alert_log import AlertLog, AlertRecord
-from opsdesk.store.errors import StoreError
+from opsdesk.store.errors import StoreError, is_busy
 from opsdesk.store.queue_sample_store import QueueSampleStore
 from opsdesk.store.statistics.reader import Statistics
 
@@ -72,6 +72,7 @@ class AlertWorker:
         self._stale_after = stale_after(sample_interval)
         self._stale: StaleFigures | None = None
         self._resumed: list[AlertTransition] = []  # logged on opening; reported next round
+        self._unlogged: list[AlertTransition] = []  # reported, not yet in the alert log
         self._clock = clock
         self._lock = threading.Lock()
         self._rules = tuple(rules)
@@ -184,11 +185,9 @@ class AlertWorker:
         stats = StatsInputs(outcomes, sources.statistics.last_received_at())
         health = self._read_health() if self._read_health and needs_health(rules) else None
         transitions += self._evaluator.evaluate(now, figures.fresh, stats, figures.stale, health)
-        for transition in transitions:
-            _record(sources.alert_log, transition)
         active = self._evaluator.active
         seen = [(a.rule.name, a.subject) for a in active if a.stale_since is None]
-        sources.alert_log.seen(seen, utc_iso(now))
+        failure = self._log(sources.alert_log, transitions, seen, utc_iso(now))
         with self._lock:
             changed = active != self._active
             self._active = active
@@ -203,6 +202,37 @@ class AlertWorker:
                 self._listener.on_active_changed(active)
             if report_stale:
                 self._listener.on_figures(stale)
+        if failure is not None:
+            raise failure
+
+    def _log(
+        self,
+        alert_log: AlertLog,
+        transitions: list[AlertTransition],
+        seen: list[tuple[str, str]],
+        at: str,
+    ) -> StoreError | None:
+        """Write the round's changes, after any an earlier round could not; what failed.
+
+        The evaluator has moved on whatever the log says, and its transitions are reported
+        to the window regardless: an alert that fires while a tap draining a backlog holds
+        the history's write lock past the busy timeout must still reach the operator (it
+        did not, and never did later: the evaluator counted it as firing). Changes not
+        written wait for the next round, in order.
+        """
+        pending = [*self._unlogged, *transitions]
+        try:
+            while pending:
+                _record(alert_log, pending[0])
+                pending.pop(0)
+            alert_log.seen(seen, at)
+        except StoreError as exc:
+            if not is_busy(exc):
+                self._unlogged = pending
+                return exc
+            log.info("the alert log waits for the history (%s); %d to write", exc, len(pending))
+        self._unlogged = pending
+        return None
 
 
 class _Sources:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +13,11 @@ from opsdesk.alerting.worker import AlertWorker
 from opsdesk.broker.queue_sample import QueueSample
 from opsdesk.config.alert_rules import AlertRule, RuleKind
 from opsdesk.events.timestamps import utc_iso
+from opsdesk.store import database
 from opsdesk.store.alert_log import AlertLog
 from opsdesk.store.queue_sample_store import QueueSampleStore
 from tests.alerting.recorder import AlertRecorder
+from tests.conftest import poll_until
 from tests.store.history_factory import event, write
 
 BACKLOG = AlertRule("backlog", RuleKind.QUEUE_DEPTH, "orders", threshold=5)
@@ -114,3 +117,32 @@ def test_samples_older_than_a_few_sampling_intervals_do_not_fire(
     assert 55 <= stale.age_seconds() <= 120
     assert f"newest sample is {stale.age_seconds():.0f} s old" in stale.sentence()
     assert recorder.transitions == [] and recorder.active == []
+
+
+def test_an_alert_firing_while_the_history_is_locked_reaches_the_window_and_is_logged_later(
+    history: Path, start_worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tap draining a backlog holds the write lock past the busy timeout, again and again.
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 0.2)
+    add_sample(history, 9)
+    lock = sqlite3.connect(history, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        recorder = AlertRecorder()
+        worker = start_worker([BACKLOG], recorder)
+        recorder.wait_for(lambda: len(recorder.transitions) == 1)
+        assert recorder.states() == [("fired", "backlog", "orders")]
+        assert [a.rule.name for a in worker.active] == ["backlog"]
+        with AlertLog(history, readonly=True) as alert_log:
+            assert alert_log.history() == []  # not written yet: the lock is held
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+
+    def logged() -> list[str]:
+        with AlertLog(history, readonly=True) as alert_log:
+            return [row.rule for row in alert_log.history()]
+
+    worker.evaluate_soon()  # the next round writes what this one could not
+    poll_until(lambda: logged() == ["backlog"], 10.0, "the alert was never logged")
+    assert recorder.states() == [("fired", "backlog", "orders")]  # reported once
