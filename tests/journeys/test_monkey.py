@@ -67,7 +67,8 @@ def gap_text(gap: Gap) -> str:
     ms = {k: round(v * 1000) for k, v in vars(gap).items() if isinstance(v, float)}
     return (
         f"{ms['seconds']} ms (desk {round(gap.desk_seconds * 1000)} ms, of it UI-thread CPU "
-        f"{ms['cpu_seconds']} ms; machine busy elsewhere {ms['queued_seconds']} ms)"
+        f"{ms['cpu_seconds']} ms; machine busy elsewhere {ms['queued_seconds']} ms; "
+        f"machine paused by its hypervisor {ms['stolen_seconds']} ms)"
     )
 
 

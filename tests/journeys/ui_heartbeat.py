@@ -2,12 +2,17 @@
 
 A gap is the desk's own stall, except for the time the UI thread was ready to run but the
 machine ran something else (its run-queue wait, from /proc on Linux): on a shared 2-core
-machine other processes can hold both cores for a while. Blocking, waiting for the GIL and
-the thread's own CPU all count as the desk's.
+machine other processes can hold both cores for a while. Nor is time the hypervisor took
+every CPU of this virtual machine away (steal, from /proc/stat: the least any CPU lost):
+a pause of the whole machine, in which no thread runs, looked like the UI thread blocked
+(CI once saw 282 ms with 1 ms of CPU, no run-queue wait and no stack sampled: the sampling
+thread did not run either). Blocking, waiting for the GIL and the thread's own CPU all
+count as the desk's.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -29,11 +34,12 @@ class Gap:
     @property
     def desk_seconds(self) -> float:
         """What the desk itself cost: running, blocked or waiting for the GIL."""
-        return self.seconds - self.queued_seconds
+        return max(0.0, self.seconds - self.queued_seconds - self.stolen_seconds)
 
     ended_at: float  # time.monotonic() of the tick that ended it
     during: str  # what the test was doing then
     stack: str = ""  # where the UI thread was, sampled while the gap lasted
+    stolen_seconds: float = 0.0  # the whole machine was paused by its hypervisor
 
 
 class Heartbeat(QObject):
@@ -48,6 +54,7 @@ class Heartbeat(QObject):
         self._last: float | None = None
         self._last_cpu = 0.0
         self._last_queued = 0.0
+        self._last_steal: list[int] = []
         self._schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
         self._ui_thread = threading.get_ident()
         self._stack = ""  # sampled during the current gap, by the watcher
@@ -62,6 +69,7 @@ class Heartbeat(QObject):
         self._last = time.monotonic()
         self._last_cpu = time.thread_time()
         self._last_queued = self._queued()
+        self._last_steal = _steal_per_cpu()
         self._timer.start()
         self._watcher.start()
 
@@ -97,15 +105,22 @@ class Heartbeat(QObject):
         )
 
     def _on_tick(self) -> None:
-        now, cpu, queued = time.monotonic(), time.thread_time(), self._queued()
+        now, cpu, queued, steal = (
+            time.monotonic(),
+            time.thread_time(),
+            self._queued(),
+            _steal_per_cpu(),
+        )
         if self._last is not None:
             gap = now - self._last
             self.gaps.append(gap)
             if gap > 5 * self.interval:
                 busy, waited = cpu - self._last_cpu, queued - self._last_queued
-                self.long_gaps.append(Gap(gap, busy, waited, now, self.doing, self._stack))
+                stolen = _least_stolen(self._last_steal, steal)
+                self.long_gaps.append(Gap(gap, busy, waited, now, self.doing, self._stack, stolen))
         self._stack = ""
         self._last, self._last_cpu, self._last_queued = now, cpu, queued
+        self._last_steal = steal
 
     def _queued(self) -> float:
         """Seconds this thread has spent runnable but not running (0 where /proc lacks it)."""
@@ -130,3 +145,23 @@ class Heartbeat(QObject):
                     top = traceback.format_stack(frame)[-2:]
                     lines += [f"{names.get(ident, ident)}:", *top]
             self._stack = "".join(lines)
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _steal_per_cpu() -> list[int]:
+    """Each CPU's steal time so far, in clock ticks ([] where /proc/stat lacks it)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            lines = [line.split() for line in stat if line.startswith("cpu")]
+    except OSError:
+        return []
+    return [int(f[8]) for f in lines if f[0] != "cpu" and len(f) > 8]
+
+
+def _least_stolen(before: list[int], after: list[int]) -> float:
+    """Seconds every CPU lost to the hypervisor between two readings: a whole-machine pause."""
+    if not before or len(before) != len(after):
+        return 0.0
+    return min(b - a for a, b in zip(before, after, strict=True)) / _CLOCK_TICKS
