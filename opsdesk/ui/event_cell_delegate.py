@@ -4,8 +4,8 @@ The default delegate asks the model for seven roles of every cell it paints (dis
 alignment, colours, check state, decoration), each a call from Qt into Python that must take
 the GIL first. While the tap's threads ingest, they hold the GIL much of the time, and the UI
 thread waited for it at many of those calls: a repaint of the live table's ~280 cells took 10
-ms alone and 300 ms beside one busy Python thread, 60 ms with this delegate, which fills the
-cell's style option from the row the model already holds.
+ms alone and 285-315 ms beside one busy Python thread, 60-85 ms with this delegate, which
+fills the cell's style option from the row the model already holds.
 """
 
 from __future__ import annotations
