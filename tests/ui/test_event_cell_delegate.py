@@ -33,9 +33,12 @@ def _look(
     )
 
 
-def assert_same_looks(view: QTableView, model: QAbstractItemModel) -> int:
+def assert_same_looks(
+    view: QTableView, model: QAbstractItemModel, delegate: type = EventCellDelegate
+) -> int:
+    """Every cell's style option from the view's delegate equals Qt's own; cells compared."""
     ours = view.itemDelegate()
-    assert isinstance(ours, EventCellDelegate)
+    assert isinstance(ours, delegate)
     qts = QStyledItemDelegate(view)  # asks the model for every role
     compared = 0
     for row in range(model.rowCount()):

@@ -33,16 +33,19 @@ class DepthTrack:
         self.ys = array("d", (y,))
 
     def add(self, x: float, y: float) -> None:
-        if not self.xs or x > self.xs[-1]:
-            self.xs.append(x)
+        xs = self.xs
+        if not xs or x > xs[-1]:
+            xs.append(x)
             self.ys.append(y)
         else:  # stored history arriving after live points: keep the order
-            at = bisect.bisect_left(self.xs, x)
-            if at < len(self.xs) and self.xs[at] == x:
+            at = bisect.bisect_left(xs, x)
+            if at < len(xs) and xs[at] == x:
                 return
-            self.xs.insert(at, x)
+            xs.insert(at, x)
             self.ys.insert(at, y)
-        self._trim()
+        # The common case checked here, not in a call: 5,000 queues a refresh on the UI thread.
+        if len(xs) > MAX_POINTS or xs[0] < xs[-1] - SPAN_S:
+            self._trim()
 
     @property
     def change(self) -> float:
@@ -51,8 +54,6 @@ class DepthTrack:
 
     def _trim(self) -> None:
         xs = self.xs
-        if len(xs) <= MAX_POINTS and xs[0] >= xs[-1] - SPAN_S:
-            return  # the common case, checked first: 5,000 queues a refresh
         drop = max(len(xs) - MAX_POINTS, bisect.bisect_left(xs, xs[-1] - SPAN_S))
         del xs[:drop]
         del self.ys[:drop]
@@ -70,11 +71,17 @@ class DepthHistory:
     def add_overview(self, overview: QueueOverview) -> None:
         """One point per queue; queues no longer listed in the vhost lose their track."""
         x = overview.read_at.timestamp()
+        vhost, tracks = overview.vhost, self._tracks
         listed = set()
-        for row in overview.rows:
+        for row in overview.rows:  # 5,000 queues on the UI thread: no call it can spare
             listed.add(row.name)
-            if row.total is not None:
-                self._add((overview.vhost, row.name), x, float(row.total))
+            if row.total is None:
+                continue
+            track = tracks.get((vhost, row.name))
+            if track is None:
+                tracks[(vhost, row.name)] = DepthTrack(x, float(row.total))
+            else:
+                track.add(x, float(row.total))
         gone = [k for k in self._tracks if k[0] == overview.vhost and k[1] not in listed]
         for key in gone:
             del self._tracks[key]

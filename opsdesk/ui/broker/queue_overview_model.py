@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -66,6 +66,14 @@ FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 DEPTH_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the queue's DepthTrack, for the sparkline
 _ROLES = frozenset({DISPLAY, TOOLTIP, ALIGNMENT, FOREGROUND, DEPTH_ROLE})
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class CellLook(NamedTuple):
+    text: str | None
+    colour: QColor | None
+    alignment: int | None
+
+
 STALE_COLOUR = QColor("#9a9a9a")
 WARN_COLOUR = QColor("#a4262c")
 NUMERIC = frozenset(range(COL_READY, COL_ACK + 1)) - {COL_DEPTH}
@@ -139,6 +147,18 @@ class QueueOverviewModel(QAbstractTableModel):
         if self._shown:
             last = len(self._shown) - 1
             self.dataChanged.emit(self.index(0, COL_DEPTH), self.index(last, COL_DEPTH))
+
+    def cell_look(self, number: int, column: int) -> CellLook | None:
+        """A cell's text, colour and alignment in one call (QueueCellDelegate); as data()."""
+        if not 0 <= number < len(self._shown):
+            return None
+        row = self._shown[number]
+        text = _TEXT.get(column)
+        return CellLook(
+            None if text is None else text(row),
+            self._colour(row, column),
+            _RIGHT if column in NUMERIC else None,
+        )
 
     # -- QAbstractTableModel ----------------------------------------------------------------
 

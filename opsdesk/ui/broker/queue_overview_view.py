@@ -25,6 +25,7 @@ from opsdesk.broker.queue_overview_values import QueueOverview
 from opsdesk.operations.browse import WHAT_BROWSING_DOES
 from opsdesk.ui.broker.depth_history import DepthHistory
 from opsdesk.ui.broker.figures_age import FiguresAge
+from opsdesk.ui.broker.queue_cell_delegate import QueueCellDelegate
 from opsdesk.ui.broker.queue_overview_model import (
     COL_DEPTH,
     COL_DLX,
@@ -75,6 +76,7 @@ class QueueOverviewView(QWidget):
         style_table(self.table)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setItemDelegate(QueueCellDelegate(self.model, self.table))
         self.table.setItemDelegateForColumn(COL_DEPTH, SparklineDelegate(self.table))
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
