@@ -1,23 +1,16 @@
-"""Paints an event table's cells with one call into Python per cell, not one per role.
-
-The default delegate asks the model for seven roles of every cell it paints (display, font,
-alignment, colours, check state, decoration), each a call from Qt into Python that must take
-the GIL first. While the tap's threads ingest, they hold the GIL much of the time, and the UI
-thread waited for it at many of those calls: a repaint of the live table's ~280 cells took 10
-ms alone and 285-315 ms beside one busy Python thread, 60-85 ms with this delegate, which
-fills the cell's style option from the row the model already holds.
-"""
+"""Paints an event table's cells with one call into Python per cell (one_call_delegate.py)."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject
 from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from opsdesk.ui import event_cells
 from opsdesk.ui.event_cells import ShownEvent
+from opsdesk.ui.one_call_delegate import OneCallDelegate, alignment_flag, set_text
 
 
 class CellSource(Protocol):
@@ -28,41 +21,22 @@ class CellSource(Protocol):
         ...
 
 
-class EventCellDelegate(QStyledItemDelegate):
+class EventCellDelegate(OneCallDelegate):
     """Fills each cell's style option as the model's roles would; tooltips still use data()."""
 
     def __init__(self, source: CellSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._source = source
 
-    def initStyleOption(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        # Qt paints with a QModelIndex; anything else (and a row not there) as Qt would.
-        if not isinstance(index, QModelIndex):
-            super().initStyleOption(option, index)
-            return
+    def fill(self, option: QStyleOptionViewItem, index: QModelIndex) -> bool:
         cell = self._source.shown_cell(index.row(), index.column())
         if cell is None:
-            super().initStyleOption(option, index)
-            return
+            return False
         event, text = cell
         option.index = index
         apply_look(option, event, index.column())
-        option.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
-        # As QStyledItemDelegate.displayText: a line break would otherwise cut the text.
-        option.text = text.replace("\n", "\u2028")
-
-
-_FLAGS: dict[int, Qt.AlignmentFlag] = {}
-
-
-def alignment_flag(value: int) -> Qt.AlignmentFlag:
-    """The flag for a role's int, made once: building a Python enum costs ~1.3 µs a cell."""
-    flag = _FLAGS.get(value)
-    if flag is None:
-        flag = _FLAGS[value] = Qt.AlignmentFlag(value)
-    return flag
+        set_text(option, text)
+        return True
 
 
 def apply_look(option: QStyleOptionViewItem, event: ShownEvent, column: int) -> None:
