@@ -12,7 +12,7 @@ import json
 import random
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -145,6 +145,22 @@ def write(path: Path, events: Sequence[PaymentEvent]) -> list[tuple[int, Payment
         first = store.max_row_id() + 1
         store.insert_batch(list(events))
     return [(first + i, event) for i, event in enumerate(events)]
+
+
+def write_ids_out_of_time_order(
+    path: Path, events: Sequence[PaymentEvent], in_order: int, early: int, spread: int
+) -> None:
+    """Store the first `in_order` events as they come, then the rest late: `early` of them
+    received at the time of one of the first `spread` events (many at the very same instant
+    as a stored row, ties broken by id), the others far ahead. Ids then no longer follow
+    received_at, as with a collector and a window writing one history."""
+    write(path, events[:in_order])
+    late = [
+        replace(e, event_id=f"late-{i}", received_at=events[(i * 37) % spread].received_at)
+        for i, e in enumerate(events[in_order:])
+    ]
+    write(path, late[:early])
+    write(path, [replace(e, received_at="2099-01-01T00:00:00.000Z") for e in late[early:]])
 
 
 def bulk_write(path: Path, events: Iterator[PaymentEvent], chunk: int = 50_000) -> int:

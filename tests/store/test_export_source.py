@@ -40,15 +40,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     events = list(hb.generate(N))
     for i in range(0, N, 97):  # a refund, a formula and a card number here and there
         events[i] = replace(events[i], amount_minor=-500, merchant=f"=shop {PAN}")
-    hb.write(path, events[:4000])
-    # Stored late but received early, many at the very same instant as stored rows (ties
-    # broken by id), and some received far ahead: ids no longer follow received_at.
-    late = [
-        replace(e, event_id=f"late-{i}", received_at=events[(i * 37) % 3000].received_at)
-        for i, e in enumerate(events[4000:])
-    ]
-    hb.write(path, late[:1000])
-    hb.write(path, [replace(e, received_at="2099-01-01T00:00:00.000Z") for e in late[1000:]])
+    hb.write_ids_out_of_time_order(path, events, in_order=4000, early=1000, spread=3000)
     return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,14 +27,7 @@ FILTERS = (
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("text_page") / "history.sqlite"
     events = list(hb.generate(N))
-    hb.write(path, events[:700])
-    # Stored late but received early and late: ids no longer follow received_at.
-    late = [
-        replace(e, event_id=f"late-{i}", received_at=events[(i * 37) % 300].received_at)
-        for i, e in enumerate(events[700:])
-    ]
-    hb.write(path, late[:150])
-    hb.write(path, [replace(e, received_at="2099-01-01T00:00:00.000Z") for e in late[150:]])
+    hb.write_ids_out_of_time_order(path, events, in_order=700, early=150, spread=300)
     with SearchIndexer(path) as indexer:
         indexer.index_some(10_000)
     return path
